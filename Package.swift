@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// A system library reached through a module map and one shim header; nothing else lives there.
+func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, path: "Sources/\(name)", pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+/// The hot path runs on classes the pipeline owns per thread; dynamic exclusivity checks on
+/// them cost ~15% of ingest time, so release builds of the SDK and the plugins drop them
+/// (debug builds, which the tests use, keep them).
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
+/// A built-in plugin: a target under Plugins/<kind>/<name> that depends on the SDK.
+func plugin(_ name: String, kind: String, extra: [Target.Dependency] = []) -> Target {
+    .target(name: name, dependencies: ["SpoorKit"] + extra, path: "Plugins/\(kind)/\(name)", swiftSettings: hotPath)
+}
+
+let package = Package(
+    name: "Spoor",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SpoorKit", targets: ["SpoorKit"]),
+        .executable(name: "spoor", targets: ["spoor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        systemLibrary("CPCRE2", pkgConfig: "libpcre2-8", apt: "libpcre2-dev"),
+        systemLibrary("CLZ4", pkgConfig: "liblz4", apt: "liblz4-dev"),
+        systemLibrary("CArchive", pkgConfig: "libarchive", apt: "libarchive-dev"),
+        systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+
+        .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4"], swiftSettings: hotPath),
+
+        plugin("FileSources", kind: "Sources", extra: ["CArchive", "CZlib"]),
+        plugin("LineFramer", kind: "Framers"),
+        plugin("SyslogParsers", kind: "Parsers"),
+        plugin("AuthParsers", kind: "Parsers"),
+        plugin("NDJSONSink", kind: "Sinks", extra: ["CLZ4"]),
+
+        .executableTarget(
+            name: "spoor",
+            dependencies: [
+                "SpoorKit", "FileSources", "LineFramer", "SyslogParsers", "AuthParsers", "NDJSONSink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        .testTarget(name: "SpoorKitTests", dependencies: ["SpoorKit"]),
+        .testTarget(name: "FileSourcesTests", dependencies: ["FileSources", "SpoorKit"]),
+        .testTarget(name: "AuthParsersTests", dependencies: ["spoor", "AuthParsers", "SyslogParsers", "SpoorKit"]),
+        .testTarget(name: "LineFramerTests", dependencies: ["LineFramer", "SpoorKit"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["spoor", "NDJSONSink", "SpoorKit", "CLZ4"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,152 @@
+import SpoorKit
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Writes the dataset as NDJSON in LZ4 frames, Hive-partitioned:
+/// `events/event.dataset=<d>/date=<YYYY-MM-DD>/part-<job>-<n>.ndjson.lz4` and
+/// `dead_letter/date=<job date>/part-<job>-<n>.ndjson.lz4`.
+public final class NDJSONDatasetSink: Sink {
+    public static let manifest = PluginManifest(
+        id: "ndjson", kind: .sink, version: "1.0.0",
+        summary: "Hive-partitioned NDJSON dataset in LZ4 frames (lz4 -d reads it)",
+        options: [
+            OptionSpec("max_file_bytes", .int, default: .int(256 << 20), "Start a new part file past this many compressed bytes."),
+            OptionSpec("max_open_files", .int, default: .int(128), "Partitions written at once; the least recently used is closed beyond."),
+        ])
+
+    public struct Payload: Sendable {
+        var partitions: [(dataset: String, day: Int64, rows: Int, frame: [UInt8])]
+        var deadLetters: (rows: Int, frame: [UInt8])?
+    }
+
+    private let job: JobContext
+    private let root: String
+    private let maxFileBytes: Int
+    private let maxOpenFiles: Int
+    private let writer: Mutex<WriterState>
+
+    private struct WriterState: ~Copyable {
+        var open: [String: PartitionFile] = [:]
+        var lastUse: [String: Int] = [:]
+        var tick = 0
+        var sequence = 0
+        var done: [OutputFile] = []
+    }
+
+    public init(config: PluginConfig, job: JobContext) throws {
+        guard let root = job.outputDirectory else {
+            throw ConfigError(origin: "--out", message: "the ndjson sink needs an output directory")
+        }
+        self.job = job
+        self.root = root
+        maxFileBytes = config.int("max_file_bytes") ?? 256 << 20
+        maxOpenFiles = max(1, config.int("max_open_files") ?? 128)
+        writer = Mutex(WriterState())
+        try makeDirectories(root)
+        removeOrphans(under: root)
+    }
+
+    public func encode(_ batch: EventBatch, input: InputFile) -> Payload {
+        var groups: [(dataset: [UInt8], day: Int64, rows: Int, json: [UInt8])] = []
+        batch.withReader { reader in
+            var last = -1
+            for event in reader.events {
+                let dataset = reader.bytes(reader.slots[Int(event.datasetSlot)])
+                let day = CivilTime.day(ofMicros: event.timestamp)
+                var g = last
+                if g < 0 || !matches(groups[g], dataset, day) {
+                    g = groups.firstIndex { matches($0, dataset, day) } ?? -1
+                    if g < 0 {
+                        groups.append((Array(dataset), day, 0, []))
+                        g = groups.count - 1
+                    }
+                    last = g
+                }
+                groups[g].rows += 1
+                JSONWriter.appendEvent(event, reader, to: &groups[g].json)
+            }
+        }
+        var payload = Payload(partitions: groups.map {
+            (String(decoding: $0.dataset, as: UTF8.self), $0.day, $0.rows, LZ4Frame.compress($0.json))
+        })
+        if !batch.deadLetters.isEmpty {
+            var json: [UInt8] = []
+            for letter in batch.deadLetters { JSONWriter.appendDeadLetter(letter, input: input, job: job, to: &json) }
+            payload.deadLetters = (batch.deadLetters.count, LZ4Frame.compress(json))
+        }
+        return payload
+    }
+
+    public func write(_ payload: Payload) throws {
+        try writer.withLock { state in
+            for p in payload.partitions {
+                var dir = root + "/events/event.dataset=" + hivePartitionValue(p.dataset) + "/date="
+                var date: [UInt8] = []
+                CivilTime.appendDate(days: p.day, to: &date)
+                dir += String(decoding: date, as: UTF8.self)
+                try append(p.frame, rows: p.rows, directory: dir, kind: "events", state: &state)
+            }
+            if let dead = payload.deadLetters {
+                var date: [UInt8] = []
+                CivilTime.appendDate(days: CivilTime.day(ofMicros: job.startedAt), to: &date)
+                try append(dead.frame, rows: dead.rows, directory: root + "/dead_letter/date=" + String(decoding: date, as: UTF8.self),
+                           kind: "dead_letter", state: &state)
+            }
+        }
+    }
+
+    public func finish() throws -> [OutputFile] {
+        try writer.withLock { state in
+            for key in state.open.keys.sorted() { state.done.append(try state.open[key]!.close()) }
+            state.open.removeAll()
+            return state.done
+        }
+    }
+
+    private func append(_ frame: [UInt8], rows: Int, directory: String, kind: String, state: inout WriterState) throws {
+        state.tick += 1
+        if let file = state.open[directory], file.bytes + frame.count > maxFileBytes, file.bytes > 0 {
+            state.done.append(try file.close())
+            state.open[directory] = nil
+        }
+        if state.open[directory] == nil {
+            if state.open.count >= maxOpenFiles, let oldest = state.lastUse.min(by: { $0.value < $1.value })?.key {
+                state.done.append(try state.open[oldest]!.close())
+                state.open[oldest] = nil
+                state.lastUse[oldest] = nil
+            }
+            state.sequence += 1
+            state.open[directory] = try PartitionFile(directory: directory, name: "part-\(job.jobID)-\(state.sequence).ndjson.lz4",
+                                                      kind: kind)
+        }
+        state.lastUse[directory] = state.tick
+        try state.open[directory]!.append(frame, rows: rows)
+    }
+}
+
+@inline(__always)
+private func matches(_ g: (dataset: [UInt8], day: Int64, rows: Int, json: [UInt8]), _ dataset: Bytes, _ day: Int64) -> Bool {
+    g.day == day && g.dataset.count == dataset.count
+        && (dataset.count == 0 || g.dataset.withUnsafeBytes { memcmp($0.baseAddress!, dataset.baseAddress!, dataset.count) == 0 })
+}
+
+/// A partition value safe as a directory name, escaped the way Hive does (`%2F`).
+func hivePartitionValue(_ value: String) -> String {
+    var out = ""
+    for byte in value.utf8 {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            out.unicodeScalars.append(Unicode.Scalar(byte))
+        default:
+            out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
+        }
+    }
+    return out.isEmpty ? "__HIVE_DEFAULT_PARTITION__" : out
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SpoorKit
+
+/// One output file being written: under a hidden temporary name until `close`, which
+/// syncs it and renames it into place, so readers never see a half-written file.
+final class PartitionFile {
+    let finalPath: String
+    let temporaryPath: String
+    let kind: String
+    private let fd: Int32
+    private(set) var bytes = 0
+    private(set) var rows = 0
+
+    init(directory: String, name: String, kind: String) throws {
+        try makeDirectories(directory)
+        finalPath = directory + "/" + name
+        temporaryPath = directory + "/." + name + ".inprogress"
+        self.kind = kind
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SinkFailure(path: temporaryPath, operation: "create", errno: errno) }
+    }
+
+    func append(_ data: [UInt8], rows: Int) throws {
+        var done = 0
+        while done < data.count {
+            let n = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, data.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SinkFailure(path: temporaryPath, operation: "write", errno: errno)
+            }
+            done += n
+        }
+        bytes += data.count
+        self.rows += rows
+    }
+
+    /// Syncs, closes and renames into place; returns what became visible.
+    func close() throws -> OutputFile {
+        guard fsync(fd) == 0 else { throw SinkFailure(path: temporaryPath, operation: "fsync", errno: errno) }
+        Glibc.close(fd)
+        guard rename(temporaryPath, finalPath) == 0 else {
+            throw SinkFailure(path: finalPath, operation: "rename", errno: errno)
+        }
+        syncDirectory(of: finalPath)
+        return OutputFile(path: finalPath, rows: rows, bytes: bytes, kind: kind)
+    }
+}
+
+/// An output file operation that failed: which path, what, and the system's reason.
+struct SinkFailure: Error, CustomStringConvertible {
+    let path: String
+    let operation: String
+    let errno: Int32
+
+    var description: String {
+        let reason = String(cString: strerror(errno))
+        let hint = errno == ENOSPC ? " — free space on that disk or write elsewhere with --out"
+            : errno == EACCES || errno == EROFS ? " — choose a writable --out directory" : ""
+        return "cannot \(operation) \(path): \(reason)\(hint)"
+    }
+}
+
+func makeDirectories(_ path: String) throws {
+    var current = path.hasPrefix("/") ? "" : "."
+    for part in path.split(separator: "/") {
+        current += "/" + part
+        if mkdir(current, 0o755) != 0 && errno != EEXIST {
+            throw SinkFailure(path: current, operation: "create directory", errno: errno)
+        }
+    }
+}
+
+func syncDirectory(of path: String) {
+    let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+    let fd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY)
+    if fd >= 0 { fsync(fd); close(fd) }
+}
+
+/// Removes temporary files a crashed job left behind under `root`.
+func removeOrphans(under root: String) {
+    guard let dir = opendir(root) else { return }
+    defer { closedir(dir) }
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name == "." || name == ".." { continue }
+        let path = root + "/" + name
+        if name.hasPrefix(".") && name.hasSuffix(".inprogress") {
+            unlink(path)
+        } else if entry.pointee.d_type == UInt8(DT_DIR) {
+            removeOrphans(under: path)
+        }
+    }
+}

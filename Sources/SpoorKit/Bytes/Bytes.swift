@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Record bytes as parsers see them. Helpers here are the hot path's vocabulary: prefix and
+/// substring tests against literals, numbers and tokens, all without a `String`.
+public typealias Bytes = UnsafeRawBufferPointer
+
+extension UnsafeRawBufferPointer {
+    /// The bytes of `start..<end`, clamped to the buffer.
+    @inline(__always)
+    public func slice(_ start: Int, _ end: Int) -> Bytes {
+        let s = Swift.max(0, Swift.min(start, count)), e = Swift.max(s, Swift.min(end, count))
+        return Bytes(rebasing: self[s..<e])
+    }
+
+    @inline(__always)
+    public func dropFirst(_ n: Int) -> Bytes { slice(n, count) }
+
+    @inline(__always)
+    public func hasPrefix(_ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard count >= n, let base = baseAddress else { return n == 0 }
+        return memcmp(base, literal.utf8Start, n) == 0
+    }
+
+    @inline(__always)
+    public func hasSuffix(_ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard count >= n, let base = baseAddress else { return n == 0 }
+        return memcmp(base + count - n, literal.utf8Start, n) == 0
+    }
+
+    @inline(__always)
+    public func equals(_ literal: StaticString) -> Bool {
+        count == literal.utf8CodeUnitCount && hasPrefix(literal)
+    }
+
+    /// Offset of the first `byte` at or after `from`.
+    @inline(__always)
+    public func firstIndex(of byte: UInt8, from: Int = 0) -> Int? {
+        guard from < count, let base = baseAddress else { return nil }
+        guard let p = memchr(base + from, Int32(byte), count - from) else { return nil }
+        return UnsafeRawPointer(p) - base
+    }
+
+    /// Offset of the last `byte`.
+    public func lastIndex(of byte: UInt8) -> Int? {
+        guard count > 0, let base = baseAddress else { return nil }
+        var i = count - 1
+        while i >= 0 {
+            if base.load(fromByteOffset: i, as: UInt8.self) == byte { return i }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// Offset of the first occurrence of `literal` at or after `from`.
+    @inline(__always)
+    public func firstIndex(of literal: StaticString, from: Int = 0) -> Int? {
+        let n = literal.utf8CodeUnitCount
+        guard from <= count - n, let base = baseAddress else { return nil }
+        return search(base, from, UnsafeRawPointer(literal.utf8Start), n)
+    }
+
+    /// Offset of the first occurrence of `needle` (any bytes).
+    public func firstIndex(of needle: Bytes, from: Int = 0) -> Int? {
+        guard needle.count > 0, from <= count - needle.count, let base = baseAddress else { return nil }
+        return search(base, from, needle.baseAddress!, needle.count)
+    }
+
+    /// memchr for the needle's first byte, then memcmp (memmem is not portable C).
+    @inline(__always)
+    private func search(_ base: UnsafeRawPointer, _ from: Int, _ needle: UnsafeRawPointer, _ n: Int) -> Int? {
+        guard n > 0 else { return from }
+        let first = Int32(needle.load(as: UInt8.self))
+        var p = base + from
+        let last = base + count - n
+        while p <= last {
+            guard let hit = memchr(p, first, last - p + 1) else { return nil }
+            let h = UnsafeRawPointer(hit)
+            if memcmp(h, needle, n) == 0 { return h - base }
+            p = h + 1
+        }
+        return nil
+    }
+
+    @inline(__always)
+    public func contains(_ literal: StaticString) -> Bool { firstIndex(of: literal) != nil }
+
+    /// The bytes after the first `literal`, or nil.
+    @inline(__always)
+    public func after(_ literal: StaticString) -> Bytes? {
+        firstIndex(of: literal).map { dropFirst($0 + literal.utf8CodeUnitCount) }
+    }
+
+    /// The bytes up to the first `byte` (all of them when absent).
+    @inline(__always)
+    public func prefix(upTo byte: UInt8) -> Bytes {
+        slice(0, firstIndex(of: byte) ?? count)
+    }
+
+    /// The first space-separated token.
+    @inline(__always)
+    public func token() -> Bytes { prefix(upTo: 0x20) }
+
+    /// A non-negative decimal, all bytes digits, at most 18 of them.
+    public func decimal() -> Int64? {
+        guard count > 0, count <= 18 else { return nil }
+        var v: Int64 = 0
+        for b in self {
+            guard b &- 0x30 < 10 else { return nil }
+            v = v &* 10 &+ Int64(b &- 0x30)
+        }
+        return v
+    }
+
+    /// Without leading and trailing spaces and tabs.
+    public func trimmed() -> Bytes {
+        var s = 0, e = count
+        while s < e, self[s] == 0x20 || self[s] == 0x09 { s += 1 }
+        while e > s, self[e - 1] == 0x20 || self[e - 1] == 0x09 || self[e - 1] == 0x0D { e -= 1 }
+        return slice(s, e)
+    }
+
+    /// The bytes as a `String`, invalid UTF-8 repaired. For cold paths and tests only.
+    public var string: String { String(decoding: self, as: UTF8.self) }
+
+    /// Whether the bytes are a textual IPv4 or IPv6 address.
+    public var isIPAddress: Bool { isIPv4 || isIPv6 }
+
+    public var isIPv4: Bool {
+        guard count >= 7, count <= 15 else { return false }
+        var parts = 0, digits = 0, value = 0
+        for b in self {
+            if b == 0x2E {
+                guard digits > 0 else { return false }
+                parts += 1; digits = 0; value = 0
+            } else if b &- 0x30 < 10 {
+                digits += 1; value = value * 10 + Int(b &- 0x30)
+                guard digits <= 3, value <= 255 else { return false }
+            } else {
+                return false
+            }
+        }
+        return parts == 3 && digits > 0
+    }
+
+    public var isIPv6: Bool {
+        guard count >= 2, count <= 45 else { return false }
+        var colons = 0
+        for b in self {
+            switch b {
+            case 0x3A: colons += 1
+            case 0x30...0x39, 0x61...0x66, 0x41...0x46, 0x2E: break
+            case 0x25: return colons >= 2   // zone id follows
+            default: return false
+            }
+        }
+        return colons >= 2
+    }
+}
+
+/// Runs `body` over a `String`'s UTF-8 bytes (for tests and one-off parses).
+public func withBytes<R>(of text: String, _ body: (Bytes) throws -> R) rethrows -> R {
+    var copy = text
+    return try copy.withUTF8 { try body(Bytes($0)) }
+}

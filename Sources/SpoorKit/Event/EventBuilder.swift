@@ -1,0 +1,204 @@
+/// What a parser writes an event into.
+///
+/// One builder per worker thread; a parser sees it between `begin` and `commit`, which the
+/// pipeline calls. Scalar fields set twice keep the last value; list fields and labels
+/// append. Bytes that lie inside the record being parsed are referenced, not copied; any
+/// other bytes are copied, so a parser may pass a temporary buffer safely.
+public final class EventBuilder {
+    public private(set) var batch = EventBatch()
+
+    private var current = EventHeader(slotStart: 0, slotCount: 0, timestamp: .min, datasetSlot: -1)
+    private var slotOfField = [Int32](repeating: -1, count: Field.allCases.count)
+    private var record = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var open = false
+
+    public init() {}
+
+    // MARK: - Pipeline side
+
+    /// Starts an event for `record`; everything set until `commit` or `discard` belongs to it.
+    public func begin(record: UnsafeRawBufferPointer) {
+        if open { discard() }
+        self.record = record
+        current = EventHeader(slotStart: Int32(batch.slots.count), slotCount: 0, timestamp: .min, datasetSlot: -1)
+        for i in slotOfField.indices { slotOfField[i] = -1 }
+        open = true
+    }
+
+    /// Drops whatever the current event holds.
+    public func discard() {
+        guard open else { return }
+        batch.slots.removeSubrange(Int(current.slotStart)...)
+        open = false
+    }
+
+    /// Ends the current event. Returns false (and drops it) when the event lacks
+    /// `@timestamp` or `event.dataset`, which every event must have.
+    @discardableResult
+    public func commit() -> Bool {
+        guard open else { return false }
+        open = false
+        let ts = slotOfField[Int(Field.timestamp.rawValue)]
+        let ds = slotOfField[Int(Field.eventDataset.rawValue)]
+        guard ts >= 0, ds >= 0 else {
+            batch.slots.removeSubrange(Int(current.slotStart)...)
+            return false
+        }
+        current.timestamp = batch.slots[Int(ts)].value
+        current.datasetSlot = ds
+        current.slotCount = Int32(batch.slots.count) - current.slotStart
+        batch.events.append(current)
+        return true
+    }
+
+    /// A point to roll the current event back to (what a router takes before trying a parser).
+    public func mark() -> Int { batch.slots.count }
+
+    /// Removes every value set since `mark` (values overwritten in place stay overwritten).
+    public func rollback(to mark: Int) {
+        guard open, mark < batch.slots.count else { return }
+        for i in mark..<batch.slots.count where slotOfField[Int(batch.slots[i].field.rawValue)] == Int32(i) {
+            slotOfField[Int(batch.slots[i].field.rawValue)] = -1
+        }
+        batch.slots.removeSubrange(mark...)
+    }
+
+    /// The bytes of a string field of the current event (what enrichers read), valid until
+    /// the next change to the event.
+    public func value(of field: Field) -> Bytes? {
+        let i = slotOfField[Int(field.rawValue)]
+        guard i >= 0 else { return nil }
+        let slot = batch.slots[Int(i)]
+        switch slot.kind {
+        case .external:
+            return Bytes(start: UnsafeRawPointer(bitPattern: Int(slot.value)), count: Int(slot.length))
+        case .arena, .label:
+            return batch.arena.withUnsafeBytes { Bytes(rebasing: $0[Int(slot.value)..<Int(slot.value) + Int(slot.length)]) }
+        case .number:
+            return nil
+        }
+    }
+
+    /// The number of a number field of the current event.
+    public func number(of field: Field) -> Int64? {
+        let i = slotOfField[Int(field.rawValue)]
+        guard i >= 0, batch.slots[Int(i)].kind == .number else { return nil }
+        return batch.slots[Int(i)].value
+    }
+
+    /// Whether `field` has a value in the current event.
+    public func has(_ field: Field) -> Bool { slotOfField[Int(field.rawValue)] >= 0 }
+
+    /// Resets the batch for the next chunk.
+    public func reset() {
+        batch.removeAll()
+        open = false
+    }
+
+    public func addDeadLetter(_ letter: DeadLetter) { batch.deadLetters.append(letter) }
+    public func addFiltered(_ n: Int = 1) { batch.filtered += n }
+
+    // MARK: - Parser side
+
+    /// Sets a string field from bytes (a slice of the record, or any buffer: it is copied then).
+    @inline(__always)
+    public func set(_ field: Field, _ bytes: UnsafeRawBufferPointer) {
+        store(field, bytesSlot(field, bytes))
+    }
+
+    /// Sets a string field to a constant.
+    @inline(__always)
+    public func set(_ field: Field, _ text: StaticString) {
+        if text.hasPointerRepresentation {
+            store(field, Slot(field: field, kind: .external, keyLength: 0, length: UInt32(text.utf8CodeUnitCount),
+                              value: Int64(Int(bitPattern: text.utf8Start))))
+        } else {
+            set(field, string: text.description)
+        }
+    }
+
+    /// Sets a string field from a `String` (copied).
+    public func set(_ field: Field, string: String) {
+        var s = string
+        s.withUTF8 { store(field, arenaSlot(field, UnsafeRawBufferPointer($0))) }
+    }
+
+    /// Sets a number field (int64 columns, and `@timestamp` in µs).
+    @inline(__always)
+    public func set(_ field: Field, int: Int64) {
+        store(field, Slot(field: field, kind: .number, keyLength: 0, length: 0, value: int))
+    }
+
+    public func set(_ field: Field, bool: Bool) {
+        store(field, Slot(field: field, kind: .number, keyLength: 0, length: 0, value: bool ? 1 : 0))
+    }
+
+    /// Sets `event.outcome`.
+    @inline(__always)
+    public func set(outcome: Outcome) { set(.eventOutcome, outcome.text) }
+
+    /// Sets `event.reason`.
+    @inline(__always)
+    public func set(reason: Reason) { set(.eventReason, reason.text) }
+
+    /// Sets bytes that live as long as the job (an input's path): referenced, never copied.
+    public func set(_ field: Field, stable bytes: UnsafeRawBufferPointer) {
+        store(field, Slot(field: field, kind: .external, keyLength: 0, length: UInt32(bytes.count),
+                          value: Int64(Int(bitPattern: bytes.baseAddress))))
+    }
+
+    /// Adds a value to a list field (`email.to.address`, `threat.group.alias`).
+    public func append(_ field: Field, _ bytes: UnsafeRawBufferPointer) {
+        batch.slots.append(bytesSlot(field, bytes))
+    }
+
+    public func append(_ field: Field, string: String) {
+        var s = string
+        s.withUTF8 { batch.slots.append(arenaSlot(field, UnsafeRawBufferPointer($0))) }
+    }
+
+    /// Adds a `labels` entry.
+    public func label(_ key: String, _ value: UnsafeRawBufferPointer) {
+        var k = key
+        let offset = batch.arena.count
+        k.withUTF8 { batch.arena.append(contentsOf: $0) }
+        batch.arena.append(contentsOf: value)
+        batch.slots.append(Slot(field: .labels, kind: .label, keyLength: UInt32(batch.arena.count - offset - value.count),
+                                length: UInt32(batch.arena.count - offset), value: Int64(offset)))
+    }
+
+    public func label(_ key: String, string: String) {
+        var v = string
+        v.withUTF8 { label(key, UnsafeRawBufferPointer($0)) }
+    }
+
+    // MARK: - Storage
+
+    @inline(__always)
+    private func store(_ field: Field, _ slot: Slot) {
+        let i = Int(field.rawValue)
+        let existing = slotOfField[i]
+        if existing >= 0 {
+            batch.slots[Int(existing)] = slot
+        } else {
+            slotOfField[i] = Int32(batch.slots.count)
+            batch.slots.append(slot)
+        }
+    }
+
+    @inline(__always)
+    private func bytesSlot(_ field: Field, _ bytes: UnsafeRawBufferPointer) -> Slot {
+        if let base = bytes.baseAddress, let start = record.baseAddress,
+           base >= start, base + bytes.count <= start + record.count {
+            return Slot(field: field, kind: .external, keyLength: 0, length: UInt32(bytes.count),
+                        value: Int64(Int(bitPattern: base)))
+        }
+        return arenaSlot(field, bytes)
+    }
+
+    private func arenaSlot(_ field: Field, _ bytes: UnsafeRawBufferPointer) -> Slot {
+        let offset = batch.arena.count
+        batch.arena.append(contentsOf: bytes)
+        return Slot(field: field, kind: .arena, keyLength: 0, length: UInt32(bytes.count), value: Int64(offset))
+    }
+}

@@ -1,0 +1,89 @@
+/// An ordered list of patterns, first match wins: the shape of most log parsers, written
+/// as reviewable data. Each rule has a cheap literal prefilter (`when`), a PCRE2 pattern
+/// with named groups, a mapping of groups to fields, constant fields, and an optional
+/// closure for what a mapping cannot say.
+public struct MessageRule: Sendable {
+    public let id: String
+    let prefix: [UInt8]?
+    let literal: [UInt8]?
+    let pattern: Pattern
+    let mapping: [(group: Int, field: Field)]
+    let constants: [(Field, StaticString)]
+    let then: (@Sendable (PatternMatch, EventBuilder) -> Void)?
+
+    /// - Parameters:
+    ///   - prefix: the message must start with this (checked before the pattern runs).
+    ///   - contains: the message must contain this.
+    ///   - fields: named group → field. Number columns are parsed as decimals; a
+    ///     `source.ip` group that holds a host name goes to `source.domain`.
+    public init(_ id: String, prefix: String? = nil, contains: String? = nil, _ pattern: String,
+                fields: [String: Field] = [:], set constants: [(Field, StaticString)] = [],
+                then: (@Sendable (PatternMatch, EventBuilder) -> Void)? = nil) throws(PatternError) {
+        self.id = id
+        self.prefix = prefix.map { Array($0.utf8) }
+        literal = contains.map { Array($0.utf8) }
+        self.pattern = try Pattern(pattern)
+        var mapping: [(Int, Field)] = []
+        for (name, field) in fields.sorted(by: { $0.key < $1.key }) {
+            guard let group = self.pattern.group(name) else {
+                throw PatternError(pattern: pattern, offset: 0, message: "rule '\(id)' maps group '\(name)', which the pattern does not have")
+            }
+            mapping.append((group, field))
+        }
+        self.mapping = mapping
+        self.constants = constants
+        self.then = then
+    }
+
+    /// Tries the rule; on a match, sets its fields and returns true.
+    @inline(__always)
+    public func apply(_ message: Bytes, _ event: EventBuilder, _ scratch: MatchScratch) -> Bool {
+        if let prefix, !prefix.withUnsafeBytes({ message.count >= $0.count && message.slice(0, $0.count).elementsEqual($0) }) {
+            return false
+        }
+        if let literal, literal.withUnsafeBytes({ message.firstIndex(of: $0) }) == nil { return false }
+        guard let m = pattern.match(message, scratch) else { return false }
+        for (field, value) in constants { event.set(field, value) }
+        for (group, field) in mapping {
+            guard let value = m[group], value.count > 0 else { continue }
+            MessageRule.store(value, field, event)
+        }
+        then?(m, event)
+        return true
+    }
+
+    /// Stores a captured value with the column's type.
+    @inline(__always)
+    public static func store(_ value: Bytes, _ field: Field, _ event: EventBuilder) {
+        switch Schema.types[Int(field.rawValue)] {
+        case .int64:
+            if let n = value.decimal() { event.set(field, int: n) }
+        case .stringList:
+            event.append(field, value)
+        default:
+            if field == .sourceIP && !value.isIPAddress {
+                event.set(.sourceDomain, value)
+            } else {
+                event.set(field, value)
+            }
+        }
+    }
+}
+
+/// Rules tried in order.
+public struct MessageRules: Sendable {
+    public let rules: [MessageRule]
+
+    public init(_ rules: [MessageRule]) { self.rules = rules }
+
+    /// The id of the rule that matched, nil when none did.
+    @inline(__always)
+    public func apply(_ message: Bytes, _ event: EventBuilder, _ context: ParseContext) -> String? {
+        for rule in rules where rule.apply(message, event, context.scratch) {
+            context.note("rule '\(rule.id)' matched: /\(rule.pattern.source)/")
+            return rule.id
+        }
+        context.note("no rule matched (\(rules.count) tried)")
+        return nil
+    }
+}

@@ -1,0 +1,28 @@
+/// A run of complete records of one input, owned by whoever holds it; the unit of work.
+final class Chunk: @unchecked Sendable {
+    let input: InputFile
+    private let storage: UnsafeMutableRawBufferPointer
+    let count: Int
+    /// Offset of the first byte in the decoded input, and line number of the first record.
+    let startOffset: Int64
+    let startLine: Int64
+    /// Records the reader could not frame (overlong, undecodable tail), already dead.
+    let deadLetters: [DeadLetter]
+    /// Compressed input bytes consumed since the previous chunk of this input (progress).
+    let consumed: Int64
+
+    init(input: InputFile, storage: UnsafeMutableRawBufferPointer, count: Int, startOffset: Int64,
+         startLine: Int64, deadLetters: [DeadLetter], consumed: Int64) {
+        self.input = input
+        self.storage = storage
+        self.count = count
+        self.startOffset = startOffset
+        self.startLine = startLine
+        self.deadLetters = deadLetters
+        self.consumed = consumed
+    }
+
+    deinit { storage.deallocate() }
+
+    var bytes: Bytes { Bytes(rebasing: storage[0..<count]) }
+}

@@ -1,0 +1,67 @@
+/// One decoded stream being ingested: a plain file, or one member of an archive.
+///
+/// Shared read-only by the reader that made it and the workers parsing its chunks; its
+/// path bytes live as long as it does, so events reference them instead of copying.
+public final class InputFile: Sendable {
+    public let path: String
+    public let memberPath: String?
+    public let encoding: String
+    /// Resolves year-less timestamps of this stream.
+    public let years: YearResolver
+    /// Hash of the stream's identity (member path and first 4 KiB of content): with a
+    /// record's offset it makes the event id, stable across runs.
+    public let fingerprint: (UInt64, UInt64)
+    /// The record parser chosen for this stream.
+    public let format: String
+
+    nonisolated(unsafe) private let pathStorage: UnsafeMutableRawBufferPointer
+    nonisolated(unsafe) private let memberStorage: UnsafeMutableRawBufferPointer?
+
+    public init(path: String, memberPath: String?, encoding: String, years: YearResolver,
+                fingerprint: (UInt64, UInt64), format: String) {
+        self.path = path
+        self.memberPath = memberPath
+        self.encoding = encoding
+        self.years = years
+        self.fingerprint = fingerprint
+        self.format = format
+        pathStorage = InputFile.stable(path)
+        memberStorage = memberPath.map(InputFile.stable)
+    }
+
+    deinit {
+        pathStorage.deallocate()
+        memberStorage?.deallocate()
+    }
+
+    public var pathBytes: Bytes { Bytes(pathStorage) }
+    public var memberBytes: Bytes? { memberStorage.map { Bytes($0) } }
+
+    /// `path` or `path//member`, for messages.
+    public var displayName: String { memberPath.map { "\(path)//\($0)" } ?? path }
+
+    private static func stable(_ s: String) -> UnsafeMutableRawBufferPointer {
+        let utf8 = Array(s.utf8)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(utf8.count, 1), alignment: 1)
+        buffer.copyBytes(from: utf8)
+        return UnsafeMutableRawBufferPointer(rebasing: buffer[0..<utf8.count])
+    }
+}
+
+/// 64-bit hashes for fingerprints and ids (FNV-1a, then a splitmix finaliser).
+public enum Hash {
+    @inline(__always)
+    public static func fnv1a(_ bytes: Bytes, seed: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64 {
+        var h = seed
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return h
+    }
+
+    @inline(__always)
+    public static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+/// Per-worker state that parsers may use: PCRE2 scratch, the job's time zone, the program
+/// router, and (for `spoor parse --explain`) a trace. Owned by one thread; never shared.
+public final class ParseContext {
+    public let scratch: MatchScratch
+    public let clock: ZoneClock
+    public let router: ProgramRouter
+    /// Steps explained by the router and parsers, when explaining; nil otherwise.
+    public var trace: [String]?
+
+    public init(zone: TimeZone, router: ProgramRouter, explain: Bool = false) {
+        scratch = MatchScratch()
+        clock = ZoneClock(zone: zone)
+        self.router = router
+        trace = explain ? [] : nil
+    }
+
+    /// Records an explanation step; the message is built only when explaining.
+    @inline(__always)
+    public func note(_ message: @autoclosure () -> String) {
+        if trace != nil { trace!.append(message()) }
+    }
+}

@@ -1,0 +1,259 @@
+import Foundation
+import Synchronization
+
+/// Everything a job runs, resolved and validated before the first byte is read.
+public struct JobPlan: Sendable {
+    public var source: any Source
+    public var framer: any Framer
+    /// Every parser with its id: format parsers (chosen per input) and program parsers.
+    public var parsers: [(id: String, parser: any Parser)]
+    public var enrichers: [any Enricher] = []
+    public var workers: Int
+    public var zone: TimeZone
+    /// Pins the year of year-less timestamps; nil infers it from each input's mtime.
+    public var pinnedYear: Int?
+    public var chunkBytes = 1 << 20
+    public var maxRecordBytes = 1 << 20
+    /// The record format of every input (sniffing per file comes with more formats).
+    public var format = "syslog"
+    /// Whether events carry `event.original` (the record as read).
+    public var keepOriginal = true
+
+    public init(source: any Source, framer: any Framer, parsers: [(id: String, parser: any Parser)],
+                workers: Int, zone: TimeZone, pinnedYear: Int? = nil) {
+        self.source = source
+        self.framer = framer
+        self.parsers = parsers
+        self.workers = max(1, workers)
+        self.zone = zone
+        self.pinnedYear = pinnedYear
+    }
+}
+
+/// What progress reporting sees, twice a second.
+public struct ProgressSnapshot: Sendable {
+    public var inputsDone = 0
+    public var inputsTotal = 0
+    public var bytesRead: Int64 = 0
+    public var bytesTotal: Int64 = 0
+    public var records = 0
+    public var events = 0
+    public var seconds = 0.0
+}
+
+/// One decoded stream of the job, as the manifest records it.
+public struct MemberRecord: Sendable, Codable {
+    public var path: String
+    public var member: String?
+    public var encoding: String
+    public var format: String
+    public var fingerprint: String
+    public var error: String?
+}
+
+public struct JobResult: Sendable {
+    public var summary: JobSummary
+    public var inputs: [InputDescriptor]
+    public var members: [MemberRecord]
+    public var files: [OutputFile]
+}
+
+/// A sink failure that stopped the job (disk full, unwritable output).
+public struct JobError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Runs a job: reader threads decode inputs into chunks, worker threads parse and encode
+/// chunks, one sink thread writes. Bounded queues between them hold at most two chunks per
+/// worker, so memory does not depend on the input's size and a slow sink slows the readers.
+public enum Pipeline {
+    public static func run<S: Sink>(_ plan: JobPlan, sink: S,
+                                    progress: (@Sendable (ProgressSnapshot) -> Void)? = nil) throws -> JobResult {
+        let started = ContinuousClock.now
+        let inputs = try plan.source.inputs().sorted { $0.size > $1.size }
+        let router = ProgramRouter(parsers: plan.parsers)
+        var formats: [String: any Parser] = [:]
+        for (_, parser) in plan.parsers {
+            for case .format(let name) in parser.routes where formats[name] == nil { formats[name] = parser }
+        }
+        let state = SharedState(inputsTotal: inputs.count, bytesTotal: inputs.reduce(0) { $0 + $1.size })
+        let chunks = BoundedQueue<Chunk>(capacity: 2 * plan.workers)
+        let payloads = BoundedQueue<Processed<S.Payload>>(capacity: 2 * plan.workers)
+        let readersDone = DispatchGroup(), workersDone = DispatchGroup(), sinkDone = DispatchGroup()
+        let chunker = StreamChunker(framer: plan.framer, chunkBytes: plan.chunkBytes, maxRecordBytes: plan.maxRecordBytes)
+        let frozenFormats = formats
+
+        for _ in 0..<max(1, min(plan.workers, inputs.count)) {
+            readersDone.enter()
+            Thread.detachNewThread {
+                defer { readersDone.leave() }
+                while let index = state.nextInput(), !state.aborted {
+                    read(inputs[index], plan: plan, chunker: chunker, state: state, chunks: chunks)
+                    state.inputDone()
+                }
+            }
+        }
+        for _ in 0..<plan.workers {
+            workersDone.enter()
+            let context = ParseContext(zone: plan.zone, router: router)
+            nonisolated(unsafe) let worker = ChunkWorker(framer: plan.framer, formats: frozenFormats, enrichers: plan.enrichers,
+                                                         sink: sink, keepOriginal: plan.keepOriginal,
+                                                         context: context)
+            Thread.detachNewThread {
+                defer { workersDone.leave() }
+                while let chunk = chunks.pop() {
+                    let (payload, counts) = worker.process(chunk)
+                    payloads.push(Processed(payload: payload, counts: counts, consumed: chunk.consumed))
+                }
+            }
+        }
+        sinkDone.enter()
+        Thread.detachNewThread {
+            defer { sinkDone.leave() }
+            while let item = payloads.pop() {
+                if state.aborted { continue }
+                do {
+                    try sink.write(item.payload)
+                    state.add(item.counts, consumed: item.consumed)
+                } catch {
+                    state.abort("\(error)")
+                    chunks.close()
+                }
+            }
+        }
+
+        func tick() { progress?(state.snapshot(seconds: (ContinuousClock.now - started).seconds)) }
+        while readersDone.wait(timeout: .now() + 0.5) == .timedOut { tick() }
+        chunks.close()
+        while workersDone.wait(timeout: .now() + 0.5) == .timedOut { tick() }
+        payloads.close()
+        while sinkDone.wait(timeout: .now() + 0.5) == .timedOut { tick() }
+        tick()
+
+        if let failure = state.failure { throw JobError(description: failure) }
+        let files = try sink.finish()
+        var summary = state.summary
+        summary.inputs = inputs.count
+        summary.bytesRead = inputs.reduce(0) { $0 + $1.size }
+        summary.eventsWritten = files.filter { $0.kind == "events" }.reduce(0) { $0 + $1.rows }
+        summary.seconds = (ContinuousClock.now - started).seconds
+        return JobResult(summary: summary, inputs: inputs, members: state.members, files: files)
+    }
+
+    /// Reads one input on a reader thread: every member through the chunker into the queue.
+    private static func read(_ descriptor: InputDescriptor, plan: JobPlan, chunker: StreamChunker,
+                             state: SharedState, chunks: BoundedQueue<Chunk>) {
+        var opened = false
+        do {
+            try plan.source.open(descriptor) { stream in
+                opened = true
+                let (input, error) = chunker.run(stream, makeInput: { head in
+                    makeInput(descriptor, stream, head: head, plan: plan)
+                }, emit: { chunks.push($0) })
+                if let input {
+                    state.member(MemberRecord(path: descriptor.path, member: input.memberPath, encoding: input.encoding,
+                                              format: input.format,
+                                              fingerprint: String(input.fingerprint.0, radix: 16) + String(input.fingerprint.1, radix: 16),
+                                              error: error?.message))
+                }
+            }
+        } catch {
+            // The input (or a member) could not be opened at all: one dead letter says so.
+            let input = InputFile(path: descriptor.path, memberPath: nil, encoding: "unreadable",
+                                  years: YearResolver(pinnedYear: 1970), fingerprint: (0, 0), format: plan.format)
+            let letter = DeadLetter(reason: "cannot read \(descriptor.path): \(error)", offset: 0, line: 0, raw: [])
+            chunks.push(Chunk(input: input, storage: .allocate(byteCount: 1, alignment: 16), count: 0, startOffset: 0,
+                              startLine: 0, deadLetters: [letter], consumed: opened ? 0 : descriptor.size))
+            state.member(MemberRecord(path: descriptor.path, member: nil, encoding: "unreadable", format: plan.format,
+                                      fingerprint: "", error: "\(error)"))
+        }
+    }
+
+    /// Names a decoded stream: fingerprint from its first bytes, year reference, format.
+    static func makeInput(_ descriptor: InputDescriptor, _ stream: any DecodedStream, head: Bytes, plan: JobPlan) -> InputFile {
+        let member = stream.memberPath ?? ""
+        let seed = withBytes(of: member) { Hash.fnv1a($0) }
+        let fingerprint = (Hash.mix(Hash.fnv1a(head, seed: seed)), Hash.mix(Hash.fnv1a(head, seed: ~seed) ^ UInt64(head.count)))
+        let years: YearResolver
+        if let pinned = plan.pinnedYear {
+            years = YearResolver(pinnedYear: pinned)
+        } else {
+            let (y, m, d) = ZoneClock(zone: plan.zone).localDate(utcSeconds: stream.referenceTime)
+            years = YearResolver(referenceYear: y, month: m, day: d)
+        }
+        return InputFile(path: descriptor.path, memberPath: stream.memberPath, encoding: stream.encoding, years: years,
+                         fingerprint: fingerprint, format: plan.format)
+    }
+}
+
+struct Processed<Payload: Sendable>: Sendable {
+    let payload: Payload
+    let counts: WorkerCounts
+    let consumed: Int64
+}
+
+/// Counters and bookkeeping shared by the threads of one job.
+final class SharedState: Sendable {
+    private struct State {
+        var next = 0
+        var inputsDone = 0
+        var summary = JobSummary()
+        var members: [MemberRecord] = []
+        var bytesRead: Int64 = 0
+        var failure: String?
+    }
+
+    private let state = Mutex(State())
+    let inputsTotal: Int
+    let bytesTotal: Int64
+
+    init(inputsTotal: Int, bytesTotal: Int64) {
+        self.inputsTotal = inputsTotal
+        self.bytesTotal = bytesTotal
+    }
+
+    func nextInput() -> Int? {
+        state.withLock { s in
+            guard s.next < inputsTotal else { return nil }
+            defer { s.next += 1 }
+            return s.next
+        }
+    }
+
+    func inputDone() { state.withLock { $0.inputsDone += 1 } }
+
+    func member(_ record: MemberRecord) {
+        state.withLock { s in
+            s.members.append(record)
+            s.summary.members += 1
+            s.summary.membersByFormat[record.format, default: 0] += 1
+            s.summary.membersByEncoding[record.encoding, default: 0] += 1
+            if record.error != nil { s.summary.sourceErrors += 1 }
+        }
+    }
+
+    func add(_ counts: WorkerCounts, consumed: Int64) {
+        state.withLock { s in
+            s.summary.add(counts)
+            s.bytesRead += consumed
+        }
+    }
+
+    func abort(_ message: String) { state.withLock { if $0.failure == nil { $0.failure = message } } }
+    var aborted: Bool { state.withLock { $0.failure != nil } }
+    var failure: String? { state.withLock { $0.failure } }
+    var summary: JobSummary { state.withLock { $0.summary } }
+    var members: [MemberRecord] { state.withLock { $0.members } }
+
+    func snapshot(seconds: Double) -> ProgressSnapshot {
+        state.withLock { s in
+            ProgressSnapshot(inputsDone: s.inputsDone, inputsTotal: inputsTotal, bytesRead: s.bytesRead,
+                             bytesTotal: bytesTotal, records: s.summary.recordsIn, events: s.summary.eventsOut,
+                             seconds: seconds)
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Picks the parser for a syslog message by its program name (tag).
+///
+/// Built once per job from every parser's `routes`: exact names first, then prefixes
+/// (`postfix/`), then parsers that accept any program. A tag with a parenthesised suffix
+/// (`sshd(pam_unix)`, as old PAM logs write) is also tried without it.
+public final class ProgramRouter: Sendable {
+    /// Parsers to try for an exact program name, keyed by the name's hash (no `String` per
+    /// record); each list already ends with the fallbacks.
+    private let exact: [UInt64: [(name: [UInt8], parsers: [any Parser])]]
+    private let prefixes: [(prefix: [UInt8], parsers: [any Parser])]
+    private let fallbacks: [any Parser]
+    private let ids: [ObjectIdentifier: String]
+
+    public init(parsers: [(id: String, parser: any Parser)]) {
+        var byName: [String: [any Parser]] = [:]
+        var byPrefix: [String: [any Parser]] = [:]
+        var fallbacks: [any Parser] = []
+        var ids: [ObjectIdentifier: String] = [:]
+        for (id, parser) in parsers {
+            ids[ObjectIdentifier(type(of: parser))] = id
+            for route in parser.routes {
+                switch route {
+                case .program(let name): byName[name, default: []].append(parser)
+                case .programPrefix(let p): byPrefix[p, default: []].append(parser)
+                case .anyProgram: fallbacks.append(parser)
+                case .format: break
+                }
+            }
+        }
+        var exact: [UInt64: [(name: [UInt8], parsers: [any Parser])]] = [:]
+        for (name, list) in byName {
+            let bytes = Array(name.utf8)
+            let h = bytes.withUnsafeBytes { Hash.fnv1a($0) }
+            exact[h, default: []].append((bytes, list + fallbacks))
+        }
+        self.exact = exact
+        prefixes = byPrefix.map { (Array($0.key.utf8), $0.value + fallbacks) }.sorted { $0.prefix.count > $1.prefix.count }
+        self.fallbacks = fallbacks
+        self.ids = ids
+    }
+
+    /// Whether any parser is routed by program at all.
+    public var isEmpty: Bool { exact.isEmpty && prefixes.isEmpty && fallbacks.isEmpty }
+
+    /// Runs the parsers routed for `input.program` until one claims the message.
+    public func dispatch(_ input: ParserInput, into event: EventBuilder) throws(ParseFailure) -> ParseResult {
+        let ctx = input.context
+        for parser in candidates(for: input.program) {
+            let mark = event.mark()
+            let result = try parser.parse(input, into: event)
+            ctx.note("parser '\(ids[ObjectIdentifier(type(of: parser))] ?? "?")' for program '\(input.program.string)': \(result)")
+            if case .notMine = result {
+                event.rollback(to: mark)
+                continue
+            }
+            return result
+        }
+        return .notMine
+    }
+
+    private func candidates(for program: Bytes) -> [any Parser] {
+        if let hit = lookup(program) { return hit }
+        if let paren = program.firstIndex(of: 0x28), let hit = lookup(program.slice(0, paren)) { return hit }
+        for entry in prefixes where entry.prefix.withUnsafeBytes({ program.count >= $0.count && memcmp(program.baseAddress!, $0.baseAddress!, $0.count) == 0 }) {
+            return entry.parsers
+        }
+        return fallbacks
+    }
+
+    @inline(__always)
+    private func lookup(_ name: Bytes) -> [any Parser]? {
+        guard let bucket = exact[Hash.fnv1a(name)] else { return nil }
+        for entry in bucket where entry.name.count == name.count {
+            if entry.name.withUnsafeBytes({ memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }) { return entry.parsers }
+        }
+        return nil
+    }
+}

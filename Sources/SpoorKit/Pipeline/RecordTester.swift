@@ -1,0 +1,84 @@
+import Foundation
+
+/// Runs records through the same framer → parser → provenance path as a job, without
+/// threads or files: what `spoor parse` and tests use, so they see exactly what ingest does.
+public final class RecordTester {
+    public struct Outcome {
+        /// One JSON object per event or dead letter, in order of the records.
+        public var events: [String]
+        public var deadLetters: [String]
+        public var filtered: Int
+        /// The router's and parsers' steps, when explaining.
+        public var trace: [String]
+    }
+
+    private let worker: ChunkWorker<CollectingSink>
+    private let plan: JobPlan
+
+    public init(plan: JobPlan, explain: Bool = false) {
+        self.plan = plan
+        let router = ProgramRouter(parsers: plan.parsers)
+        var formats: [String: any Parser] = [:]
+        for (_, parser) in plan.parsers {
+            for case .format(let name) in parser.routes where formats[name] == nil { formats[name] = parser }
+        }
+        worker = ChunkWorker(framer: plan.framer, formats: formats, enrichers: plan.enrichers, sink: CollectingSink(),
+                             keepOriginal: plan.keepOriginal, context: ParseContext(zone: plan.zone, router: router, explain: explain))
+    }
+
+    /// Parses `text` (one or more records) as if read from a file named `path` whose
+    /// modification time is `reference` (s since the epoch).
+    public func run(_ text: [UInt8], path: String = "-", reference: Int64 = Int64(Date().timeIntervalSince1970)) -> Outcome {
+        let years: YearResolver
+        if let pinned = plan.pinnedYear {
+            years = YearResolver(pinnedYear: pinned)
+        } else {
+            let (y, m, d) = ZoneClock(zone: plan.zone).localDate(utcSeconds: reference)
+            years = YearResolver(referenceYear: y, month: m, day: d)
+        }
+        let input = InputFile(path: path, memberPath: nil, encoding: "plain", years: years,
+                              fingerprint: text.withUnsafeBytes { (Hash.fnv1a($0), Hash.fnv1a($0, seed: 7)) }, format: plan.format)
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, text.count), alignment: 16)
+        text.withUnsafeBytes { storage.copyMemory(from: $0) }
+        worker.context.trace = worker.context.trace.map { _ in [] }
+        let chunk = Chunk(input: input, storage: storage, count: text.count, startOffset: 0, startLine: 1,
+                          deadLetters: [], consumed: 0)
+        let (payload, counts) = worker.process(chunk)
+        return Outcome(events: payload.events, deadLetters: payload.deadLetters, filtered: counts.filtered,
+                       trace: worker.context.trace ?? [])
+    }
+}
+
+/// Keeps encoded JSON in memory (for `RecordTester`).
+final class CollectingSink: Sink {
+    struct Payload: Sendable {
+        var events: [String]
+        var deadLetters: [String]
+    }
+
+    static let manifest = PluginManifest(id: "collect", kind: .sink, version: "1.0.0", summary: "in memory")
+    private let job = JobContext(jobID: "test", outputDirectory: nil, startedAt: 0)
+
+    init() {}
+    init(config: PluginConfig, job: JobContext) throws {}
+
+    func encode(_ batch: EventBatch, input: InputFile) -> Payload {
+        var events: [String] = []
+        batch.withReader { reader in
+            for event in reader.events {
+                var out: [UInt8] = []
+                JSONWriter.appendEvent(event, reader, to: &out)
+                events.append(String(decoding: out.dropLast(), as: UTF8.self))
+            }
+        }
+        let dead = batch.deadLetters.map { letter -> String in
+            var out: [UInt8] = []
+            JSONWriter.appendDeadLetter(letter, input: input, job: job, to: &out)
+            return String(decoding: out.dropLast(), as: UTF8.self)
+        }
+        return Payload(events: events, deadLetters: dead)
+    }
+
+    func write(_ payload: Payload) throws {}
+    func finish() throws -> [OutputFile] { [] }
+}

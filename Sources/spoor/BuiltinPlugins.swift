@@ -1,0 +1,21 @@
+import AuthParsers
+import FileSources
+import LineFramer
+import NDJSONSink
+import SpoorKit
+import SyslogParsers
+
+/// The plugins this binary ships with. A custom build adds its own here.
+func builtinRegistry() -> Registry {
+    let registry = Registry()
+    registry.register(source: FileSource.self)
+    registry.register(framer: LineFramer.self)
+    registry.register(parser: SyslogParser.self)
+    registry.register(parser: SSHDParser.self)
+    registry.register(parser: PAMParser.self)
+    registry.register(parser: SudoParser.self)
+    registry.register(parser: SuParser.self)
+    registry.register(sink: NDJSONDatasetSink.self)
+    registry.register(sink: StdoutSink.self)
+    return registry
+}

@@ -1,0 +1,119 @@
+import Foundation
+import SpoorKit
+import Yams
+
+/// A job file (`spoor ingest --job job.yaml`): the same settings as the flags, plus
+/// per-plugin configuration. Unknown keys and wrong types are errors with file and line,
+/// found before any input is read.
+///
+///     inputs: [/var/log/archive]
+///     include: ["*.log*"]
+///     exclude: ["*.journal"]
+///     out: out/
+///     format: ndjson
+///     workers: 4
+///     year: 2026
+///     timezone: Europe/Berlin
+///     strict: false
+///     max_record_bytes: 1048576
+///     keep_original: true
+///     parsers:
+///       sshd: {}
+struct JobFile {
+    var inputs: [String] = []
+    var include: [String] = []
+    var exclude: [String] = []
+    var out: String?
+    var format: String?
+    var workers: Int?
+    var year: Int?
+    var timezone: String?
+    var strict: Bool?
+    var maxRecordBytes: Int?
+    var keepOriginal: Bool?
+    var parserConfigs: [String: PluginConfig] = [:]
+
+    static let keys = ["inputs", "include", "exclude", "out", "format", "workers", "year", "timezone", "strict",
+                       "max_record_bytes", "keep_original", "parsers"]
+
+    init() {}
+
+    init(path: String) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(origin: path, message: "cannot read the job file", hint: "check the path")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigError(origin: path, message: "not valid YAML: \(error)")
+        }
+        guard let root, case .mapping(let mapping) = root else {
+            throw ConfigError(origin: path, message: "a job file is a YAML mapping of settings",
+                              hint: "see `spoor ingest --help` for the keys")
+        }
+        func origin(_ node: Node) -> String { "\(path):\((node.mark?.line ?? 0) + 1):\((node.mark?.column ?? 0) + 1)" }
+        func strings(_ node: Node, _ key: String) throws -> [String] {
+            if let s = node.string, node.scalar != nil { return [s] }
+            guard let seq = node.sequence else {
+                throw ConfigError(origin: origin(node), message: "'\(key)' is a list of strings")
+            }
+            return try seq.map {
+                guard let s = $0.string else { throw ConfigError(origin: origin($0), message: "'\(key)' holds strings only") }
+                return s
+            }
+        }
+        func int(_ node: Node, _ key: String) throws -> Int {
+            guard let i = node.int else { throw ConfigError(origin: origin(node), message: "'\(key)' is a whole number, got '\(node.string ?? "?")'") }
+            return i
+        }
+        func bool(_ node: Node, _ key: String) throws -> Bool {
+            guard let b = node.bool else { throw ConfigError(origin: origin(node), message: "'\(key)' is true or false, got '\(node.string ?? "?")'") }
+            return b
+        }
+        func string(_ node: Node, _ key: String) throws -> String {
+            guard let s = node.string, node.scalar != nil else { throw ConfigError(origin: origin(node), message: "'\(key)' is a string") }
+            return s
+        }
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            switch key {
+            case "inputs": inputs = try strings(value, key)
+            case "include": include = try strings(value, key)
+            case "exclude": exclude = try strings(value, key)
+            case "out": out = try string(value, key)
+            case "format": format = try string(value, key)
+            case "workers": workers = try int(value, key)
+            case "year": year = try int(value, key)
+            case "timezone": timezone = try string(value, key)
+            case "strict": strict = try bool(value, key)
+            case "max_record_bytes": maxRecordBytes = try int(value, key)
+            case "keep_original": keepOriginal = try bool(value, key)
+            case "parsers":
+                guard let parsers = value.mapping else {
+                    throw ConfigError(origin: origin(value), message: "'parsers' maps parser ids to their options")
+                }
+                for (idNode, options) in parsers {
+                    var values: [String: ConfigValue] = [:]
+                    for (k, v) in options.mapping ?? [:] {
+                        let name = k.string ?? ""
+                        if let i = v.int { values[name] = .int(i) }
+                        else if let b = v.bool { values[name] = .bool(b) }
+                        else if let seq = v.sequence { values[name] = .list(seq.compactMap(\.string)) }
+                        else { values[name] = .string(v.string ?? "") }
+                    }
+                    parserConfigs[idNode.string ?? ""] = PluginConfig(values, origin: origin(idNode))
+                }
+            default:
+                throw ConfigError(origin: origin(keyNode), message: "unknown key '\(key)'",
+                                  hint: suggestion(for: key, among: JobFile.keys).map { "did you mean '\($0)'?" }
+                                      ?? "known keys: " + JobFile.keys.joined(separator: ", "))
+            }
+        }
+        // Relative inputs and output are relative to the job file.
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        func resolve(_ p: String) -> String { p.hasPrefix("/") || p == "-" ? p : base.appendingPathComponent(p).path }
+        inputs = inputs.map(resolve)
+        out = out.map { $0 == "-" ? $0 : resolve($0) }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import SpoorKit
+
+/// The table printed at the end of a job.
+enum Summary {
+    static func render(_ result: JobResult, output: String) -> String {
+        let s = result.summary
+        let rate = s.seconds > 0 ? Double(s.recordsIn) / s.seconds : 0
+        let mb = s.seconds > 0 ? Double(s.bytesDecoded) / s.seconds / 1e6 : 0
+        var out = "\n"
+        out += "inputs      \(s.inputs) files, \(s.members) streams, \(n(s.bytesRead)) bytes read, \(n(s.bytesDecoded)) decoded\n"
+        out += "encodings   " + s.membersByEncoding.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+        out += "formats     " + s.membersByFormat.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+        out += "datasets    " + s.eventsByDataset.sorted { $0.value > $1.value }.map { "\($0.key) \(n($0.value))" }.joined(separator: ", ") + "\n"
+        if s.sourceErrors > 0 {
+            out += "errors      \(s.sourceErrors) streams failed to open or decode (see dead_letter/)\n"
+            for m in result.members where m.error != nil {
+                out += "            \(m.path)\(m.member.map { "//\($0)" } ?? ""): \(m.error!)\n"
+            }
+        }
+        out += "records in  \(n(s.recordsIn)) = events \(n(s.eventsOut)) + dead letters \(n(s.deadLetters)) + filtered \(n(s.filtered))"
+        out += s.reconciles ? "  ✓\n" : "  ✗ MISMATCH (events written: \(n(s.eventsWritten)))\n"
+        out += String(format: "time        %.2f s, %@ records/s, %.1f MB/s decoded\n", s.seconds, n(Int(rate)), mb)
+        out += "output      \(output == "-" ? "stdout" : output) (\(result.files.count) files)\n"
+        return out
+    }
+
+    static func n<T: BinaryInteger>(_ v: T) -> String {
+        let digits = String(v)
+        var out = ""
+        for (i, c) in digits.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return String(out.reversed())
+    }
+}
+
+/// A one-line progress display on stderr, only when stderr is a terminal.
+final class ProgressLine: Sendable {
+    static func makeIfTerminal() -> ProgressLine? { isatty(2) != 0 ? ProgressLine() : nil }
+
+    @Sendable func update(_ p: ProgressSnapshot) {
+        let fraction = p.bytesTotal > 0 ? min(1, Double(p.bytesRead) / Double(p.bytesTotal)) : 0
+        let mbs = p.seconds > 0 ? Double(p.bytesRead) / p.seconds / 1e6 : 0
+        let eps = p.seconds > 0 ? Double(p.events) / p.seconds : 0
+        let eta = fraction > 0.01 ? String(format: "%.0f s", p.seconds / fraction - p.seconds) : "?"
+        let line = String(format: "\r%d/%d files  %5.1f%%  %.1f MB/s  %@ events/s  ETA %@   ",
+                          p.inputsDone, p.inputsTotal, fraction * 100, mbs, Summary.n(Int(eps)), eta)
+        FileHandle.standardError.write(line)
+    }
+
+    func clear() { FileHandle.standardError.write("\r\u{1B}[K") }
+}
