@@ -47,12 +47,15 @@ import Testing
         #expect(e["source.ip"] == "61.0.0.1")
     }
 
-    @Test func preauthCloseIsANetworkEventWithoutOutcome() {
+    @Test func preauthCloseIsAFailedNetworkEvent() {
         let e = parse("Jan  3 14:02:11 h sshd[1]: Connection closed by authenticating user root 192.0.2.10 port 46038 [preauth]", with: tester)
         #expect(e["event.category"] == "network")
         #expect(e["event.action"] == "connection-closed")
         #expect(e["user.name"] == "root")
-        #expect(e["event.outcome"] == nil)
+        #expect(e["event.outcome"] == "failure")
+        #expect(e["event.reason"] == "preauth")
+        let postponed = parse("Jan  3 14:02:11 h sshd[1]: Postponed publickey for git from 192.0.2.1 port 57904 ssh2 [preauth]", with: tester)
+        #expect(postponed["event.outcome"] == nil)
     }
 
     @Test func pamLineInsideSSHD() {

@@ -14,7 +14,15 @@ public struct SSHDParser: Parser {
     public func parse(_ input: ParserInput, into event: EventBuilder) throws(ParseFailure) -> ParseResult {
         var message = input.message
         if message.hasPrefix("[ID "), let close = message.firstIndex(of: 0x5D) { message = message.dropFirst(close + 2) }
-        if SSHDParser.rules.apply(message, event, input.context) != nil { return .event }
+        if SSHDParser.rules.apply(message, event, input.context) != nil {
+            // A connection that ends before authentication completed is a failed attempt.
+            if !event.has(.eventOutcome), event.value(of: .eventCategory)?.equals("network") == true,
+               message.hasSuffix("[preauth]") || message.hasSuffix("Auth fail") {
+                event.set(outcome: .failure)
+                event.set(.eventReason, "preauth")
+            }
+            return .event
+        }
         if PAMRules.rules.apply(message, event, input.context) != nil { return .event }
         return .notMine
     }
@@ -130,6 +138,11 @@ public struct SSHDParser: Parser {
                         #"^ssh_dispatch_run_fatal: Connection from (?<ip>\S+) port (?<port>\d+): (?<text>.*?)(?: \[preauth\])?$"#,
                         fields: ["ip": .sourceIP, "port": .sourcePort],
                         set: network + [(.eventAction, "connection-error"), (.eventType, "end")]),
+            MessageRule("tcp-wrappers-refused", prefix: "refused connect from ",
+                        #"^refused connect from (?:\S*@)?(?<ip>[^\s(]+)(?: \((?<ip2>[^)]+)\))?$"#,
+                        fields: ["ip": .sourceIP],
+                        set: network + [(.eventAction, "connection-refused"), (.eventType, "denied"), (.eventOutcome, "failure"),
+                                        (.eventReason, "not_permitted")]),
             MessageRule("listening", prefix: "Server listening on ",
                         #"^Server listening on (?<ip>\S+) port (?<port>\d+)"#,
                         fields: ["ip": .destinationIP, "port": .destinationPort],

@@ -40,11 +40,19 @@ public struct SyslogParser: Parser {
         guard b.count > 0, b[0] == 0x20 else { throw ParseFailure("no space after the syslog timestamp") }
         b = b.dropFirst(1)
         // Host, then the tag. A line without a tag (`host message`) keeps its message whole.
-        let host = b.token()
         event.set(.eventDataset, "syslog")
-        event.set(.hostName, host)
-        b = b.dropFirst(host.count + 1)
-        let (program, pid, message) = SyslogParser.tag(b)
+        let first = b.token()
+        let host: Bytes
+        // Some writers leave the host out: the first token is then already the tag
+        // (`sshd[8148]:`, `[sshd]:`, `[sshd]`).
+        if first.hasSuffix(":") || first.hasPrefix("[") {
+            host = first.slice(0, 0)
+        } else {
+            host = first
+            event.set(.hostName, host)
+            b = b.dropFirst(host.count + 1)
+        }
+        let (program, pid, message) = b.hasPrefix("[") ? SyslogParser.bracketTag(b) : SyslogParser.tag(b)
         if program.count > 0 { event.set(.processName, program) }
         if let pid, let n = pid.decimal() { event.set(.processPID, int: n) }
         input.context.note("syslog envelope: host '\(host.string)', program '\(program.string)'")
@@ -81,6 +89,15 @@ public struct SyslogParser: Parser {
         i += 1
         if i < b.count, b[i] == 0x20 { i += 1 }
         return (program, pid, b.dropFirst(i))
+    }
+
+    /// `[prog]: message` or `[prog] message`.
+    static func bracketTag(_ b: Bytes) -> (Bytes, Bytes?, Bytes) {
+        guard let close = b.firstIndex(of: 0x5D) else { return (b.slice(0, 0), nil, b) }
+        var rest = b.dropFirst(close + 1)
+        if rest.hasPrefix(":") { rest = rest.dropFirst(1) }
+        if rest.hasPrefix(" ") { rest = rest.dropFirst(1) }
+        return (b.slice(1, close), nil, rest)
     }
 
     /// RFC 5424 after `<PRI>1 `: timestamp host app procid msgid structured-data message.

@@ -61,8 +61,10 @@ public struct MessageRule: Sendable {
         case .stringList:
             event.append(field, value)
         default:
-            if field == .sourceIP && !value.isIPAddress {
-                event.set(.sourceDomain, value)
+            if field == .sourceIP || field == .destinationIP {
+                // An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) is the IPv4 address.
+                let v = value.hasPrefix("::ffff:") && value.dropFirst(7).isIPv4 ? value.dropFirst(7) : value
+                if v.isIPAddress { event.set(field, v) } else if field == .sourceIP { event.set(.sourceDomain, v) }
             } else {
                 event.set(field, value)
             }

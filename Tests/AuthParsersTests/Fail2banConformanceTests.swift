@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// fail2ban's annotated samples: every line marked `match: true` in the default filter mode
+/// must become a failure event whose source is the annotated host.
+@Suite(.enabled(if: Corpora.available, Corpora.missing))
+struct Fail2banConformanceTests {
+    struct Case {
+        let filter: String
+        let line: String
+        let match: Bool
+        let host: String?
+    }
+
+    /// Cases that apply in the default mode: an option set without `mode`, and a
+    /// constraint (a Python expression over `opts`/`name`) that holds there.
+    static func cases(_ filter: String) -> [Case] {
+        Corpora.lines("fail2ban/fail2ban_cases.jsonl").compactMap { text -> Case? in
+            guard let r = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                  r["filter"] as? String == filter, let line = r["line"] as? String,
+                  let fail = r["fail"] as? [String: Any], let match = fail["match"] as? Bool else { return nil }
+            let options = r["filter_options"] as? [[String: Any]] ?? [[:]]
+            guard options.contains(where: { $0["mode"] == nil }) else { return nil }
+            if let constraint = fail["constraint"] as? String, !holdsInDefaultMode(constraint, filter: filter) { return nil }
+            return Case(filter: filter, line: line, match: match, host: fail["host"] as? String)
+        }
+    }
+
+    static func holdsInDefaultMode(_ constraint: String, filter: String) -> Bool {
+        let c = constraint.replacingOccurrences(of: " ", with: "")
+        if c.hasPrefix("name==") { return c == "name=='\(filter)'" }
+        if c.hasPrefix("opts.get('mode')!=") { return true }   // no mode in the default set
+        if c.hasPrefix("opts.get('mode')==") { return false }
+        Issue.record("unhandled fail2ban constraint: \(constraint)")
+        return false
+    }
+
+    /// `match: false` lines (not worth a ban) that Spoor does classify as failures, each
+    /// with why; the test fails if this list and the parser disagree in either direction.
+    static let failuresNotWorthABan: [String: String] = [
+        "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.112":
+            "a PAM authentication failure from a remote host is a failed login; fail2ban skips it only because sshd logs the same attempt again",
+        "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser=":
+            "same: the PAM half of failed password logins that sshd also logs",
+        "pop(pam_unix)[4920]: authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=192.168.10.3 user=mailuser":
+            "a failed POP3 login through PAM; fail2ban's pam-generic leaves the pop service out by configuration",
+        "User root not allowed because account is locked":
+            "a login refused by policy (locked account) is a failed login (reason not_permitted); fail2ban bans on the line that follows",
+        "input_userauth_request: invalid user root [preauth]":
+            "an attempt on an account sshd says does not exist (reason unknown_user); fail2ban counts the 'Invalid user' line instead",
+        "Disconnected from authenticating user admin 192.0.2.6 port 33553 [preauth]":
+            "the client left before authentication completed (reason preauth)",
+        "Connection closed by 192.0.2.111 [preauth]":
+            "the client left before authentication completed (reason preauth)",
+        "Too many authentication failures":
+            "sshd ended the connection for too many failed attempts (reason too_many_attempts)",
+        "Failed publickey for git from":
+            "a rejected key is a failed authentication (reason bad_key); fail2ban does not ban key probing in normal mode",
+    ]
+
+    /// `match: true` lines that are not failures: fail2ban matches them as `F-NOFAIL`
+    /// context for its multi-line rules. Spoor reports them as what they are.
+    static let matchedButNotFailures: [String: String] = [
+        "Accepted password for known from 192.0.2.114 port 52100 ssh2":
+            "a successful login (fail2ban's NOFAIL context line); Spoor: event.outcome=success",
+        "Accepted password for known from 192.0.2.116 port 52100 ssh2":
+            "same",
+    ]
+
+    @Test func sshd() { check("sshd", minimumRecall: 0.95) }
+    @Test func pamGeneric() { check("pam-generic", minimumRecall: 0.95) }
+
+    func check(_ filter: String, minimumRecall: Double) {
+        let cases = Self.cases(filter)
+        #expect(!cases.isEmpty)
+        let tester = makeTester(year: 2005)
+        var hits = 0, positives = 0
+        var misses: [String] = []
+        var listedUsed = Set<String>()
+        for c in cases {
+            let e = parse(c.line, with: tester)
+            let failed = e["event.outcome"] == "failure"
+            if c.match, let why = Self.matchedButNotFailures.first(where: { c.line.hasSuffix($0.key) })?.value {
+                #expect(e["event.outcome"] == "success", "\(c.line): \(why)")
+            } else if c.match {
+                positives += 1
+                if failed, e["source.ip"] == c.host || e["source.domain"] == c.host { hits += 1 } else { misses.append(c.line) }
+            } else if failed {
+                let listed = Self.failuresNotWorthABan.keys.filter { c.line.contains($0) }
+                listedUsed.formUnion(listed)
+                #expect(!listed.isEmpty, "match:false line classified as a failure without a listed reason: \(c.line)")
+            }
+        }
+        if filter == "sshd" {
+            // Every reason listed is needed by sshd's or pam-generic's lines: no stale entries.
+            let stale = Set(Self.failuresNotWorthABan.keys).subtracting(listedUsed)
+                .filter { key in !Self.cases("pam-generic").contains { $0.line.contains(key) } }
+            #expect(stale.isEmpty, "listed but never classified as a failure: \(stale)")
+        }
+        let recall = Double(hits) / Double(max(positives, 1))
+        print("fail2ban \(filter): recall \(hits)/\(positives) = \(String(format: "%.1f", recall * 100))%")
+        for m in misses { print("  missed: \(m)") }
+        #expect(recall >= minimumRecall, "fail2ban \(filter) recall \(recall) is below \(minimumRecall)")
+    }
+}
