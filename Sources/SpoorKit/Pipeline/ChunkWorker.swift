@@ -27,7 +27,9 @@ final class ChunkWorker<S: Sink> {
     func process(_ chunk: Chunk) -> (S.Payload, WorkerCounts) {
         builder.reset()
         var counts = WorkerCounts()
-        counts.bytes = Int64(chunk.count)
+        // Records the reader could not frame are records in too.
+        counts.recordsIn = chunk.deadLetters.count
+        counts.bytes = Int64(chunk.count) + chunk.deadLetters.reduce(0) { $0 + Int64($1.rawLength) }
         for letter in chunk.deadLetters { builder.addDeadLetter(letter) }
         let input = chunk.input
         let parser = formats[input.format]
