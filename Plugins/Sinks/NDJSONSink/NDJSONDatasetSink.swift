@@ -2,6 +2,7 @@ import SpoorKit
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import Synchronization
 
 /// Writes the dataset as NDJSON in LZ4 frames, Hive-partitioned:
@@ -26,6 +27,7 @@ public final class NDJSONDatasetSink: Sink {
     private let maxFileBytes: Int
     private let maxOpenFiles: Int
     private let writer: Mutex<WriterState>
+    private let scratchPool = ScratchPool()
 
     private struct WriterState: ~Copyable {
         var open: [String: PartitionFile] = [:]
@@ -49,17 +51,19 @@ public final class NDJSONDatasetSink: Sink {
     }
 
     public func encode(_ batch: EventBatch, input: InputFile) -> Payload {
-        var groups: [(dataset: [UInt8], day: Int64, rows: Int, json: [UInt8])] = []
+        let scratch = scratchPool.take()
+        defer { scratchPool.give(scratch) }
+        var groups: [Group] = []
         batch.withReader { reader in
             var last = -1
             for event in reader.events {
                 let dataset = reader.bytes(reader.slots[Int(event.datasetSlot)])
                 let day = CivilTime.day(ofMicros: event.timestamp)
                 var g = last
-                if g < 0 || !matches(groups[g], dataset, day) {
-                    g = groups.firstIndex { matches($0, dataset, day) } ?? -1
+                if g < 0 || !groups[g].matches(dataset, day) {
+                    g = groups.firstIndex { $0.matches(dataset, day) } ?? -1
                     if g < 0 {
-                        groups.append((Array(dataset), day, 0, []))
+                        groups.append(scratch.group(dataset: dataset, day: day))
                         g = groups.count - 1
                     }
                     last = g
@@ -69,12 +73,12 @@ public final class NDJSONDatasetSink: Sink {
             }
         }
         var payload = Payload(partitions: groups.map {
-            (String(decoding: $0.dataset, as: UTF8.self), $0.day, $0.rows, LZ4Frame.compress($0.json))
+            (String(decoding: $0.dataset, as: UTF8.self), $0.day, $0.rows, LZ4Frame.compress($0.json.bytes, scratch: &scratch.compressed))
         })
         if !batch.deadLetters.isEmpty {
-            var json: [UInt8] = []
-            for letter in batch.deadLetters { JSONWriter.appendDeadLetter(letter, input: input, job: job, to: &json) }
-            payload.deadLetters = (batch.deadLetters.count, LZ4Frame.compress(json))
+            let dead = scratch.group(dataset: Bytes(start: nil, count: 0), day: 0)
+            for letter in batch.deadLetters { JSONWriter.appendDeadLetter(letter, input: input, job: job, to: &dead.json) }
+            payload.deadLetters = (batch.deadLetters.count, LZ4Frame.compress(dead.json.bytes, scratch: &scratch.compressed))
         }
         return payload
     }
@@ -126,10 +130,61 @@ public final class NDJSONDatasetSink: Sink {
     }
 }
 
-@inline(__always)
-private func matches(_ g: (dataset: [UInt8], day: Int64, rows: Int, json: [UInt8]), _ dataset: Bytes, _ day: Int64) -> Bool {
-    g.day == day && g.dataset.count == dataset.count
-        && (dataset.count == 0 || g.dataset.withUnsafeBytes { memcmp($0.baseAddress!, dataset.baseAddress!, dataset.count) == 0 })
+/// The events of one partition within one batch, as JSON being written.
+final class Group {
+    var dataset: [UInt8] = []
+    var day: Int64 = 0
+    var rows = 0
+    var json = ByteBuffer(capacity: 256 * 1024)
+
+    @inline(__always)
+    func matches(_ other: Bytes, _ otherDay: Int64) -> Bool {
+        day == otherDay && dataset.count == other.count
+            && (other.count == 0 || dataset.withUnsafeBytes { memcmp($0.baseAddress!, other.baseAddress!, other.count) == 0 })
+    }
+}
+
+/// One worker's reusable encoding memory: partition buffers and the compression buffer.
+final class EncoderScratch {
+    private var groups: [Group] = []
+    private var used = 0
+    var compressed = ByteBuffer(capacity: 1 << 20)
+
+    /// A cleared partition buffer for (dataset, day).
+    func group(dataset: Bytes, day: Int64) -> Group {
+        if used == groups.count { groups.append(Group()) }
+        let g = groups[used]
+        used += 1
+        g.dataset = Array(dataset)
+        g.day = day
+        g.rows = 0
+        g.json.removeAll()
+        return g
+    }
+
+    func reset() {
+        // Keep a few partition buffers; a batch spanning many days need not pin them all.
+        if groups.count > 16 { groups.removeLast(groups.count - 16) }
+        used = 0
+    }
+}
+
+/// Scratch memory handed to workers one at a time (there are as many as workers that
+/// encode at once).
+final class ScratchPool: @unchecked Sendable {
+    private var idle: [EncoderScratch] = []
+    private let lock = NSLock()
+
+    func take() -> EncoderScratch {
+        lock.lock(); defer { lock.unlock() }
+        return idle.popLast() ?? EncoderScratch()
+    }
+
+    func give(_ s: EncoderScratch) {
+        s.reset()
+        lock.lock(); defer { lock.unlock() }
+        idle.append(s)
+    }
 }
 
 /// A partition value safe as a directory name, escaped the way Hive does (`%2F`).

@@ -22,14 +22,13 @@ public final class StdoutSink: Sink {
     public init(config: PluginConfig, job: JobContext) throws { self.job = job }
 
     public func encode(_ batch: EventBatch, input: InputFile) -> Payload {
-        var json: [UInt8] = []
-        json.reserveCapacity(batch.events.count * 512)
+        var json = ByteBuffer(capacity: batch.events.count * 512)
         batch.withReader { reader in
             for event in reader.events { JSONWriter.appendEvent(event, reader, to: &json) }
         }
-        var dead: [UInt8] = []
+        var dead = ByteBuffer()
         for letter in batch.deadLetters { JSONWriter.appendDeadLetter(letter, input: input, job: job, to: &dead) }
-        return Payload(events: json, rows: batch.events.count, deadLetters: dead)
+        return Payload(events: json.array, rows: batch.events.count, deadLetters: dead.array)
     }
 
     public func write(_ payload: Payload) throws {

@@ -86,6 +86,16 @@ public final class EventBuilder {
         return batch.slots[Int(i)].value
     }
 
+    /// The `event.dataset` of the last committed event (valid until the next change).
+    public var lastDataset: Bytes {
+        guard let event = batch.events.last else { return Bytes(start: nil, count: 0) }
+        let slot = batch.slots[Int(event.datasetSlot)]
+        if slot.kind == .external {
+            return Bytes(start: UnsafeRawPointer(bitPattern: Int(slot.value)), count: Int(slot.length))
+        }
+        return value(of: .eventDataset) ?? Bytes(start: nil, count: 0)
+    }
+
     /// Whether `field` has a value in the current event.
     public func has(_ field: Field) -> Bool { slotOfField[Int(field.rawValue)] >= 0 }
 

@@ -4,12 +4,15 @@
 /// UTF-8 becomes U+FFFD (the dead letter of such a record keeps its exact bytes in base64).
 public enum JSONWriter {
     /// Appends `{…}\n` for `event`.
-    public static func appendEvent(_ event: EventHeader, _ reader: BatchReader, to out: inout [UInt8]) {
+    public static func appendEvent(_ event: EventHeader, _ reader: BatchReader, to out: inout ByteBuffer) {
+        let keys = KeyTable.shared
+        let types = KeyTable.types
         out.append(0x7B)
         var first = true
         var hasLists = false, hasLabels = false
-        for slot in reader.slots(of: event) {
-            let type = Schema.types[Int(slot.field.rawValue)]
+        let slots = reader.slots(of: event)
+        for slot in slots {
+            let type = types[Int(slot.field.rawValue)]
             switch type {
             case .stringList: hasLists = true; continue
             case .stringMap: hasLabels = true; continue
@@ -17,23 +20,23 @@ public enum JSONWriter {
             }
             if !first { out.append(0x2C) }
             first = false
-            appendKey(slot.field, &out)
+            out.append(keys[Int(slot.field.rawValue)])
             switch type {
             case .timestamp:
-                out.append(0x22); CivilTime.appendISO8601(micros: slot.value, to: &out); out.append(0x22)
+                out.append(0x22); appendISO8601(micros: slot.value, &out); out.append(0x22)
             case .int64: appendInt(slot.value, &out)
-            case .bool: appendLiteral(slot.value != 0 ? "true" : "false", &out)
+            case .bool: out.append(slot.value != 0 ? "true" : "false")
             default: appendString(reader.bytes(slot), &out)
             }
         }
         if hasLists {
             for field in Schema.listFields {
                 var opened = false
-                for slot in reader.slots(of: event) where slot.field == field {
+                for slot in slots where slot.field == field {
                     if !opened {
                         if !first { out.append(0x2C) }
                         first = false
-                        appendKey(field, &out)
+                        out.append(keys[Int(field.rawValue)])
                         out.append(0x5B)
                         opened = true
                     } else {
@@ -46,10 +49,10 @@ public enum JSONWriter {
         }
         if hasLabels {
             if !first { out.append(0x2C) }
-            appendKey(.labels, &out)
+            out.append(keys[Int(Field.labels.rawValue)])
             out.append(0x7B)
             var firstLabel = true
-            for slot in reader.slots(of: event) where slot.field == .labels {
+            for slot in slots where slot.field == .labels {
                 if !firstLabel { out.append(0x2C) }
                 firstLabel = false
                 let (k, v) = reader.label(slot)
@@ -62,82 +65,109 @@ public enum JSONWriter {
     }
 
     /// Appends `{…}\n` for a dead letter of `input`.
-    public static func appendDeadLetter(_ letter: DeadLetter, input: InputFile, job: JobContext, to out: inout [UInt8]) {
-        out.append(contentsOf: #"{"@timestamp":""#.utf8)
-        CivilTime.appendISO8601(micros: job.startedAt, to: &out)
-        out.append(contentsOf: #"","error.message":"#.utf8)
+    public static func appendDeadLetter(_ letter: DeadLetter, input: InputFile, job: JobContext, to out: inout ByteBuffer) {
+        out.append(#"{"@timestamp":""#)
+        appendISO8601(micros: job.startedAt, &out)
+        out.append(#"","error.message":"#)
         withBytes(of: letter.reason) { appendString($0, &out) }
-        out.append(contentsOf: #","log.file.path":"#.utf8)
+        out.append(#","log.file.path":"#)
         appendString(input.pathBytes, &out)
         if let member = input.memberBytes {
-            out.append(contentsOf: #","log.file.member":"#.utf8)
+            out.append(#","log.file.member":"#)
             appendString(member, &out)
         }
-        out.append(contentsOf: #","log.offset":"#.utf8)
+        out.append(#","log.offset":"#)
         appendInt(letter.offset, &out)
-        out.append(contentsOf: #","log.file.line":"#.utf8)
+        out.append(#","log.file.line":"#)
         appendInt(letter.line, &out)
-        out.append(contentsOf: #","event.original":"#.utf8)
+        out.append(#","event.original":"#)
         letter.raw.withUnsafeBytes { appendString($0, &out) }
         if letter.rawLength != letter.raw.count {
-            out.append(contentsOf: #","record.length":"#.utf8)
+            out.append(#","record.length":"#)
             appendInt(Int64(letter.rawLength), &out)
         }
         if !letter.raw.withUnsafeBytes(isValidUTF8) {
-            out.append(contentsOf: #","event.original_base64":""#.utf8)
-            Base64.append(letter.raw, to: &out)
+            out.append(#","event.original_base64":""#)
+            var b64: [UInt8] = []
+            Base64.append(letter.raw, to: &b64)
+            b64.withUnsafeBytes { out.append($0) }
             out.append(0x22)
         }
-        out.append(contentsOf: "}\n".utf8)
+        out.append("}\n")
     }
 
-    /// `"name":` of every column, made once from the schema.
-    static let keys: [[UInt8]] = Field.allCases.map { Array("\"\($0.name)\":".utf8) }
-
+    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, written in place (no allocation per event).
     @inline(__always)
-    static func appendKey(_ field: Field, _ out: inout [UInt8]) {
-        out.append(contentsOf: keys[Int(field.rawValue)])
+    static func appendISO8601(micros: Int64, _ out: inout ByteBuffer) {
+        let day = CivilTime.day(ofMicros: micros)
+        let inDay = micros - day * 86_400_000_000
+        let (y, m, d) = CivilTime.date(days: day)
+        let s = Int(inDay / 1_000_000), us = Int(inDay % 1_000_000)
+        out.reserve(27)
+        digits(y, 4, &out); out.appendUnchecked(0x2D)
+        digits(m, 2, &out); out.appendUnchecked(0x2D)
+        digits(d, 2, &out); out.appendUnchecked(0x54)
+        digits(s / 3600, 2, &out); out.appendUnchecked(0x3A)
+        digits(s / 60 % 60, 2, &out); out.appendUnchecked(0x3A)
+        digits(s % 60, 2, &out); out.appendUnchecked(0x2E)
+        digits(us, 6, &out); out.appendUnchecked(0x5A)
     }
 
+    /// `value` as exactly `width` decimal digits (room already reserved).
     @inline(__always)
-    static func appendLiteral(_ s: StaticString, _ out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    static func digits(_ value: Int, _ width: Int, _ out: inout ByteBuffer) {
+        var v = value
+        var i = width - 1
+        while i >= 0 {
+            out.base.storeBytes(of: UInt8(truncatingIfNeeded: 0x30 + v % 10), toByteOffset: out.count + i, as: UInt8.self)
+            v /= 10
+            i -= 1
+        }
+        out.advance(width)
     }
 
-    public static func appendInt(_ value: Int64, _ out: inout [UInt8]) {
+    public static func appendInt(_ value: Int64, _ out: inout ByteBuffer) {
+        out.reserve(20)
         if value < 0 {
-            out.append(0x2D)
-            if value == .min { out.append(contentsOf: "9223372036854775808".utf8); return }
+            out.appendUnchecked(0x2D)
+            if value == .min { out.append("9223372036854775808"); return }
         }
         var v = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
         var n = 0
         withUnsafeMutableBytes(of: &digits) { d in
             repeat {
-                d[19 - n] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                d[23 - n] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
                 v /= 10
                 n += 1
             } while v > 0
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(20 - n)...]))
+            out.append(UnsafeRawBufferPointer(rebasing: d[(24 - n)...]))
         }
     }
 
-    /// Appends `"…"` with JSON escapes; invalid UTF-8 bytes become U+FFFD.
-    public static func appendString(_ s: Bytes, _ out: inout [UInt8]) {
+    /// Appends `"…"` with JSON escapes; invalid UTF-8 bytes become U+FFFD. Runs of plain
+    /// ASCII are found eight bytes at a time and copied whole.
+    public static func appendString(_ s: Bytes, _ out: inout ByteBuffer) {
         out.append(0x22)
-        var runStart = 0
-        var i = 0
+        guard let p = s.baseAddress else { out.append(0x22); return }
         let n = s.count
+        var i = 0
+        var runStart = 0
         while i < n {
-            let b = s[i]
+            // Skip eight plain bytes at a time: none < 0x20, '"', '\\' or >= 0x80.
+            while i + 8 <= n {
+                let w = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                if needsAttention(w) { break }
+                i += 8
+            }
+            if i >= n { break }
+            let b = p.load(fromByteOffset: i, as: UInt8.self)
             if b >= 0x20, b != 0x22, b != 0x5C, b < 0x80 { i += 1; continue }
             if b >= 0x80 {
                 let len = utf8SequenceLength(s, i)
                 if len > 0 { i += len; continue }
             }
-            if i > runStart { out.append(contentsOf: s.slice(runStart, i)) }
+            if i > runStart { out.append(Bytes(start: p + runStart, count: i - runStart)) }
             switch b {
             case 0x22: out.append(0x5C); out.append(0x22)
             case 0x5C: out.append(0x5C); out.append(0x5C)
@@ -145,15 +175,27 @@ public enum JSONWriter {
             case 0x0D: out.append(0x5C); out.append(0x72)
             case 0x09: out.append(0x5C); out.append(0x74)
             case ..<0x20:
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex(b >> 4), hex(b & 15)])
+                out.append(0x5C); out.append(0x75); out.append(0x30); out.append(0x30)
+                out.append(hex(b >> 4)); out.append(hex(b & 15))
             default:
-                out.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                out.append(0xEF); out.append(0xBF); out.append(0xBD)
             }
             i += 1
             runStart = i
         }
-        if n > runStart { out.append(contentsOf: s.slice(runStart, n)) }
+        if n > runStart { out.append(Bytes(start: p + runStart, count: n - runStart)) }
         out.append(0x22)
+    }
+
+    /// Whether any byte of `w` is < 0x20, '"', '\\' or >= 0x80 (SWAR: the high bit of a
+    /// byte of the result is set for each such byte).
+    @inline(__always)
+    static func needsAttention(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (w &- ones &* 0x20) & ~w & highs
+        let q = w ^ (ones &* 0x22), quote = (q &- ones) & ~q & highs
+        let bs = w ^ (ones &* 0x5C), backslash = (bs &- ones) & ~bs & highs
+        return (control | quote | backslash | (w & highs)) != 0
     }
 
     @inline(__always)
@@ -164,7 +206,7 @@ public enum JSONWriter {
     static func utf8SequenceLength(_ s: Bytes, _ i: Int) -> Int {
         let b = s[i]
         let len: Int
-        var minValue: UInt32
+        let minValue: UInt32
         var value: UInt32
         switch b {
         case 0xC2...0xDF: len = 2; value = UInt32(b & 0x1F); minValue = 0x80
@@ -179,7 +221,6 @@ public enum JSONWriter {
             value = value << 6 | UInt32(c & 0x3F)
         }
         guard value >= minValue, value <= 0x10FFFF, !(0xD800...0xDFFF).contains(value) else { return 0 }
-        minValue = 0
         return len
     }
 
@@ -193,6 +234,21 @@ public enum JSONWriter {
         }
         return true
     }
+}
+
+/// `"name":` of every column in one block of memory made once from the schema, so the
+/// encoder's key writes are single copies with no array or `String` traffic.
+enum KeyTable {
+    nonisolated(unsafe) static let shared: [Bytes] = {
+        Field.allCases.map { field in
+            let text = Array("\"\(field.name)\":".utf8)
+            let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: text.count, alignment: 1)
+            memory.copyBytes(from: text)
+            return Bytes(memory)   // kept for the life of the process
+        }
+    }()
+
+    static let types: [ColumnType] = Schema.types
 }
 
 /// Standard base64 with padding (dead letters keep non-UTF-8 records exactly this way).

@@ -10,9 +10,12 @@ final class Chunk: @unchecked Sendable {
     let deadLetters: [DeadLetter]
     /// Compressed input bytes consumed since the previous chunk of this input (progress).
     let consumed: Int64
+    /// Where the storage goes back to, if it came from a pool.
+    let pool: BufferPool?
 
     init(input: InputFile, storage: UnsafeMutableRawBufferPointer, count: Int, startOffset: Int64,
-         startLine: Int64, deadLetters: [DeadLetter], consumed: Int64) {
+         startLine: Int64, deadLetters: [DeadLetter], consumed: Int64, pool: BufferPool? = nil) {
+        self.pool = pool
         self.input = input
         self.storage = storage
         self.count = count
@@ -22,7 +25,9 @@ final class Chunk: @unchecked Sendable {
         self.consumed = consumed
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        if let pool { pool.give(storage) } else { storage.deallocate() }
+    }
 
     var bytes: Bytes { Bytes(rebasing: storage[0..<count]) }
 }

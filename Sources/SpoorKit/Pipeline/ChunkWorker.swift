@@ -13,6 +13,7 @@ final class ChunkWorker<S: Sink> {
     let builder = EventBuilder()
     let context: ParseContext
     private var idBuffer = [UInt8](repeating: 0, count: 32)
+    private var tally = DatasetTally()
 
     init(framer: any Framer, formats: [String: any Parser], enrichers: [any Enricher], sink: S,
          keepOriginal: Bool, context: ParseContext) {
@@ -65,16 +66,18 @@ final class ChunkWorker<S: Sink> {
             case .event:
                 for enricher in enrichers { enricher.enrich(builder, context: context) }
                 addProvenance(record: record, offset: absolute, line: line, input: input)
-                if !builder.commit() {
+                if builder.commit() {
+                    tally.count(builder.lastDataset)
+                } else {
                     builder.addDeadLetter(DeadLetter(reason: "parser '\(input.format)' produced no @timestamp or event.dataset",
                                                      offset: absolute, line: line, raw: Array(record)))
                 }
             }
         }
+        tally.flush(into: &counts.byDataset)
         counts.eventsOut = builder.batch.events.count
         counts.deadLetters = builder.batch.deadLetters.count
         counts.filtered = builder.batch.filtered
-        countDatasets(&counts)
         return (sink.encode(builder.batch, input: input), counts)
     }
 
@@ -97,24 +100,41 @@ final class ChunkWorker<S: Sink> {
         if keepOriginal { builder.set(.eventOriginal, record) }
     }
 
-    /// Events per dataset, counted in runs of equal names (no `String` per event).
-    private func countDatasets(_ counts: inout WorkerCounts) {
-        builder.batch.withReader { reader in
-            var current: [UInt8] = [], run = 0
-            for event in reader.events {
-                let bytes = reader.bytes(reader.slots[Int(event.datasetSlot)])
-                if bytes.count == current.count && (bytes.count == 0 || current.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })) {
-                    run += 1
-                    continue
-                }
-                if run > 0 { counts.byDataset[String(decoding: current, as: UTF8.self), default: 0] += run }
-                current = Array(bytes)
-                run = 1
-            }
-            if run > 0 { counts.byDataset[String(decoding: current, as: UTF8.self), default: 0] += run }
-        }
-    }
 }
 
 @inline(__always)
 func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x61 + v - 10 }
+
+/// Events per dataset, counted in runs: a dataset is almost always a constant, so the same
+/// pointer means the same name and no `String` is made per event.
+struct DatasetTally {
+    private var pointer: UnsafeRawPointer?
+    private var name: [UInt8] = []
+    private var run = 0
+
+    mutating func count(_ dataset: Bytes) {
+        if let p = dataset.baseAddress, p == pointer, dataset.count == name.count { run += 1; return }
+        if dataset.count == name.count, dataset.elementsEqual(name) {
+            pointer = dataset.baseAddress
+            run += 1
+            return
+        }
+        var pending: [String: Int] = [:]
+        flush(into: &pending)
+        carried.merge(pending, uniquingKeysWith: +)
+        pointer = dataset.baseAddress
+        name = Array(dataset)
+        run = 1
+    }
+
+    private var carried: [String: Int] = [:]
+
+    mutating func flush(into counts: inout [String: Int]) {
+        if run > 0 { counts[String(decoding: name, as: UTF8.self), default: 0] += run }
+        counts.merge(carried, uniquingKeysWith: +)
+        carried = [:]
+        run = 0
+        pointer = nil
+        name = []
+    }
+}

@@ -80,7 +80,8 @@ public enum Pipeline {
         let chunks = BoundedQueue<Chunk>(capacity: 2 * plan.workers)
         let payloads = BoundedQueue<Processed<S.Payload>>(capacity: 2 * plan.workers)
         let readersDone = DispatchGroup(), workersDone = DispatchGroup(), sinkDone = DispatchGroup()
-        let chunker = StreamChunker(framer: plan.framer, chunkBytes: plan.chunkBytes, maxRecordBytes: plan.maxRecordBytes)
+        let chunker = StreamChunker(framer: plan.framer, chunkBytes: plan.chunkBytes, maxRecordBytes: plan.maxRecordBytes,
+                                    buffersKept: 4 * plan.workers + 2)
         let frozenFormats = formats
 
         for _ in 0..<max(1, min(plan.workers, inputs.count)) {

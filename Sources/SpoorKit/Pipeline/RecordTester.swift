@@ -66,15 +66,15 @@ final class CollectingSink: Sink {
         var events: [String] = []
         batch.withReader { reader in
             for event in reader.events {
-                var out: [UInt8] = []
+                var out = ByteBuffer()
                 JSONWriter.appendEvent(event, reader, to: &out)
-                events.append(String(decoding: out.dropLast(), as: UTF8.self))
+                events.append(String(decoding: out.bytes.dropLast(), as: UTF8.self))
             }
         }
         let dead = batch.deadLetters.map { letter -> String in
-            var out: [UInt8] = []
+            var out = ByteBuffer()
             JSONWriter.appendDeadLetter(letter, input: input, job: job, to: &out)
-            return String(decoding: out.dropLast(), as: UTF8.self)
+            return String(decoding: out.bytes.dropLast(), as: UTF8.self)
         }
         return Payload(events: events, deadLetters: dead)
     }

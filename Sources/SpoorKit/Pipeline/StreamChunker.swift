@@ -12,14 +12,22 @@ struct StreamChunker {
     let framer: any Framer
     let chunkBytes: Int
     let maxRecordBytes: Int
+    let pool: BufferPool
+
+    init(framer: any Framer, chunkBytes: Int, maxRecordBytes: Int, buffersKept: Int) {
+        self.framer = framer
+        self.chunkBytes = chunkBytes
+        self.maxRecordBytes = maxRecordBytes
+        pool = BufferPool(size: max(chunkBytes, maxRecordBytes) + 64 * 1024, keep: buffersKept)
+    }
 
     /// Reads `stream` to its end, calling `emit` per chunk. `makeInput` is called once,
     /// with the first 4 KiB of content, to name the stream (fingerprint, format).
     /// Returns the decode error that ended the stream early, if one did.
     func run(_ stream: any DecodedStream, makeInput: (Bytes) -> InputFile,
              emit: (Chunk) -> Bool) -> (input: InputFile?, error: DecodeError?) {
-        let capacity = max(chunkBytes, maxRecordBytes) + 64 * 1024
-        var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+        let capacity = pool.size
+        var buffer = pool.take()
         var filled = 0
         var offset: Int64 = 0
         var line: Int64 = 1
@@ -37,12 +45,12 @@ struct StreamChunker {
         }
 
         func ship(_ n: Int) {
-            let chunkStorage = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+            let chunkStorage = pool.take()
             let rest = filled - n
             // The chunk keeps this buffer; the unread tail moves to a fresh one.
             if rest > 0 { chunkStorage.copyMemory(from: Bytes(rebasing: buffer[n..<filled])) }
             let chunk = Chunk(input: input!, storage: buffer, count: n, startOffset: offset, startLine: line,
-                              deadLetters: pendingDead, consumed: consumedDelta())
+                              deadLetters: pendingDead, consumed: consumedDelta(), pool: pool)
             line += Int64(countNewlines(Bytes(rebasing: buffer[0..<n])))
             offset += Int64(n)
             pendingDead = []
@@ -88,7 +96,7 @@ struct StreamChunker {
             _ = emit(Chunk(input: input, storage: .allocate(byteCount: 1, alignment: 16), count: 0, startOffset: offset,
                        startLine: line, deadLetters: pendingDead, consumed: consumedDelta()))
         }
-        buffer.deallocate()
+        pool.give(buffer)
         return (input, failure)
     }
 
