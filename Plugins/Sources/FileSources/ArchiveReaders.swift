@@ -85,6 +85,9 @@ final class FilterReader: ArchiveBase, ByteReader {
 
 /// The entries of a tar (its bytes already decompressed by the layer below).
 final class TarReader: ArchiveBase {
+    /// Set when reading an entry's data failed.
+    var failed = false
+
     init(_ inner: ByteReader) throws(DecodeError) {
         try super.init(inner: inner) { a in archive_read_support_format_tar(a) }
     }
@@ -112,7 +115,10 @@ final class TarEntryReader: ByteReader {
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(DecodeError) -> Int {
         let n = archive_read_data(tar.archive, buffer.baseAddress, buffer.count)
-        if n < 0 { throw tar.failure("tar") }
+        if n < 0 {
+            tar.failed = true
+            throw tar.failure("tar")
+        }
         return n
     }
 }

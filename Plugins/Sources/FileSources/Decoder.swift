@@ -26,8 +26,10 @@ struct Decoder {
                 if filter == "gzip" {
                     inner = try GzipReader(peek)
                     // The gzip header's MTIME is the original file's modification time.
-                    let mtime = Int64(head[4]) | Int64(head[5]) << 8 | Int64(head[6]) << 16 | Int64(head[7]) << 24
-                    if mtime > 0 { ref = mtime }
+                    if head.count >= 8 {
+                        let mtime = Int64(head[4]) | Int64(head[5]) << 8 | Int64(head[6]) << 16 | Int64(head[7]) << 24
+                        if mtime > 0 { ref = mtime }
+                    }
                 } else {
                     inner = try FilterReader(peek, filter: filter)
                 }
@@ -38,7 +40,9 @@ struct Decoder {
         }
         if Decoder.isTarHeader(head) {
             let tar = try TarReader(peek)
-            while let entry = try tar.next() {
+            // After a member's read failed, the tar stream is broken: that member's dead
+            // letter already says so, asking for the next header would only repeat it.
+            while !tar.failed, let entry = try tar.next() {
                 try decode(entry.reader, member: entry.path, layers: layers + ["tar"], reference: entry.mtime,
                            depth: depth + 1, emit: emit)
             }

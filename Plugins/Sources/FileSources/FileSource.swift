@@ -39,7 +39,8 @@ public struct FileSource: Source {
                 found.append(InputDescriptor(path: "-", size: 0, modified: Int64(time(nil)), inode: 0))
                 continue
             }
-            walk(path, relative: lastComponent(path), explicit: true, into: &found)
+            var visited = Set<DirectoryID>()
+            walk(path, relative: lastComponent(path), explicit: true, visited: &visited, into: &found)
         }
         return found
     }
@@ -51,10 +52,18 @@ public struct FileSource: Source {
         try Decoder(root: root).decode(root, member: nil, layers: [], reference: input.modified, emit: member)
     }
 
-    private func walk(_ path: String, relative: String, explicit: Bool, into found: inout [InputDescriptor]) {
+    /// A directory by device and inode: symlinks can lead back to one already walked.
+    private struct DirectoryID: Hashable {
+        let device: UInt64
+        let inode: UInt64
+    }
+
+    private func walk(_ path: String, relative: String, explicit: Bool, visited: inout Set<DirectoryID>,
+                      into found: inout [InputDescriptor]) {
         var st = stat()
         guard stat(path, &st) == 0 else { return }
         if (st.st_mode & S_IFMT) == S_IFDIR {
+            guard visited.insert(DirectoryID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))).inserted else { return }
             guard let dir = opendir(path) else { return }
             var names: [String] = []
             while let entry = readdir(dir) {
@@ -63,7 +72,7 @@ public struct FileSource: Source {
             }
             closedir(dir)
             for name in names.sorted() {
-                walk(path + "/" + name, relative: relative + "/" + name, explicit: false, into: &found)
+                walk(path + "/" + name, relative: relative + "/" + name, explicit: false, visited: &visited, into: &found)
             }
         } else if (st.st_mode & S_IFMT) == S_IFREG {
             // A file named on the command line is read even if the globs would skip it.

@@ -19,6 +19,15 @@ public struct JobPlan: Sendable {
     /// Whether events carry `event.original` (the record as read).
     public var keepOriginal = true
 
+    /// The parser of each record format (the first registered for a name wins).
+    var formatParsers: [String: any Parser] {
+        var formats: [String: any Parser] = [:]
+        for (_, parser) in parsers {
+            for case .format(let name) in parser.routes where formats[name] == nil { formats[name] = parser }
+        }
+        return formats
+    }
+
     public init(source: any Source, framer: any Framer, parsers: [(id: String, parser: any Parser)],
                 workers: Int, zone: TimeZone, pinnedYear: Int? = nil) {
         self.source = source
@@ -72,17 +81,13 @@ public enum Pipeline {
         let started = ContinuousClock.now
         let inputs = try plan.source.inputs().sorted { $0.size > $1.size }
         let router = ProgramRouter(parsers: plan.parsers)
-        var formats: [String: any Parser] = [:]
-        for (_, parser) in plan.parsers {
-            for case .format(let name) in parser.routes where formats[name] == nil { formats[name] = parser }
-        }
+        let formats = plan.formatParsers
         let state = SharedState(inputsTotal: inputs.count, bytesTotal: inputs.reduce(0) { $0 + $1.size })
         let chunks = BoundedQueue<Chunk>(capacity: 2 * plan.workers)
         let payloads = BoundedQueue<Processed<S.Payload>>(capacity: 2 * plan.workers)
         let readersDone = DispatchGroup(), workersDone = DispatchGroup(), sinkDone = DispatchGroup()
         let chunker = StreamChunker(framer: plan.framer, chunkBytes: plan.chunkBytes, maxRecordBytes: plan.maxRecordBytes,
                                     buffersKept: 4 * plan.workers + 2)
-        let frozenFormats = formats
 
         for _ in 0..<max(1, min(plan.workers, inputs.count)) {
             readersDone.enter()
@@ -97,7 +102,7 @@ public enum Pipeline {
         for _ in 0..<plan.workers {
             workersDone.enter()
             let context = ParseContext(zone: plan.zone, router: router)
-            nonisolated(unsafe) let worker = ChunkWorker(framer: plan.framer, formats: frozenFormats, enrichers: plan.enrichers,
+            nonisolated(unsafe) let worker = ChunkWorker(framer: plan.framer, formats: formats, enrichers: plan.enrichers,
                                                          sink: sink, keepOriginal: plan.keepOriginal,
                                                          context: context)
             Thread.detachNewThread {

@@ -18,11 +18,7 @@ public final class RecordTester {
     public init(plan: JobPlan, explain: Bool = false) {
         self.plan = plan
         let router = ProgramRouter(parsers: plan.parsers)
-        var formats: [String: any Parser] = [:]
-        for (_, parser) in plan.parsers {
-            for case .format(let name) in parser.routes where formats[name] == nil { formats[name] = parser }
-        }
-        worker = ChunkWorker(framer: plan.framer, formats: formats, enrichers: plan.enrichers, sink: CollectingSink(),
+        worker = ChunkWorker(framer: plan.framer, formats: plan.formatParsers, enrichers: plan.enrichers, sink: CollectingSink(),
                              keepOriginal: plan.keepOriginal, context: ParseContext(zone: plan.zone, router: router, explain: explain))
     }
 
