@@ -47,7 +47,10 @@ public struct PAMParser: Parser {
     public var routes: [Route] { [.anyProgram] }
 
     public func parse(_ input: ParserInput, into event: EventBuilder) throws(ParseFailure) -> ParseResult {
-        guard input.message.contains("pam_unix") || input.program.contains("pam_unix") || input.message.hasPrefix("PAM ") else {
+        // Tried for every line of a program nobody else parses: decide on prefixes, not a scan.
+        let m = input.message
+        guard m.hasPrefix("pam_unix") || m.hasPrefix("(pam_unix)") || m.hasPrefix("PAM ")
+                || input.program.hasSuffix("(pam_unix)") else {
             return .notMine
         }
         return PAMRules.rules.apply(input.message, event, input.context) != nil ? .event : .notMine

@@ -137,10 +137,19 @@ final class Group {
     var rows = 0
     var json = ByteBuffer(capacity: 256 * 1024)
 
+    /// Where the dataset name was last seen: datasets are mostly constants, so a pointer
+    /// compare settles most events without comparing bytes.
+    var seenAt: UnsafeRawPointer?
+
     @inline(__always)
     func matches(_ other: Bytes, _ otherDay: Int64) -> Bool {
-        day == otherDay && dataset.count == other.count
-            && (other.count == 0 || dataset.withUnsafeBytes { memcmp($0.baseAddress!, other.baseAddress!, other.count) == 0 })
+        guard day == otherDay, dataset.count == other.count else { return false }
+        if other.baseAddress == seenAt { return true }
+        guard other.count == 0 || dataset.withUnsafeBytes({ memcmp($0.baseAddress!, other.baseAddress!, other.count) == 0 }) else {
+            return false
+        }
+        seenAt = other.baseAddress
+        return true
     }
 }
 
@@ -156,6 +165,7 @@ final class EncoderScratch {
         let g = groups[used]
         used += 1
         g.dataset = Array(dataset)
+        g.seenAt = nil
         g.day = day
         g.rows = 0
         g.json.removeAll()

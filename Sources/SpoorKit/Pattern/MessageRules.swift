@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An ordered list of patterns, first match wins: the shape of most log parsers, written
 /// as reviewable data. Each rule has a cheap literal prefilter (`when`), a PCRE2 pattern
 /// with named groups, a mapping of groups to fields, constant fields, and an optional
@@ -38,7 +42,9 @@ public struct MessageRule: Sendable {
     /// Tries the rule; on a match, sets its fields and returns true.
     @inline(__always)
     public func apply(_ message: Bytes, _ event: EventBuilder, _ scratch: MatchScratch) -> Bool {
-        if let prefix, !prefix.withUnsafeBytes({ message.count >= $0.count && message.slice(0, $0.count).elementsEqual($0) }) {
+        if let prefix, !prefix.withUnsafeBytes({ p in
+            message.count >= p.count && (p.count == 0 || memcmp(message.baseAddress!, p.baseAddress!, p.count) == 0)
+        }) {
             return false
         }
         if let literal, literal.withUnsafeBytes({ message.firstIndex(of: $0) }) == nil { return false }

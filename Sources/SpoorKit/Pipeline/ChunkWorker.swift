@@ -105,36 +105,37 @@ final class ChunkWorker<S: Sink> {
 @inline(__always)
 func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x61 + v - 10 }
 
-/// Events per dataset, counted in runs: a dataset is almost always a constant, so the same
-/// pointer means the same name and no `String` is made per event.
+/// Events per dataset without a `String` or a hash per event: a dataset is almost always
+/// a constant, so the same pointer means the same name; there are few names per chunk.
 struct DatasetTally {
-    private var pointer: UnsafeRawPointer?
-    private var name: [UInt8] = []
-    private var run = 0
+    private var names: [[UInt8]] = []
+    private var pointers: [UnsafeRawPointer?] = []
+    private var counts: [Int] = []
+    private var last = -1
 
+    @inline(__always)
     mutating func count(_ dataset: Bytes) {
-        if let p = dataset.baseAddress, p == pointer, dataset.count == name.count { run += 1; return }
-        if dataset.count == name.count, dataset.elementsEqual(name) {
-            pointer = dataset.baseAddress
-            run += 1
+        if last >= 0, pointers[last] == dataset.baseAddress, names[last].count == dataset.count {
+            counts[last] += 1
             return
         }
-        var pending: [String: Int] = [:]
-        flush(into: &pending)
-        carried.merge(pending, uniquingKeysWith: +)
-        pointer = dataset.baseAddress
-        name = Array(dataset)
-        run = 1
+        for i in names.indices where names[i].count == dataset.count && names[i].elementsEqual(dataset) {
+            pointers[i] = dataset.baseAddress
+            counts[i] += 1
+            last = i
+            return
+        }
+        names.append(Array(dataset))
+        pointers.append(dataset.baseAddress)
+        counts.append(1)
+        last = names.count - 1
     }
 
-    private var carried: [String: Int] = [:]
-
-    mutating func flush(into counts: inout [String: Int]) {
-        if run > 0 { counts[String(decoding: name, as: UTF8.self), default: 0] += run }
-        counts.merge(carried, uniquingKeysWith: +)
-        carried = [:]
-        run = 0
-        pointer = nil
-        name = []
+    mutating func flush(into totals: inout [String: Int]) {
+        for i in names.indices { totals[String(decoding: names[i], as: UTF8.self), default: 0] += counts[i] }
+        names.removeAll(keepingCapacity: true)
+        pointers.removeAll(keepingCapacity: true)
+        counts.removeAll(keepingCapacity: true)
+        last = -1
     }
 }
