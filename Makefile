@@ -3,7 +3,7 @@ SWIFT ?= swift
 SPOOR_DEBUG = .build/debug/spoor
 SPOOR_RELEASE = .build/release/spoor
 
-.PHONY: demo test bench bootstrap build release samples clean
+.PHONY: demo test bench bootstrap build release samples clean venv
 
 bootstrap:
 	@scripts/bootstrap
@@ -22,7 +22,14 @@ demo: release
 	@echo "The dataset is in out/demo; for example:"
 	@echo "  lz4cat out/demo/events/event.dataset=sshd/*/*.lz4 | head -3"
 
-test: bootstrap
+# The Python readers the interop tests check Parquet files with (DuckDB, pyarrow, polars).
+venv: .venv/.installed
+.venv/.installed: scripts/test-requirements.txt
+	python3 -m venv .venv
+	.venv/bin/pip install -q -r scripts/test-requirements.txt
+	touch $@
+
+test: bootstrap venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

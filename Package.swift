@@ -34,17 +34,19 @@ let package = Package(
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
 
         .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4"], swiftSettings: hotPath),
+        .target(name: "SpoorParquet", dependencies: ["CLZ4"], swiftSettings: hotPath),
 
         plugin("FileSources", kind: "Sources", extra: ["CArchive", "CZlib"]),
         plugin("LineFramer", kind: "Framers"),
         plugin("SyslogParsers", kind: "Parsers"),
         plugin("AuthParsers", kind: "Parsers"),
+        plugin("MailParsers", kind: "Parsers"),
         plugin("NDJSONSink", kind: "Sinks", extra: ["CLZ4"]),
 
         .executableTarget(
             name: "spoor",
             dependencies: [
-                "SpoorKit", "FileSources", "LineFramer", "SyslogParsers", "AuthParsers", "NDJSONSink",
+                "SpoorKit", "FileSources", "LineFramer", "SyslogParsers", "AuthParsers", "MailParsers", "NDJSONSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -54,6 +56,8 @@ let package = Package(
         .testTarget(name: "FileSourcesTests", dependencies: ["FileSources", "SpoorKit"]),
         .testTarget(name: "AuthParsersTests", dependencies: ["spoor", "AuthParsers", "SyslogParsers", "SpoorKit"]),
         .testTarget(name: "LineFramerTests", dependencies: ["LineFramer", "SpoorKit"]),
+        .testTarget(name: "SpoorParquetTests", dependencies: ["SpoorParquet"]),
+        .testTarget(name: "MailParsersTests", dependencies: ["spoor", "MailParsers", "SpoorKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["spoor", "NDJSONSink", "SpoorKit", "CLZ4"]),
     ],
     swiftLanguageModes: [.v6]

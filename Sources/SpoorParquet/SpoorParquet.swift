@@ -1,0 +1,1 @@
+// The Parquet writer: see ParquetWriter.swift.
