@@ -1,3 +1,4 @@
+import Foundation
 import SpoorKit
 
 /// The syslog envelope: RFC 3164 (`Sep  3 14:02:11 host prog[pid]: msg`, year resolved
@@ -26,7 +27,11 @@ public struct SyslogParser: Parser {
         if rfc5424 {
             return try parse5424(b, input, event)
         }
-        if let stamp = Timestamps.rfc3164(b) {
+        if let stamp = SyslogParser.tai64n(b) {
+            // daemontools/multilog: `@4000000063a1b2c3…` then `program: message`.
+            event.set(.timestamp, int: stamp)
+            b = b.dropFirst(25)
+        } else if let stamp = Timestamps.rfc3164(b) {
             let year = input.input.years.year(month: stamp.month, day: stamp.day)
             let local = CivilTime.days(year: year, month: stamp.month, day: stamp.day) * 86_400 + Int64(stamp.secondOfDay)
             event.set(.timestamp, int: clock.utc(localSeconds: local) * 1_000_000 + Int64(stamp.micros))
@@ -73,6 +78,37 @@ public struct SyslogParser: Parser {
             return .event
         }
         return result
+    }
+
+    public func sniff(_ head: Bytes) -> Int {
+        let utc = ZoneClock(zone: TimeZone(identifier: "UTC")!)
+        return sniffLines(head) { line in
+            var b = line
+            if b.count > 3, b[0] == 0x3C, let close = b.firstIndex(of: 0x3E), close <= 4 { return true }
+            if SyslogParser.tai64n(b) != nil { return true }
+            if Timestamps.rfc3164(b) != nil { return true }
+            b = b.slice(0, min(b.count, 40))
+            return b.count >= 19 && b[10] == 0x54 && Timestamps.iso8601(b, clock: utc) != nil
+        }
+    }
+
+    /// A TAI64N label (`@` and 24 hex digits) → µs since the epoch (UTC = TAI − 10 s, the
+    /// daemontools convention; leap seconds since 1972 are not applied).
+    static func tai64n(_ b: Bytes) -> Int64? {
+        guard b.count >= 25, b[0] == 0x40, b.count == 25 || b[25] == 0x20 else { return nil }
+        var seconds: UInt64 = 0, nanos: UInt64 = 0
+        for i in 1...24 {
+            let c = b[i]
+            let v: UInt64
+            switch c {
+            case 0x30...0x39: v = UInt64(c - 0x30)
+            case 0x61...0x66: v = UInt64(c - 0x61 + 10)
+            default: return nil
+            }
+            if i <= 16 { seconds = seconds << 4 | v } else { nanos = nanos << 4 | v }
+        }
+        guard seconds >= 1 << 62 else { return nil }
+        return (Int64(seconds - (1 << 62)) - 10) * 1_000_000 + Int64(nanos / 1000)
     }
 
     /// `prog[pid]: message` → (prog, pid, message). Without a colon there is no tag.

@@ -54,6 +54,11 @@ public final class EventBuilder {
     /// A point to roll the current event back to (what a router takes before trying a parser).
     public func mark() -> Int { batch.slots.count }
 
+    /// Removes every value of the current event (it stays open).
+    public func clearEvent() {
+        rollback(to: Int(current.slotStart))
+    }
+
     /// Removes every value set since `mark` (values overwritten in place stay overwritten).
     public func rollback(to mark: Int) {
         guard open, mark < batch.slots.count else { return }

@@ -14,6 +14,8 @@ final class ChunkWorker<S: Sink> {
     let context: ParseContext
     private var idBuffer = [UInt8](repeating: 0, count: 32)
     private var tally = DatasetTally()
+    /// Every format parser, by name, for records the stream's own format does not take.
+    private lazy var fallbackFormats: [(String, any Parser)] = formats.sorted { $0.key < $1.key }
 
     init(framer: any Framer, formats: [String: any Parser], enrichers: [any Enricher], sink: S,
          keepOriginal: Bool, context: ParseContext) {
@@ -46,11 +48,12 @@ final class ChunkWorker<S: Sink> {
                 return
             }
             builder.begin(record: record)
+            let parsed = parse(record, input: input, first: parser)
             let result: ParseResult
-            do throws(ParseFailure) {
-                result = try parser.parse(ParserInput(message: record, record: record, program: Bytes(start: nil, count: 0),
-                                                      input: input, context: context), into: builder)
-            } catch {
+            switch parsed {
+            case .success(let r):
+                result = r
+            case .failure(let error):
                 builder.discard()
                 builder.addDeadLetter(DeadLetter(reason: error.reason, offset: absolute, line: line, raw: Array(record)))
                 return
@@ -79,6 +82,34 @@ final class ChunkWorker<S: Sink> {
         counts.deadLetters = builder.batch.deadLetters.count
         counts.filtered = builder.batch.filtered
         return (sink.encode(builder.batch, input: input), counts)
+    }
+
+    /// The stream's format parser first; a record it does not take (a log that mixes
+    /// formats, a line of another writer) is offered to the other formats before it is
+    /// dead — with the first parser's reason, which is the one that explains most.
+    @inline(__always)
+    private func parse(_ record: Bytes, input: InputFile, first: any Parser) -> Result<ParseResult, ParseFailure> {
+        let message = ParserInput(message: record, record: record, program: Bytes(start: nil, count: 0), input: input, context: context)
+        var firstFailure: ParseFailure?
+        do throws(ParseFailure) {
+            let r = try first.parse(message, into: builder)
+            if case .notMine = r {} else { return .success(r) }
+        } catch {
+            firstFailure = error
+        }
+        for (name, other) in fallbackFormats where name != input.format {
+            builder.clearEvent()
+            do throws(ParseFailure) {
+                let r = try other.parse(message, into: builder)
+                if case .notMine = r { continue }
+                context.note("format '\(input.format)' did not take the record; format '\(name)' did")
+                return .success(r)
+            } catch {
+                continue
+            }
+        }
+        builder.clearEvent()
+        return firstFailure.map { .failure($0) } ?? .success(.notMine)
     }
 
     @inline(__always)

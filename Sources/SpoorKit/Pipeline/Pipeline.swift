@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Synchronization
 
@@ -14,8 +17,11 @@ public struct JobPlan: Sendable {
     public var pinnedYear: Int?
     public var chunkBytes = 1 << 20
     public var maxRecordBytes = 1 << 20
-    /// The record format of every input (sniffing per file comes with more formats).
-    public var format = "syslog"
+    /// The record format of every input; nil picks one per stream by sniffing its first
+    /// bytes (the format parser most sure of it wins; syslog when none is).
+    public var format: String?
+    /// Formats forced by glob on the input's path or member path (job file `formats:`).
+    public var formatsByGlob: [(glob: String, format: String)] = []
     /// Whether events carry `event.original` (the record as read).
     public var keepOriginal = true
 
@@ -26,6 +32,20 @@ public struct JobPlan: Sendable {
             for case .format(let name) in parser.routes where formats[name] == nil { formats[name] = parser }
         }
         return formats
+    }
+
+    /// The format of one stream: forced by the job, else by glob, else sniffed.
+    func chooseFormat(path: String, member: String?, head: Bytes) -> String {
+        if let format { return format }
+        for (glob, format) in formatsByGlob {
+            if fnmatch(glob, path, 0) == 0 || member.map({ fnmatch(glob, $0, 0) == 0 }) == true { return format }
+        }
+        var best = (name: "syslog", score: 0)
+        for (name, parser) in formatParsers.sorted(by: { $0.key < $1.key }) {
+            let score = parser.sniff(head)
+            if score > best.score || (score == best.score && name == "syslog") { best = (name, score) }
+        }
+        return best.name
     }
 
     public init(source: any Source, framer: any Framer, parsers: [(id: String, parser: any Parser)],
@@ -166,11 +186,11 @@ public enum Pipeline {
         } catch {
             // The input (or a member) could not be opened at all: one dead letter says so.
             let input = InputFile(path: descriptor.path, memberPath: nil, encoding: "unreadable",
-                                  years: YearResolver(pinnedYear: 1970), fingerprint: (0, 0), format: plan.format)
+                                  years: YearResolver(pinnedYear: 1970), fingerprint: (0, 0), format: "none")
             let letter = DeadLetter(reason: "cannot read \(descriptor.path): \(error)", offset: 0, line: 0, raw: [])
             chunks.push(Chunk(input: input, storage: .allocate(byteCount: 1, alignment: 16), count: 0, startOffset: 0,
                               startLine: 0, deadLetters: [letter], consumed: opened ? 0 : descriptor.size))
-            state.member(MemberRecord(path: descriptor.path, member: nil, encoding: "unreadable", format: plan.format,
+            state.member(MemberRecord(path: descriptor.path, member: nil, encoding: "unreadable", format: "none",
                                       fingerprint: "", error: "\(error)"))
         }
     }
@@ -188,7 +208,7 @@ public enum Pipeline {
             years = YearResolver(referenceYear: y, month: m, day: d)
         }
         return InputFile(path: descriptor.path, memberPath: stream.memberPath, encoding: stream.encoding, years: years,
-                         fingerprint: fingerprint, format: plan.format)
+                         fingerprint: fingerprint, format: plan.chooseFormat(path: descriptor.path, member: stream.memberPath, head: head))
     }
 }
 

@@ -33,7 +33,8 @@ public final class RecordTester {
             years = YearResolver(referenceYear: y, month: m, day: d)
         }
         let input = InputFile(path: path, memberPath: nil, encoding: "plain", years: years,
-                              fingerprint: text.withUnsafeBytes { (Hash.fnv1a($0), Hash.fnv1a($0, seed: 7)) }, format: plan.format)
+                              fingerprint: text.withUnsafeBytes { (Hash.fnv1a($0), Hash.fnv1a($0, seed: 7)) },
+                              format: text.withUnsafeBytes { plan.chooseFormat(path: path, member: nil, head: Bytes(rebasing: $0.prefix(4096))) })
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, text.count), alignment: 16)
         text.withUnsafeBytes { storage.copyMemory(from: $0) }
         worker.context.trace = worker.context.trace.map { _ in [] }

@@ -12,6 +12,29 @@ public protocol Parser: Plugin {
     var routes: [Route] { get }
 
     func parse(_ input: ParserInput, into event: EventBuilder) throws(ParseFailure) -> ParseResult
+
+    /// For a `.format` parser: how sure it is (0...100) that a stream starting with `head`
+    /// (its first bytes, a few KiB) is its format. The job picks the highest per stream.
+    func sniff(_ head: Bytes) -> Int
+}
+
+extension Parser {
+    public func sniff(_ head: Bytes) -> Int { 0 }
+}
+
+/// The share (0...100) of the complete lines of `head` that `accepts`, for `sniff`.
+public func sniffLines(_ head: Bytes, maxLines: Int = 20, _ accepts: (Bytes) -> Bool) -> Int {
+    var total = 0, hits = 0, start = 0
+    while total < maxLines, let newline = head.firstIndex(of: 0x0A, from: start) {
+        var line = head.slice(start, newline)
+        if line.hasSuffix("\r") { line = line.slice(0, line.count - 1) }
+        start = newline + 1
+        if line.count == 0 { continue }
+        total += 1
+        if accepts(line) { hits += 1 }
+    }
+    if total == 0, head.count > 0 { return accepts(head) ? 100 : 0 }
+    return total == 0 ? 0 : hits * 100 / total
 }
 
 /// How records reach a parser.
