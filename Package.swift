@@ -38,15 +38,17 @@ let package = Package(
 
         plugin("FileSources", kind: "Sources", extra: ["CArchive", "CZlib"]),
         plugin("LineFramer", kind: "Framers"),
+        plugin("JSONFramer", kind: "Framers"),
         plugin("SyslogParsers", kind: "Parsers"),
         plugin("AuthParsers", kind: "Parsers"),
         plugin("MailParsers", kind: "Parsers"),
+        plugin("MicrosoftParsers", kind: "Parsers"),
         plugin("NDJSONSink", kind: "Sinks", extra: ["CLZ4"]),
 
         .executableTarget(
             name: "spoor",
             dependencies: [
-                "SpoorKit", "FileSources", "LineFramer", "SyslogParsers", "AuthParsers", "MailParsers", "NDJSONSink",
+                "SpoorKit", "FileSources", "LineFramer", "JSONFramer", "SyslogParsers", "AuthParsers", "MailParsers", "MicrosoftParsers", "NDJSONSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "LineFramerTests", dependencies: ["LineFramer", "SpoorKit"]),
         .testTarget(name: "SpoorParquetTests", dependencies: ["SpoorParquet"]),
         .testTarget(name: "MailParsersTests", dependencies: ["spoor", "MailParsers", "SpoorKit"]),
+        .testTarget(name: "MicrosoftParsersTests", dependencies: ["spoor", "MicrosoftParsers", "SpoorKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["spoor", "NDJSONSink", "SpoorKit", "CLZ4"]),
     ],
     swiftLanguageModes: [.v6]

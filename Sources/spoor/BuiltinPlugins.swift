@@ -1,6 +1,8 @@
 import AuthParsers
 import FileSources
+import JSONFramer
 import LineFramer
+import MicrosoftParsers
 import NDJSONSink
 import SpoorKit
 import SyslogParsers
@@ -10,11 +12,13 @@ func builtinRegistry() -> Registry {
     let registry = Registry()
     registry.register(source: FileSource.self)
     registry.register(framer: LineFramer.self)
+    registry.register(framer: JSONFramer.self)
     registry.register(parser: SyslogParser.self)
     registry.register(parser: SSHDParser.self)
     registry.register(parser: PAMParser.self)
     registry.register(parser: SudoParser.self)
     registry.register(parser: SuParser.self)
+    registry.register(parser: EntraSignInParser.self)
     registry.register(sink: NDJSONDatasetSink.self)
     registry.register(sink: StdoutSink.self)
     return registry

@@ -96,7 +96,7 @@ struct IngestCommand: ParsableCommand {
         let source = try registry.source("files", config: PluginConfig(
             ["paths": .list(paths), "include": .list(include.isEmpty ? file.include : include),
              "exclude": .list(exclude.isEmpty ? file.exclude : exclude)], origin: job ?? "command line"))
-        var plan = JobPlan(source: source, framer: try registry.framer("lines"),
+        var plan = JobPlan(source: source, framers: try registry.makeFramers(),
                            parsers: try registry.makeParsers(configs: file.parserConfigs),
                            workers: workers ?? file.workers ?? ProcessInfo.processInfo.activeProcessorCount,
                            zone: zone, pinnedYear: time.year ?? file.year)

@@ -30,7 +30,7 @@ struct ParseCommand: ParsableCommand {
 
     func run() throws {
         let registry = builtinRegistry()
-        var plan = JobPlan(source: try registry.source("files"), framer: try registry.framer("lines"),
+        var plan = JobPlan(source: try registry.source("files"), framers: try registry.makeFramers(),
                            parsers: try registry.makeParsers(), workers: 1, zone: try time.zone(), pinnedYear: time.year)
         plan.keepOriginal = false
         let tester = RecordTester(plan: plan, explain: explain)

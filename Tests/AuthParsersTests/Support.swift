@@ -6,7 +6,7 @@ import SpoorKit
 /// Parses lines exactly as `spoor ingest` does (the built-in registry, the line framer).
 func makeTester(year: Int? = 2026, zone: String = "UTC", explain: Bool = false) -> RecordTester {
     let registry = builtinRegistry()
-    var plan = JobPlan(source: try! registry.source("files"), framer: try! registry.framer("lines"),
+    var plan = JobPlan(source: try! registry.source("files"), framers: try! registry.makeFramers(),
                        parsers: try! registry.makeParsers(), workers: 1, zone: TimeZone(identifier: zone)!, pinnedYear: year)
     plan.keepOriginal = false
     return RecordTester(plan: plan, explain: explain)

@@ -34,7 +34,7 @@ import Testing
         let out = fx.url("out").path
         let registry = builtinRegistry()
         let plan = JobPlan(source: try registry.source("files", config: PluginConfig(["paths": .list([fx.root.path + "/"])])),
-                           framer: try registry.framer("lines"), parsers: try registry.makeParsers(), workers: 2,
+                           framers: try registry.makeFramers(), parsers: try registry.makeParsers(), workers: 2,
                            zone: TimeZone(identifier: "UTC")!, pinnedYear: 2026)
         let sink = try NDJSONDatasetSink(config: PluginConfig(), job: JobContext(jobID: "t1", outputDirectory: out, startedAt: 0))
         let result = try Pipeline.run(plan, sink: sink)

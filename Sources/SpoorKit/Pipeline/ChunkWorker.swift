@@ -5,7 +5,7 @@ import Glibc
 /// Turns chunks into sink payloads: frame, parse, enrich, add provenance, encode.
 /// One per worker thread; owns its builder and parse context.
 final class ChunkWorker<S: Sink> {
-    let framer: any Framer
+    let framers: [String: any Framer]
     let formats: [String: any Parser]
     let enrichers: [any Enricher]
     let sink: S
@@ -17,9 +17,9 @@ final class ChunkWorker<S: Sink> {
     /// Every format parser, by name, for records the stream's own format does not take.
     private lazy var fallbackFormats: [(String, any Parser)] = formats.sorted { $0.key < $1.key }
 
-    init(framer: any Framer, formats: [String: any Parser], enrichers: [any Enricher], sink: S,
+    init(framers: [String: any Framer], formats: [String: any Parser], enrichers: [any Enricher], sink: S,
          keepOriginal: Bool, context: ParseContext) {
-        self.framer = framer
+        self.framers = framers
         self.formats = formats
         self.enrichers = enrichers
         self.sink = sink
@@ -37,6 +37,7 @@ final class ChunkWorker<S: Sink> {
         let input = chunk.input
         let parser = formats[input.format]
         var line = chunk.startLine
+        let framer = framers[input.framer] ?? framers["lines"] ?? framers.values.first!
         framer.forEachRecord(in: chunk.bytes) { record, offset in
             counts.recordsIn += 1
             defer { line += 1 }
@@ -97,7 +98,7 @@ final class ChunkWorker<S: Sink> {
         } catch {
             firstFailure = error
         }
-        for (name, other) in fallbackFormats where name != input.format {
+        for (name, other) in fallbackFormats where name != input.format && other.framer == input.framer {
             builder.clearEvent()
             do throws(ParseFailure) {
                 let r = try other.parse(message, into: builder)

@@ -11,20 +11,22 @@ public final class InputFile: Sendable {
     /// Hash of the stream's identity (member path and first 4 KiB of content): with a
     /// record's offset it makes the event id, stable across runs.
     public let fingerprint: (UInt64, UInt64)
-    /// The record parser chosen for this stream.
+    /// The record parser chosen for this stream, and the framer its records come from.
     public let format: String
+    public let framer: String
 
     nonisolated(unsafe) private let pathStorage: UnsafeMutableRawBufferPointer
     nonisolated(unsafe) private let memberStorage: UnsafeMutableRawBufferPointer?
 
     public init(path: String, memberPath: String?, encoding: String, years: YearResolver,
-                fingerprint: (UInt64, UInt64), format: String) {
+                fingerprint: (UInt64, UInt64), format: String, framer: String = "lines") {
         self.path = path
         self.memberPath = memberPath
         self.encoding = encoding
         self.years = years
         self.fingerprint = fingerprint
         self.format = format
+        self.framer = framer
         pathStorage = InputFile.stable(path)
         memberStorage = memberPath.map(InputFile.stable)
     }

@@ -6,6 +6,10 @@ public final class ParseContext {
     public let scratch: MatchScratch
     public let clock: ZoneClock
     public let router: ProgramRouter
+    /// A reusable index of one JSON record (for JSON formats).
+    public let json = JSONIndex()
+    /// Scratch bytes a parser may use for one value at a time (decoded escapes).
+    public var scratch8: [UInt8] = []
     /// Steps explained by the router and parsers, when explaining; nil otherwise.
     public var trace: [String]?
 

@@ -7,7 +7,8 @@ import Synchronization
 /// Everything a job runs, resolved and validated before the first byte is read.
 public struct JobPlan: Sendable {
     public var source: any Source
-    public var framer: any Framer
+    /// Framers by id; each stream uses the one its format names (`lines` when absent).
+    public var framers: [String: any Framer]
     /// Every parser with its id: format parsers (chosen per input) and program parsers.
     public var parsers: [(id: String, parser: any Parser)]
     public var enrichers: [any Enricher] = []
@@ -48,14 +49,29 @@ public struct JobPlan: Sendable {
         return best.name
     }
 
-    public init(source: any Source, framer: any Framer, parsers: [(id: String, parser: any Parser)],
+    /// The framer for records of `format`.
+    func framer(for format: String) -> (id: String, framer: any Framer) {
+        let id = formatParsers[format]?.framer ?? "lines"
+        if let f = framers[id] { return (id, f) }
+        return ("lines", framers["lines"] ?? framers.values.first!)
+    }
+
+    public init(source: any Source, framers: [String: any Framer], parsers: [(id: String, parser: any Parser)],
                 workers: Int, zone: TimeZone, pinnedYear: Int? = nil) {
+        precondition(!framers.isEmpty, "a job needs at least one framer")
         self.source = source
-        self.framer = framer
+        self.framers = framers
         self.parsers = parsers
         self.workers = max(1, workers)
         self.zone = zone
         self.pinnedYear = pinnedYear
+    }
+
+    /// A job whose records are all framed by `framer`.
+    public init(source: any Source, framer: any Framer, parsers: [(id: String, parser: any Parser)],
+                workers: Int, zone: TimeZone, pinnedYear: Int? = nil) {
+        self.init(source: source, framers: [type(of: framer).manifest.id: framer], parsers: parsers, workers: workers,
+                  zone: zone, pinnedYear: pinnedYear)
     }
 }
 
@@ -106,7 +122,7 @@ public enum Pipeline {
         let chunks = BoundedQueue<Chunk>(capacity: 2 * plan.workers)
         let payloads = BoundedQueue<Processed<S.Payload>>(capacity: 2 * plan.workers)
         let readersDone = DispatchGroup(), workersDone = DispatchGroup(), sinkDone = DispatchGroup()
-        let chunker = StreamChunker(framer: plan.framer, chunkBytes: plan.chunkBytes, maxRecordBytes: plan.maxRecordBytes,
+        let chunker = StreamChunker(chunkBytes: plan.chunkBytes, maxRecordBytes: plan.maxRecordBytes,
                                     buffersKept: 4 * plan.workers + 2)
 
         for _ in 0..<max(1, min(plan.workers, inputs.count)) {
@@ -122,7 +138,7 @@ public enum Pipeline {
         for _ in 0..<plan.workers {
             workersDone.enter()
             let context = ParseContext(zone: plan.zone, router: router)
-            nonisolated(unsafe) let worker = ChunkWorker(framer: plan.framer, formats: formats, enrichers: plan.enrichers,
+            nonisolated(unsafe) let worker = ChunkWorker(framers: plan.framers, formats: formats, enrichers: plan.enrichers,
                                                          sink: sink, keepOriginal: plan.keepOriginal,
                                                          context: context)
             Thread.detachNewThread {
@@ -175,7 +191,7 @@ public enum Pipeline {
                 opened = true
                 let (input, error) = chunker.run(stream, makeInput: { head in
                     makeInput(descriptor, stream, head: head, plan: plan)
-                }, emit: { chunks.push($0) })
+                }, framer: { plan.framer(for: $0.format).framer }, emit: { chunks.push($0) })
                 if let input {
                     state.member(MemberRecord(path: descriptor.path, member: input.memberPath, encoding: input.encoding,
                                               format: input.format,
@@ -207,8 +223,9 @@ public enum Pipeline {
             let (y, m, d) = ZoneClock(zone: plan.zone).localDate(utcSeconds: stream.referenceTime)
             years = YearResolver(referenceYear: y, month: m, day: d)
         }
+        let format = plan.chooseFormat(path: descriptor.path, member: stream.memberPath, head: head)
         return InputFile(path: descriptor.path, memberPath: stream.memberPath, encoding: stream.encoding, years: years,
-                         fingerprint: fingerprint, format: plan.chooseFormat(path: descriptor.path, member: stream.memberPath, head: head))
+                         fingerprint: fingerprint, format: format, framer: plan.framer(for: format).id)
     }
 }
 

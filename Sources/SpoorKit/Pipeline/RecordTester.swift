@@ -18,7 +18,7 @@ public final class RecordTester {
     public init(plan: JobPlan, explain: Bool = false) {
         self.plan = plan
         let router = ProgramRouter(parsers: plan.parsers)
-        worker = ChunkWorker(framer: plan.framer, formats: plan.formatParsers, enrichers: plan.enrichers, sink: CollectingSink(),
+        worker = ChunkWorker(framers: plan.framers, formats: plan.formatParsers, enrichers: plan.enrichers, sink: CollectingSink(),
                              keepOriginal: plan.keepOriginal, context: ParseContext(zone: plan.zone, router: router, explain: explain))
     }
 
@@ -32,13 +32,17 @@ public final class RecordTester {
             let (y, m, d) = ZoneClock(zone: plan.zone).localDate(utcSeconds: reference)
             years = YearResolver(referenceYear: y, month: m, day: d)
         }
+        let format = text.withUnsafeBytes { plan.chooseFormat(path: path, member: nil, head: Bytes(rebasing: $0.prefix(4096))) }
         let input = InputFile(path: path, memberPath: nil, encoding: "plain", years: years,
                               fingerprint: text.withUnsafeBytes { (Hash.fnv1a($0), Hash.fnv1a($0, seed: 7)) },
-                              format: text.withUnsafeBytes { plan.chooseFormat(path: path, member: nil, head: Bytes(rebasing: $0.prefix(4096))) })
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, text.count), alignment: 16)
-        text.withUnsafeBytes { storage.copyMemory(from: $0) }
+                              format: format, framer: plan.framer(for: format).id)
+        // As the chunker does: an envelope before the first record is stepped over.
+        let skip = text.withUnsafeBytes { plan.framer(for: format).framer.streamStart(Bytes(rebasing: $0.prefix(4096))) }
+        let body = text.dropFirst(min(skip, text.count))
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 16)
+        body.withUnsafeBytes { storage.copyMemory(from: $0) }
         worker.context.trace = worker.context.trace.map { _ in [] }
-        let chunk = Chunk(input: input, storage: storage, count: text.count, startOffset: 0, startLine: 1,
+        let chunk = Chunk(input: input, storage: storage, count: body.count, startOffset: Int64(skip), startLine: 1,
                           deadLetters: [], consumed: 0)
         let (payload, counts) = worker.process(chunk)
         return Outcome(events: payload.events, deadLetters: payload.deadLetters, filtered: counts.filtered,

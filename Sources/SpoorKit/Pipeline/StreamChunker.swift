@@ -9,13 +9,11 @@ import Glibc
 /// next record boundary: memory never grows with a record. A decoding fault delivers every
 /// complete record before it, then one dead letter with the partial tail and the fault.
 struct StreamChunker {
-    let framer: any Framer
     let chunkBytes: Int
     let maxRecordBytes: Int
     let pool: BufferPool
 
-    init(framer: any Framer, chunkBytes: Int, maxRecordBytes: Int, buffersKept: Int) {
-        self.framer = framer
+    init(chunkBytes: Int, maxRecordBytes: Int, buffersKept: Int) {
         self.chunkBytes = chunkBytes
         self.maxRecordBytes = maxRecordBytes
         pool = BufferPool(size: max(chunkBytes, maxRecordBytes) + 64 * 1024, keep: buffersKept)
@@ -24,8 +22,9 @@ struct StreamChunker {
     /// Reads `stream` to its end, calling `emit` per chunk. `makeInput` is called once,
     /// with the first 4 KiB of content, to name the stream (fingerprint, format).
     /// Returns the decode error that ended the stream early, if one did.
-    func run(_ stream: any DecodedStream, makeInput: (Bytes) -> InputFile,
+    func run(_ stream: any DecodedStream, makeInput: (Bytes) -> InputFile, framer framerFor: (InputFile) -> any Framer,
              emit: (Chunk) -> Bool) -> (input: InputFile?, error: DecodeError?) {
+        var framer: (any Framer)!
         let capacity = pool.size
         var buffer = pool.take()
         var filled = 0
@@ -72,7 +71,16 @@ struct StreamChunker {
                 }
             }
             if input == nil {
-                input = makeInput(Bytes(rebasing: buffer[0..<min(filled, 4096)]))
+                let head = Bytes(rebasing: buffer[0..<min(filled, 4096)])
+                input = makeInput(head)
+                framer = framerFor(input!)
+                // An envelope before the first record (`{"value":[`) is no record: step over it.
+                let skip = min(framer.streamStart(head), filled)
+                if skip > 0 {
+                    buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + skip, byteCount: filled - skip)
+                    filled -= skip
+                    offset += Int64(skip)
+                }
             }
             if filled == 0 || stopped { break }
 
@@ -83,7 +91,7 @@ struct StreamChunker {
             } else if atEnd {
                 break   // only a tail cut short by a decoding fault is left
             } else if filled >= maxRecordBytes {
-                skipOverlong(stream, &buffer, &filled, &offset, &line, &pendingDead, &atEnd, &failure)
+                skipOverlong(stream, framer, &buffer, &filled, &offset, &line, &pendingDead, &atEnd, &failure)
             }
         }
         if let failure {
@@ -102,7 +110,7 @@ struct StreamChunker {
 
     /// The buffer holds the start of a record longer than allowed: keep that start as a dead
     /// letter and read on to the record's end.
-    private func skipOverlong(_ stream: any DecodedStream, _ buffer: inout UnsafeMutableRawBufferPointer,
+    private func skipOverlong(_ stream: any DecodedStream, _ framer: any Framer, _ buffer: inout UnsafeMutableRawBufferPointer,
                               _ filled: inout Int, _ offset: inout Int64, _ line: inout Int64,
                               _ dead: inout [DeadLetter], _ atEnd: inout Bool, _ failure: inout DecodeError?) {
         let kept = Array(Bytes(rebasing: buffer[0..<maxRecordBytes]))

@@ -14,4 +14,12 @@ public protocol Framer: Plugin {
 
     /// Calls `body` with each record of `chunk` and its offset in the chunk.
     func forEachRecord(in chunk: Bytes, _ body: (_ record: Bytes, _ offset: Int) -> Void)
+
+    /// Bytes at the very start of a stream that are no record (a JSON envelope such as
+    /// `{"value":[`); the chunker skips them. `head` is the stream's first bytes.
+    func streamStart(_ head: Bytes) -> Int
+}
+
+extension Framer {
+    public func streamStart(_ head: Bytes) -> Int { 0 }
 }

@@ -13,6 +13,9 @@ public protocol Parser: Plugin {
 
     func parse(_ input: ParserInput, into event: EventBuilder) throws(ParseFailure) -> ParseResult
 
+    /// For a `.format` parser: the framer its records come from (`lines`, `json`, ...).
+    var framer: String { get }
+
     /// For a `.format` parser: how sure it is (0...100) that a stream starting with `head`
     /// (its first bytes, a few KiB) is its format. The job picks the highest per stream.
     func sniff(_ head: Bytes) -> Int
@@ -20,6 +23,7 @@ public protocol Parser: Plugin {
 
 extension Parser {
     public func sniff(_ head: Bytes) -> Int { 0 }
+    public var framer: String { "lines" }
 }
 
 /// The share (0...100) of the complete lines of `head` that `accepts`, for `sniff`.

@@ -50,6 +50,11 @@ public final class Registry {
         return try parsers.map { ($0.manifest.id, try $0.make(configs[$0.manifest.id] ?? PluginConfig())) }
     }
 
+    /// Every registered framer, by id (each stream uses the one its format names).
+    public func makeFramers() throws -> [String: any Framer] {
+        Dictionary(uniqueKeysWithValues: try framers.map { ($0.manifest.id, try $0.make(PluginConfig())) })
+    }
+
     public func framer(_ id: String, config: PluginConfig = PluginConfig()) throws -> any Framer {
         try find(id, in: framers.map { ($0.manifest, $0.make) }, kind: "framer")(config)
     }
