@@ -88,7 +88,8 @@ public struct SyslogParser: Parser {
             if SyslogParser.tai64n(b) != nil { return true }
             if Timestamps.rfc3164(b) != nil { return true }
             b = b.slice(0, min(b.count, 40))
-            return b.count >= 19 && b[10] == 0x54 && Timestamps.iso8601(b, clock: utc) != nil
+            guard b.count >= 19, b[10] == 0x54, let stamp = Timestamps.iso8601(b, clock: utc) else { return false }
+            return stamp.length < b.count && b[stamp.length] == 0x20   // then a space and the host
         }
     }
 

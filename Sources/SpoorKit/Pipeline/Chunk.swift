@@ -12,10 +12,13 @@ final class Chunk: @unchecked Sendable {
     let consumed: Int64
     /// Where the storage goes back to, if it came from a pool.
     let pool: BufferPool?
+    /// The context record (a `#Fields:` header) in force at the chunk's start.
+    let context: [UInt8]?
 
     init(input: InputFile, storage: UnsafeMutableRawBufferPointer, count: Int, startOffset: Int64,
-         startLine: Int64, deadLetters: [DeadLetter], consumed: Int64, pool: BufferPool? = nil) {
+         startLine: Int64, deadLetters: [DeadLetter], consumed: Int64, pool: BufferPool? = nil, context: [UInt8]? = nil) {
         self.pool = pool
+        self.context = context
         self.input = input
         self.storage = storage
         self.count = count

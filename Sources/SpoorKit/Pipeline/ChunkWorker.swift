@@ -38,6 +38,8 @@ final class ChunkWorker<S: Sink> {
         let parser = formats[input.format]
         var line = chunk.startLine
         let framer = framers[input.framer] ?? framers["lines"] ?? framers.values.first!
+        context.streamHeader = Bytes(start: nil, count: 0)
+        chunk.context?.withUnsafeBytes { context.streamHeader = Bytes($0) }   // the chunk holds it
         framer.forEachRecord(in: chunk.bytes) { record, offset in
             counts.recordsIn += 1
             defer { line += 1 }

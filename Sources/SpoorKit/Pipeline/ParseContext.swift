@@ -8,6 +8,9 @@ public final class ParseContext {
     public let router: ProgramRouter
     /// A reusable index of one JSON record (for JSON formats).
     public let json = JSONIndex()
+    /// The context record in force (a `#Fields:` header), set by the pipeline at each chunk's
+    /// start; a parser that meets a new one in the chunk sets it. Valid during the chunk.
+    public var streamHeader = Bytes(start: nil, count: 0)
     /// Scratch bytes a parser may use for one value at a time (decoded escapes).
     public var scratch8: [UInt8] = []
     /// Steps explained by the router and parsers, when explaining; nil otherwise.
@@ -18,6 +21,16 @@ public final class ParseContext {
         clock = ZoneClock(zone: zone)
         self.router = router
         trace = explain ? [] : nil
+    }
+
+    private var headerCaches: [String: HeaderColumns] = [:]
+
+    /// A parser's cache of header column positions, kept for this worker.
+    public func columns(for key: String) -> HeaderColumns {
+        if let c = headerCaches[key] { return c }
+        let c = HeaderColumns()
+        headerCaches[key] = c
+        return c
     }
 
     /// Records an explanation step; the message is built only when explaining.

@@ -25,6 +25,7 @@ struct StreamChunker {
     func run(_ stream: any DecodedStream, makeInput: (Bytes) -> InputFile, framer framerFor: (InputFile) -> any Framer,
              emit: (Chunk) -> Bool) -> (input: InputFile?, error: DecodeError?) {
         var framer: (any Framer)!
+        var context: [UInt8]?
         let capacity = pool.size
         var buffer = pool.take()
         var filled = 0
@@ -49,7 +50,8 @@ struct StreamChunker {
             // The chunk keeps this buffer; the unread tail moves to a fresh one.
             if rest > 0 { chunkStorage.copyMemory(from: Bytes(rebasing: buffer[n..<filled])) }
             let chunk = Chunk(input: input!, storage: buffer, count: n, startOffset: offset, startLine: line,
-                              deadLetters: pendingDead, consumed: consumedDelta(), pool: pool)
+                              deadLetters: pendingDead, consumed: consumedDelta(), pool: pool, context: context)
+            if let last = framer.lastContext(in: Bytes(rebasing: buffer[0..<n])) { context = Array(last) }
             line += Int64(countNewlines(Bytes(rebasing: buffer[0..<n])))
             offset += Int64(n)
             pendingDead = []

@@ -18,8 +18,15 @@ public protocol Framer: Plugin {
     /// Bytes at the very start of a stream that are no record (a JSON envelope such as
     /// `{"value":[`); the chunker skips them. `head` is the stream's first bytes.
     func streamStart(_ head: Bytes) -> Int
+
+    /// The last record of `chunk` that sets context for the records after it (a W3C or
+    /// Exchange `#Fields:` header), nil when there is none. The chunker hands the context in
+    /// force at a chunk's start to the parser with that chunk (`ParseContext.streamHeader`),
+    /// so a header read in one chunk governs the rows of the next.
+    func lastContext(in chunk: Bytes) -> Bytes?
 }
 
 extension Framer {
     public func streamStart(_ head: Bytes) -> Int { 0 }
+    public func lastContext(in chunk: Bytes) -> Bytes? { nil }
 }
