@@ -25,6 +25,11 @@ public struct ExchangeCSVParser: Parser {
 
     public func sniff(_ head: Bytes) -> Int {
         if head.contains("#Software: Microsoft Exchange Server") { return 95 }
+        // A comma-separated #Fields: header (W3C's is space-separated).
+        if let at = head.firstIndex(of: "#Fields:") {
+            let line = head.dropFirst(at).prefix(untilByte: 0x0A)
+            if line.firstIndex(of: 0x2C) != nil { return 85 }
+        }
         // A headerless message tracking fragment: ISO stamps, then many commas.
         return sniffLines(head, maxLines: 5) { line in
             line.count > 24 && line[4] == 0x2D && line[10] == 0x54 && line.hasPrefix("20") && line[23] == 0x5A

@@ -47,7 +47,7 @@ public struct IISParser: Parser {
         event.set(.eventCategory, "web")
         event.set(.eventType, "access")
         event.set(.networkProtocol, "http")
-        let forwarded = f("cs(x-forwarded-for)").map { $0.prefix(upTo: 0x2C).trimmed() }
+        let forwarded = f("cs(x-forwarded-for)").map { $0.prefix(untilByte: 0x2C).trimmed() }
         if let ip = forwarded ?? f("c-ip") { MessageRule.store(ip, .sourceIP, event) }
         if let ip = f("s-ip") { MessageRule.store(ip, .destinationIP, event) }
         if let port = f("s-port")?.decimal() { event.set(.destinationPort, int: port) }
@@ -63,6 +63,9 @@ public struct IISParser: Parser {
         if let query { event.label("url.query", query) }
         let status = f("sc-status")?.decimal()
         if let s = f("sc-status") { event.label("http.status", s) }
+        for name in ["sc-substatus", "sc-win32-status", "time-taken", "sc-bytes", "cs-bytes", "cs-host", "cs(referer)", "s-sitename"] {
+            if let v = f(name) { event.label(name, v) }
+        }
 
         let action = IISParser.action(stem: stem, method: method)
         event.set(.eventAction, action.name)

@@ -98,13 +98,13 @@ extension UnsafeRawBufferPointer {
 
     /// The bytes up to the first `byte` (all of them when absent).
     @inline(__always)
-    public func prefix(upTo byte: UInt8) -> Bytes {
+    public func prefix(untilByte byte: UInt8) -> Bytes {
         slice(0, firstIndex(of: byte) ?? count)
     }
 
     /// The first space-separated token.
     @inline(__always)
-    public func token() -> Bytes { prefix(upTo: 0x20) }
+    public func token() -> Bytes { prefix(untilByte: 0x20) }
 
     /// A non-negative decimal, all bytes digits, at most 18 of them.
     public func decimal() -> Int64? {
