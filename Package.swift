@@ -39,6 +39,7 @@ let package = Package(
         plugin("FileSources", kind: "Sources", extra: ["CArchive", "CZlib"]),
         plugin("LineFramer", kind: "Framers"),
         plugin("JSONFramer", kind: "Framers"),
+        plugin("XMLEventFramer", kind: "Framers"),
         plugin("SyslogParsers", kind: "Parsers"),
         plugin("AuthParsers", kind: "Parsers"),
         plugin("MailParsers", kind: "Parsers"),
@@ -48,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "spoor",
             dependencies: [
-                "SpoorKit", "FileSources", "LineFramer", "JSONFramer", "SyslogParsers", "AuthParsers", "MailParsers", "MicrosoftParsers", "NDJSONSink",
+                "SpoorKit", "FileSources", "LineFramer", "JSONFramer", "XMLEventFramer", "SyslogParsers", "AuthParsers", "MailParsers", "MicrosoftParsers", "NDJSONSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -6,6 +6,7 @@ import MicrosoftParsers
 import NDJSONSink
 import SpoorKit
 import SyslogParsers
+import XMLEventFramer
 
 /// The plugins this binary ships with. A custom build adds its own here.
 func builtinRegistry() -> Registry {
@@ -14,6 +15,7 @@ func builtinRegistry() -> Registry {
     registry.register(framer: LineFramer.self)
     registry.register(framer: JSONFramer.self)
     registry.register(framer: HeaderLineFramer.self)
+    registry.register(framer: XMLEventFramer.self)
     registry.register(parser: SyslogParser.self)
     registry.register(parser: SSHDParser.self)
     registry.register(parser: PAMParser.self)
@@ -22,6 +24,10 @@ func builtinRegistry() -> Registry {
     registry.register(parser: EntraSignInParser.self)
     registry.register(parser: IISParser.self)
     registry.register(parser: ExchangeCSVParser.self)
+    registry.register(parser: Office365AuditParser.self)
+    registry.register(parser: Office365AuditCSVParser.self)
+    registry.register(parser: WindowsEventXMLParser.self)
+    registry.register(parser: WindowsEventJSONParser.self)
     registry.register(sink: NDJSONDatasetSink.self)
     registry.register(sink: StdoutSink.self)
     return registry

@@ -80,13 +80,16 @@ public final class JSONIndex {
     }
 
     private var hashes: [UInt64] = []
+    /// Keys compared without ASCII case (exports that lower-case keys, e.g. some SIEMs).
+    private var foldCase = false
     private var values: [Value] = []
     private var record = Bytes(start: nil, count: 0)
 
     public init() {}
 
     /// Indexes `record`; false when it is not one well-formed JSON object.
-    public func load(_ record: Bytes) -> Bool {
+    public func load(_ record: Bytes, ignoringKeyCase: Bool = false) -> Bool {
+        foldCase = ignoringKeyCase
         hashes.removeAll(keepingCapacity: true)
         values.removeAll(keepingCapacity: true)
         self.record = record
@@ -101,7 +104,34 @@ public final class JSONIndex {
 
     /// The value at `path` (keys joined by `.`, array elements as `[n]`).
     public subscript(_ path: StaticString) -> Value? {
-        let h = JSONIndex.hash(Bytes(start: path.utf8Start, count: path.utf8CodeUnitCount))
+        let h = key(JSONIndex.seed, Bytes(start: path.utf8Start, count: path.utf8CodeUnitCount))
+        for i in hashes.indices where hashes[i] == h { return values[i] }
+        return nil
+    }
+
+    @inline(__always)
+    private func key(_ h: UInt64, _ bytes: Bytes) -> UInt64 {
+        guard foldCase else { return JSONIndex.extend(h, bytes) }
+        var h = h
+        for b in bytes { h = JSONIndex.extend(h, byte: b >= 0x41 && b <= 0x5A ? b | 0x20 : b) }
+        return h
+    }
+
+    /// The value at a path given at run time.
+    public func value(path: Bytes) -> Value? {
+        let h = key(JSONIndex.seed, path)
+        for i in hashes.indices where hashes[i] == h { return values[i] }
+        return nil
+    }
+
+    /// `array[index].key` (for arrays of name/value pairs), without building the path.
+    public func element(_ array: StaticString, _ index: Int, _ key: StaticString) -> Value? {
+        var h = self.key(JSONIndex.seed, Bytes(start: array.utf8Start, count: array.utf8CodeUnitCount))
+        h = JSONIndex.extend(h, byte: 0x5B)
+        for d in String(index).utf8 { h = JSONIndex.extend(h, byte: d) }
+        h = JSONIndex.extend(h, byte: 0x5D)
+        h = JSONIndex.extend(h, byte: 0x2E)
+        h = self.key(h, Bytes(start: key.utf8Start, count: key.utf8CodeUnitCount))
         for i in hashes.indices where hashes[i] == h { return values[i] }
         return nil
     }
@@ -145,7 +175,7 @@ public final class JSONIndex {
             while i < b.count, JSONScan.isSpace(b[i]) { i += 1 }
             guard i < b.count, b[i] == 0x3A else { return nil }
             i += 1
-            let path = JSONIndex.extend(isRoot ? prefix : JSONIndex.extend(prefix, byte: 0x2E), key)
+            let path = self.key(isRoot ? prefix : JSONIndex.extend(prefix, byte: 0x2E), key)
             guard let end = value(b, i, path: path, depth: depth) else { return nil }
             i = end
         }

@@ -5,6 +5,8 @@ import Foundation
 public final class ParseContext {
     public let scratch: MatchScratch
     public let clock: ZoneClock
+    /// UTC, for formats whose stamps are UTC without saying so (W3C, Office 365 audit).
+    public let utc = ZoneClock(zone: TimeZone(identifier: "UTC")!)
     public let router: ProgramRouter
     /// A reusable index of one JSON record (for JSON formats).
     public let json = JSONIndex()
