@@ -40,6 +40,10 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Output format: ndjson (LZ4-framed NDJSON).")
     var format: String?
 
+    @Option(name: .customLong("input-format"),
+            help: ArgumentHelp("Read every input as this format instead of sniffing each file (see `spoor plugins`).", valueName: "NAME"))
+    var formatOverride: String?
+
     @Option(help: "Worker threads (default: all cores).")
     var workers: Int?
 
@@ -105,6 +109,14 @@ struct IngestCommand: ParsableCommand {
             plan.maxRecordBytes = limit
         }
         plan.keepOriginal = noOriginal ? false : (file.keepOriginal ?? true)
+        let known = Set(plan.formatParsers.keys)
+        for (glob, format) in file.formats where !known.contains(format) {
+            throw ConfigError(origin: job ?? "job", message: "formats: '\(glob)' names an unknown format '\(format)'",
+                              hint: suggestion(for: format, among: Array(known)).map { "did you mean '\($0)'?" }
+                                  ?? "known formats: " + known.sorted().joined(separator: ", "))
+        }
+        plan.formatsByGlob = file.formats
+        if let forced = try format(named: formatOverride, known: known) { plan.format = forced }
 
         let started = Date()
         let jobID = Self.jobID(started)
@@ -124,6 +136,16 @@ struct IngestCommand: ParsableCommand {
         if !quiet { FileHandle.standardError.write(Summary.render(result, output: outPath)) }
         guard result.summary.reconciles else { throw ExitCode(3) }
         if (strict || file.strict == true) && result.summary.deadLetters > 0 { throw ExitCode(4) }
+    }
+
+    private func format(named name: String?, known: Set<String>) throws -> String? {
+        guard let name else { return nil }
+        guard known.contains(name) else {
+            throw ConfigError(origin: "--input-format", message: "unknown format '\(name)'",
+                              hint: suggestion(for: name, among: Array(known)).map { "did you mean '\($0)'?" }
+                                  ?? "known formats: " + known.sorted().joined(separator: ", "))
+        }
+        return name
     }
 
     /// Sortable and unique enough for one machine; shards add their own suffix later.

@@ -17,6 +17,8 @@ import Yams
 ///     strict: false
 ///     max_record_bytes: 1048576
 ///     keep_original: true
+///     formats:              # force a format per glob (else sniffed per file)
+///       "*/u_ex*.log": iis
 ///     parsers:
 ///       sshd: {}
 struct JobFile {
@@ -32,9 +34,10 @@ struct JobFile {
     var maxRecordBytes: Int?
     var keepOriginal: Bool?
     var parserConfigs: [String: PluginConfig] = [:]
+    var formats: [(glob: String, format: String)] = []
 
     static let keys = ["inputs", "include", "exclude", "out", "format", "workers", "year", "timezone", "strict",
-                       "max_record_bytes", "keep_original", "parsers"]
+                       "max_record_bytes", "keep_original", "parsers", "formats"]
 
     init() {}
 
@@ -89,6 +92,14 @@ struct JobFile {
             case "strict": strict = try bool(value, key)
             case "max_record_bytes": maxRecordBytes = try int(value, key)
             case "keep_original": keepOriginal = try bool(value, key)
+            case "formats":
+                guard let globs = value.mapping else {
+                    throw ConfigError(origin: origin(value), message: "'formats' maps file globs to format names",
+                                      hint: "for example  formats: {\"*/u_ex*.log\": iis}")
+                }
+                for (glob, format) in globs {
+                    formats.append((glob.string ?? "", try string(format, "formats")))
+                }
             case "parsers":
                 guard let parsers = value.mapping else {
                     throw ConfigError(origin: origin(value), message: "'parsers' maps parser ids to their options")

@@ -27,7 +27,7 @@ public struct JobPlan: Sendable {
     public var keepOriginal = true
 
     /// The parser of each record format (the first registered for a name wins).
-    var formatParsers: [String: any Parser] {
+    public var formatParsers: [String: any Parser] {
         var formats: [String: any Parser] = [:]
         for (_, parser) in parsers {
             for case .format(let name) in parser.routes where formats[name] == nil { formats[name] = parser }
