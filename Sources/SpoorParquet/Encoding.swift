@@ -1,0 +1,226 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Bits needed to store `maxValue` (0 for 0).
+@inline(__always)
+func bitsNeeded(_ maxValue: Int) -> Int {
+    maxValue <= 0 ? 0 : Int.bitWidth - maxValue.leadingZeroBitCount
+}
+
+@inline(__always)
+func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
+    var v = value
+    while v >= 0x80 {
+        out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+        v >>= 7
+    }
+    out.append(UInt8(v))
+}
+
+@inline(__always)
+func appendLE<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
+    withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+}
+
+/// The RLE / bit-packed hybrid encoding (Encodings.md), without a length prefix:
+/// a run of ≥ 8 equal values becomes an RLE run (`varint(count << 1)`, then the value in
+/// ceil(bitWidth / 8) little-endian bytes); everything else goes into bit-packed runs
+/// (`varint(groups << 1 | 1)`, then groups of 8 values packed LSB first, the last group padded
+/// with zeros — the reader knows how many values there are). Bit-packed runs are kept to
+/// ≤ 63 groups so their header is one byte.
+func appendHybrid<T: FixedWidthInteger & UnsignedInteger>(
+    _ values: UnsafeBufferPointer<T>, bitWidth: Int, to out: inout [UInt8]
+) {
+    precondition(bitWidth >= 1 && bitWidth <= 32)
+    let n = values.count
+    let valueBytes = (bitWidth + 7) / 8
+    var i = 0
+    while i < n {
+        let v = values[i]
+        var j = i + 1
+        while j < n && values[j] == v { j += 1 }
+        if j - i >= 8 {
+            appendVarint(UInt64(j - i) << 1, to: &out)
+            var x = UInt64(v)
+            for _ in 0..<valueBytes {
+                out.append(UInt8(truncatingIfNeeded: x))
+                x >>= 8
+            }
+            i = j
+            continue
+        }
+        // Literal values up to the next run of ≥ 8 (checked at group boundaries).
+        let start = i
+        var groups = 0
+        while true {
+            groups += 1
+            i += 8
+            if i >= n || groups == 63 { break }
+            let u = values[i]
+            var k = i + 1
+            while k < n && k - i < 8 && values[k] == u { k += 1 }
+            if k - i >= 8 { break }
+        }
+        appendVarint(UInt64(groups) << 1 | 1, to: &out)
+        var acc: UInt64 = 0
+        var bits = 0
+        for idx in start..<(start + groups * 8) {
+            let x: UInt64 = idx < n ? UInt64(values[idx]) : 0
+            acc |= x << UInt64(bits)
+            bits += bitWidth
+            while bits >= 8 {
+                out.append(UInt8(truncatingIfNeeded: acc))
+                acc >>= 8
+                bits -= 8
+            }
+        }
+    }
+}
+
+/// Levels for a v1 data page: the hybrid encoding prefixed by its 4-byte little-endian length.
+func appendLevels(_ levels: [UInt8], bitWidth: Int, to out: inout [UInt8]) {
+    let lengthAt = out.count
+    out.append(contentsOf: [0, 0, 0, 0] as [UInt8])
+    levels.withUnsafeBufferPointer { appendHybrid($0, bitWidth: bitWidth, to: &out) }
+    let length = UInt32(out.count - lengthAt - 4)
+    out[lengthAt] = UInt8(truncatingIfNeeded: length)
+    out[lengthAt + 1] = UInt8(truncatingIfNeeded: length >> 8)
+    out[lengthAt + 2] = UInt8(truncatingIfNeeded: length >> 16)
+    out[lengthAt + 3] = UInt8(truncatingIfNeeded: length >> 24)
+}
+
+/// PLAIN booleans: one bit per value, LSB first, no header.
+func appendPackedBooleans(_ flags: [UInt8], to out: inout [UInt8]) {
+    var byte: UInt8 = 0
+    var bit: UInt8 = 0
+    for f in flags {
+        byte |= (f & 1) << bit
+        bit += 1
+        if bit == 8 {
+            out.append(byte)
+            byte = 0
+            bit = 0
+        }
+    }
+    if bit > 0 { out.append(byte) }
+}
+
+/// Unsigned byte-wise comparison (memcmp, then length): the sort order of UTF8 and BYTE_ARRAY.
+@inline(__always)
+func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    let n = min(a.count, b.count)
+    if n > 0 {
+        let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+        if c != 0 { return Int(c) }
+    }
+    return a.count - b.count
+}
+
+/// A 64-bit hash of a byte string (multiply-rotate over 8-byte words, murmur3 finalizer).
+@inline(__always)
+func hashBytes(_ p: UnsafeRawBufferPointer) -> UInt64 {
+    let n = p.count
+    var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ (UInt64(n) &* 0xC2B2_AE3D_27D4_EB4F)
+    if let base = p.baseAddress {
+        var i = 0
+        while i + 8 <= n {
+            let k = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            h ^= k &* 0x87C3_7B91_1142_53D5
+            h = ((h << 31) | (h >> 33)) &* 0x4CF5_AD43_2745_937F
+            i += 8
+        }
+        if i < n {
+            var k: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n {
+                k |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)) << shift
+                shift += 8
+                i += 1
+            }
+            h ^= k &* 0x87C3_7B91_1142_53D5
+            h = ((h << 31) | (h >> 33)) &* 0x4CF5_AD43_2745_937F
+        }
+    }
+    h ^= h >> 33
+    h &*= 0xFF51_AFD7_ED55_8CCD
+    h ^= h >> 33
+    h &*= 0xC4CE_B9FE_1A85_EC53
+    h ^= h >> 33
+    return h
+}
+
+/// The dictionary of one BYTE_ARRAY column chunk: entries kept already PLAIN-encoded (4-byte
+/// length + bytes), which is exactly the body of the dictionary page; an open-addressing hash
+/// table finds them.
+struct ByteDictionary {
+    private(set) var plain: [UInt8] = []
+    private var starts: [Int] = []  // where each entry's bytes begin in `plain`
+    private var lengths: [Int] = []
+    private var hashes: [UInt64] = []
+    private var slots: [Int32] = []  // entry index + 1; 0 = empty
+    private var mask = 0
+
+    var count: Int { starts.count }
+    var byteCount: Int { plain.count }
+
+    /// The index of `value`, inserting it if new.
+    mutating func index(of value: UnsafeRawBufferPointer) -> (index: UInt32, inserted: Bool) {
+        if slots.isEmpty {
+            slots = [Int32](repeating: 0, count: 1024)
+            mask = 1023
+        }
+        let h = hashBytes(value)
+        var s = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let e = Int(slots[s])
+            if e == 0 { break }
+            let i = e - 1
+            if hashes[i] == h && lengths[i] == value.count && entryEquals(i, value) {
+                return (UInt32(i), false)
+            }
+            s = (s + 1) & mask
+        }
+        let i = starts.count
+        appendLE(UInt32(value.count), to: &plain)
+        starts.append(plain.count)
+        plain.append(contentsOf: value)
+        lengths.append(value.count)
+        hashes.append(h)
+        slots[s] = Int32(i + 1)
+        if starts.count * 2 > slots.count { grow() }
+        return (UInt32(i), true)
+    }
+
+    private func entryEquals(_ i: Int, _ value: UnsafeRawBufferPointer) -> Bool {
+        let n = value.count
+        if n == 0 { return true }
+        return plain.withUnsafeBytes { memcmp($0.baseAddress! + starts[i], value.baseAddress!, n) == 0 }
+    }
+
+    private mutating func grow() {
+        let size = slots.count * 2
+        slots = [Int32](repeating: 0, count: size)
+        mask = size - 1
+        for (i, h) in hashes.enumerated() {
+            var s = Int(truncatingIfNeeded: h) & mask
+            while slots[s] != 0 { s = (s + 1) & mask }
+            slots[s] = Int32(i + 1)
+        }
+    }
+
+    mutating func removeAll() {
+        plain.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
+        lengths.removeAll(keepingCapacity: true)
+        hashes.removeAll(keepingCapacity: true)
+        if slots.count > 1 << 16 {
+            slots = []
+            mask = 0
+        } else {
+            for i in slots.indices { slots[i] = 0 }
+        }
+    }
+}

@@ -1,0 +1,318 @@
+/// One leaf (physical) column of the schema: the levels and values of its current page, its
+/// finished pages for the current row group, its dictionary and statistics.
+final class LeafWriter {
+    let physical: PhysicalType
+    let path: [String]
+    let maxDefinition: UInt8
+    let maxRepetition: UInt8
+    private let definitionBits: Int
+    private let repetitionBits: Int
+
+    // The current page.
+    private(set) var definitions: [UInt8] = []
+    private(set) var repetitions: [UInt8] = []
+    /// PLAIN values (booleans: one byte 0/1 each, packed when the page is written).
+    private var values: [UInt8] = []
+    /// Dictionary indices, while the chunk is dictionary-encoded.
+    private var indices: [UInt32] = []
+    private var pageRows = 0
+
+    // Dictionary state of the chunk.
+    private let dictionaryAllowed: Bool
+    private var dictionary = ByteDictionary()
+    /// New values go to the dictionary (false: not a BYTE_ARRAY column, or fallen back to PLAIN).
+    private(set) var dictionaryActive: Bool
+    private var dictionaryPages = 0
+    private var plainPages = 0
+
+    // Statistics of the chunk.
+    private var nullCount = 0
+    private var hasMinMax = false
+    private var minInt: Int64 = 0
+    private var maxInt: Int64 = 0
+    private var minBytes: [UInt8] = []
+    private var maxBytes: [UInt8] = []
+
+    // Finished data pages of the chunk (headers + compressed bodies).
+    private(set) var pages: [UInt8] = []
+    private(set) var pagesUncompressedSize = 0
+    private var chunkLevelCount = 0
+
+    // Where the current row started, to discard a row that turned out invalid.
+    private var rowStartLevels = 0
+    private var rowStartValues = 0
+    private var rowStartIndices = 0
+    private var rowStartNulls = 0
+
+    init(physical: PhysicalType, path: [String], maxDefinition: UInt8, maxRepetition: UInt8) {
+        self.physical = physical
+        self.path = path
+        self.maxDefinition = maxDefinition
+        self.maxRepetition = maxRepetition
+        definitionBits = bitsNeeded(Int(maxDefinition))
+        repetitionBits = bitsNeeded(Int(maxRepetition))
+        dictionaryAllowed = physical == .byteArray
+        dictionaryActive = dictionaryAllowed
+    }
+
+    // MARK: appending (the hot path)
+
+    /// A level entry without a value: a null (any level above 0 means an empty list or map).
+    @inline(__always)
+    func appendAbsent(definition: UInt8 = 0, repetition: UInt8 = 0) {
+        definitions.append(definition)
+        if maxRepetition > 0 { repetitions.append(repetition) }
+        nullCount += 1
+    }
+
+    @inline(__always)
+    func appendInt64(_ v: Int64) {
+        definitions.append(maxDefinition)
+        appendLE(v, to: &values)
+        noteInt(v)
+    }
+
+    @inline(__always)
+    func appendInt32(_ v: Int32) {
+        definitions.append(maxDefinition)
+        appendLE(v, to: &values)
+        noteInt(Int64(v))
+    }
+
+    @inline(__always)
+    func appendBool(_ v: Bool) {
+        definitions.append(maxDefinition)
+        values.append(v ? 1 : 0)
+        noteInt(v ? 1 : 0)
+    }
+
+    @inline(__always)
+    func appendBytes(_ p: UnsafeRawBufferPointer, repetition: UInt8 = 0) {
+        definitions.append(maxDefinition)
+        if maxRepetition > 0 { repetitions.append(repetition) }
+        if dictionaryActive {
+            let (index, inserted) = dictionary.index(of: p)
+            indices.append(index)
+            // The chunk's values are exactly the dictionary's: compare each one once.
+            if inserted { noteBytes(p) }
+        } else {
+            appendLE(UInt32(truncatingIfNeeded: p.count), to: &values)
+            values.append(contentsOf: p)
+            noteBytes(p)
+        }
+    }
+
+    @inline(__always)
+    private func noteInt(_ v: Int64) {
+        if hasMinMax {
+            if v < minInt { minInt = v } else if v > maxInt { maxInt = v }
+        } else {
+            minInt = v
+            maxInt = v
+            hasMinMax = true
+        }
+    }
+
+    private func noteBytes(_ p: UnsafeRawBufferPointer) {
+        if !hasMinMax {
+            minBytes = Array(p)
+            maxBytes = Array(p)
+            hasMinMax = true
+        } else if minBytes.withUnsafeBytes({ compareBytes(p, $0) }) < 0 {
+            minBytes = Array(p)
+        } else if maxBytes.withUnsafeBytes({ compareBytes(p, $0) }) > 0 {
+            maxBytes = Array(p)
+        }
+    }
+
+    // MARK: rows
+
+    /// The row is complete: it stays.
+    @inline(__always)
+    func commitRow() {
+        pageRows += 1
+        rowStartLevels = definitions.count
+        rowStartValues = values.count
+        rowStartIndices = indices.count
+        rowStartNulls = nullCount
+    }
+
+    /// Drops what was appended since the last committed row. (Dictionary entries and min/max it
+    /// added stay: unused entries are harmless, and the bounds remain valid bounds.)
+    func discardRow() {
+        definitions.removeSubrange(rowStartLevels...)
+        if maxRepetition > 0 { repetitions.removeSubrange(rowStartLevels...) }
+        values.removeSubrange(rowStartValues...)
+        indices.removeSubrange(rowStartIndices...)
+        nullCount = rowStartNulls
+    }
+
+    /// Rows in the current page.
+    var rowsInPage: Int { pageRows }
+
+    /// Estimated encoded size of the current page.
+    var pageSizeEstimate: Int {
+        let levels = (definitions.count * definitionBits + repetitions.count * repetitionBits) / 8
+        if dictionaryActive {
+            return levels + (indices.count * max(1, bitsNeeded(dictionary.count - 1)) + 7) / 8
+        }
+        return levels + (physical == .boolean ? values.count / 8 : values.count)
+    }
+
+    /// True when the dictionary has grown past `limit` and the chunk must go on in PLAIN.
+    @inline(__always)
+    func dictionaryExceeds(_ limit: Int) -> Bool {
+        dictionaryActive && dictionary.byteCount > limit
+    }
+
+    /// Uncompressed bytes of the row group so far in this column (pages, current page, dictionary).
+    var rowGroupSizeEstimate: Int {
+        pagesUncompressedSize + pageSizeEstimate + dictionary.byteCount
+    }
+
+    /// Bytes held in memory for this column.
+    var bufferedBytes: Int {
+        pages.count + definitions.count + repetitions.count + values.count + indices.count * 4
+            + dictionary.byteCount
+    }
+
+    // MARK: pages
+
+    /// Encodes, compresses and keeps the current page; with `fallBack`, the chunk's later pages
+    /// are PLAIN.
+    func flushPage(codec: ParquetCodec, scratch: inout [UInt8], compressed: inout [UInt8], fallBack: Bool = false)
+        throws(ParquetError)
+    {
+        defer {
+            if fallBack { dictionaryActive = false }
+        }
+        if definitions.isEmpty { return }
+        scratch.removeAll(keepingCapacity: true)
+        if maxRepetition > 0 { appendLevels(repetitions, bitWidth: repetitionBits, to: &scratch) }
+        if maxDefinition > 0 { appendLevels(definitions, bitWidth: definitionBits, to: &scratch) }
+        let encoding: Encoding
+        if dictionaryActive && !indices.isEmpty {
+            let bits = max(1, bitsNeeded(dictionary.count - 1))
+            scratch.append(UInt8(bits))
+            indices.withUnsafeBufferPointer { appendHybrid($0, bitWidth: bits, to: &scratch) }
+            encoding = .rleDictionary
+            dictionaryPages += 1
+        } else {
+            if physical == .boolean {
+                appendPackedBooleans(values, to: &scratch)
+            } else {
+                scratch.append(contentsOf: values)
+            }
+            encoding = .plain
+            plainPages += 1
+        }
+        guard scratch.count <= Int(Int32.max) else {
+            throw ParquetError("column \(path.joined(separator: ".")): a page of \(scratch.count) bytes is too large")
+        }
+        try Compressor.compress(scratch, codec: codec, into: &compressed)
+        let header = pageHeader(
+            type: .dataPage, uncompressedSize: scratch.count, compressedSize: compressed.count,
+            numValues: definitions.count, encoding: encoding)
+        pages.append(contentsOf: header)
+        pages.append(contentsOf: compressed)
+        pagesUncompressedSize += header.count + scratch.count
+        chunkLevelCount += definitions.count
+
+        definitions.removeAll(keepingCapacity: true)
+        repetitions.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        indices.removeAll(keepingCapacity: true)
+        pageRows = 0
+        rowStartLevels = 0
+        rowStartValues = 0
+        rowStartIndices = 0
+    }
+
+    /// Writes the column chunk (dictionary page, then data pages) at the output's position and
+    /// returns its metadata; the leaf is then ready for the next row group.
+    func writeChunk(
+        to out: FileOutput, codec: ParquetCodec, scratch: inout [UInt8], compressed: inout [UInt8]
+    ) throws(ParquetError) -> ColumnChunkMeta {
+        try flushPage(codec: codec, scratch: &scratch, compressed: &compressed)
+
+        var uncompressedTotal = pagesUncompressedSize
+        var compressedTotal = pages.count
+        var dictionaryOffset: Int64?
+        var encodings: [Encoding] = []
+        var encodingStats: [PageEncodingStats] = []
+
+        if dictionaryPages > 0 {
+            dictionaryOffset = Int64(out.position)
+            try Compressor.compress(dictionary.plain, codec: codec, into: &compressed)
+            let header = pageHeader(
+                type: .dictionaryPage, uncompressedSize: dictionary.byteCount, compressedSize: compressed.count,
+                numValues: dictionary.count, encoding: .plain)
+            try out.write(header)
+            try out.write(compressed)
+            uncompressedTotal += header.count + dictionary.byteCount
+            compressedTotal += header.count + compressed.count
+            encodings.append(.plain)
+            encodingStats.append(PageEncodingStats(pageType: .dictionaryPage, encoding: .plain, count: 1))
+        }
+        let dataOffset = Int64(out.position)
+        try out.write(pages)
+
+        if plainPages > 0 && !encodings.contains(.plain) { encodings.append(.plain) }
+        encodings.append(.rle)  // levels
+        if dictionaryPages > 0 {
+            encodings.append(.rleDictionary)
+            encodingStats.append(PageEncodingStats(pageType: .dataPage, encoding: .rleDictionary, count: dictionaryPages))
+        }
+        if plainPages > 0 {
+            encodingStats.append(PageEncodingStats(pageType: .dataPage, encoding: .plain, count: plainPages))
+        }
+
+        let meta = ColumnChunkMeta(
+            type: physical, encodings: encodings, path: path, codec: codec.id,
+            numValues: Int64(chunkLevelCount),
+            totalUncompressedSize: Int64(uncompressedTotal), totalCompressedSize: Int64(compressedTotal),
+            dataPageOffset: dataOffset, dictionaryPageOffset: dictionaryOffset,
+            statistics: statistics(), encodingStats: encodingStats)
+
+        pages.removeAll(keepingCapacity: true)
+        if pages.capacity > 64 << 20 { pages = [] }
+        pagesUncompressedSize = 0
+        chunkLevelCount = 0
+        dictionary.removeAll()
+        dictionaryActive = dictionaryAllowed
+        dictionaryPages = 0
+        plainPages = 0
+        nullCount = 0
+        rowStartNulls = 0
+        hasMinMax = false
+        minBytes = []
+        maxBytes = []
+        return meta
+    }
+
+    private func statistics() -> Statistics {
+        var s = Statistics(nullCount: Int64(nullCount))
+        guard hasMinMax else { return s }
+        switch physical {
+        case .byteArray:
+            s.minValue = minBytes
+            s.maxValue = maxBytes
+        case .int64:
+            s.minValue = littleEndianBytes(minInt)
+            s.maxValue = littleEndianBytes(maxInt)
+        case .int32:
+            s.minValue = littleEndianBytes(Int32(truncatingIfNeeded: minInt))
+            s.maxValue = littleEndianBytes(Int32(truncatingIfNeeded: maxInt))
+        case .boolean:
+            s.minValue = [UInt8(truncatingIfNeeded: minInt)]
+            s.maxValue = [UInt8(truncatingIfNeeded: maxInt)]
+        }
+        return s
+    }
+}
+
+private func littleEndianBytes<T: FixedWidthInteger>(_ v: T) -> [UInt8] {
+    var out: [UInt8] = []
+    appendLE(v, to: &out)
+    return out
+}

@@ -1,0 +1,495 @@
+// SpoorParquet: a streaming Parquet writer (format v1 data pages) that knows nothing of logs.
+//
+// Rows are appended column by column: for each column of a row exactly one `append…` or
+// `appendNull`, then `endRow()`. Values are buffered per column chunk for one row group at a
+// time; a full row group is written out, so memory stays bounded by one row group. `close()`
+// writes the last row group and the footer. The file is written in place at `path` (the caller
+// renames it where it belongs).
+
+/// The logical kind of a top-level column. Every top-level column is optional (nullable).
+public enum ParquetType: Sendable, Hashable {
+    /// INT64 microseconds since the Unix epoch, UTC-adjusted (TIMESTAMP(MICROS, true)).
+    case timestampMicros
+    /// BYTE_ARRAY, UTF-8 (STRING), dictionary-encoded while the dictionary stays small.
+    case string
+    case int64
+    case int32
+    case bool
+    /// LIST of STRING: `optional group (LIST) { repeated group list { optional binary element (STRING) } }`.
+    case stringList
+    /// MAP<STRING, STRING>: `optional group (MAP) { repeated group key_value { required binary key (STRING);
+    /// optional binary value (STRING) } }`.
+    case stringMap
+}
+
+public struct ParquetColumn: Sendable, Hashable {
+    public var name: String
+    public var type: ParquetType
+
+    public init(name: String, type: ParquetType) {
+        self.name = name
+        self.type = type
+    }
+}
+
+public enum ParquetCodec: Sendable, Hashable {
+    /// LZ4_RAW (codec 7): one bare LZ4 block per page.
+    case lz4Raw
+    case uncompressed
+
+    var id: CodecID {
+        switch self {
+        case .lz4Raw: .lz4Raw
+        case .uncompressed: .uncompressed
+        }
+    }
+}
+
+public struct ParquetOptions: Sendable {
+    public var codec: ParquetCodec
+    /// A data page is closed (at a row boundary) once its encoded size reaches this.
+    public var pageBytes: Int
+    /// …or once it holds this many rows.
+    public var pageRows: Int
+    /// A row group is written once its estimated uncompressed size reaches this…
+    public var rowGroupBytes: Int
+    /// …or once it holds this many rows.
+    public var rowGroupRows: Int
+    /// A string column chunk whose dictionary grows past this goes on in PLAIN encoding.
+    public var maxDictionaryBytes: Int
+    /// Written to the footer's key_value_metadata (sorted by key).
+    public var keyValueMetadata: [String: String]
+    /// The footer's created_by (`<application> version <version>`).
+    public var createdBy: String
+
+    public init(
+        codec: ParquetCodec = .lz4Raw,
+        pageBytes: Int = 1 << 20,
+        pageRows: Int = 20_000,
+        rowGroupBytes: Int = 128 << 20,
+        rowGroupRows: Int = 1 << 20,
+        maxDictionaryBytes: Int = 1 << 20,
+        keyValueMetadata: [String: String] = [:],
+        createdBy: String = "spoor-parquet version 1.0.0"
+    ) {
+        self.codec = codec
+        self.pageBytes = pageBytes
+        self.pageRows = pageRows
+        self.rowGroupBytes = rowGroupBytes
+        self.rowGroupRows = rowGroupRows
+        self.maxDictionaryBytes = maxDictionaryBytes
+        self.keyValueMetadata = keyValueMetadata
+        self.createdBy = createdBy
+    }
+}
+
+/// A misuse or an I/O failure, with a message.
+public struct ParquetError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// Writes one Parquet file. Not thread-safe: one owner at a time.
+public final class ParquetWriter {
+    public let path: String
+    public let columns: [ParquetColumn]
+    public let options: ParquetOptions
+
+    private let kinds: [ParquetType]
+    private let firstLeaf: [Int]
+    private let leaves: [LeafWriter]
+    private let schema: [SchemaElement]
+    private var out: FileOutput
+
+    private enum State {
+        case open
+        case closed
+        case failed(ParquetError)
+    }
+    private var state = State.open
+
+    /// Per column: the row it was last appended to (`rows` = the row in progress).
+    private var appendedInRow: [Int]
+    private var appendedCount = 0
+    private var rowError: ParquetError?
+
+    private var rows = 0
+    private var rowsInGroup = 0
+    private var rowGroups: [RowGroupMeta] = []
+    private var scratch: [UInt8] = []
+    private var compressed: [UInt8] = []
+
+    /// Creates (or truncates) `path` and writes the leading magic.
+    public init(path: String, columns: [ParquetColumn], options: ParquetOptions = ParquetOptions())
+        throws(ParquetError)
+    {
+        guard !columns.isEmpty else { throw ParquetError("a Parquet file needs at least one column") }
+        var seen = Set<String>()
+        for c in columns {
+            guard !c.name.isEmpty else { throw ParquetError("a column name is empty") }
+            guard seen.insert(c.name).inserted else { throw ParquetError("column \"\(c.name)\" appears twice") }
+        }
+        guard options.pageBytes > 0, options.pageRows > 0, options.rowGroupBytes > 0, options.rowGroupRows > 0,
+            options.maxDictionaryBytes >= 0
+        else { throw ParquetError("page and row group sizes must be positive") }
+
+        var schema = [SchemaElement(name: "schema", numChildren: columns.count)]
+        var leaves: [LeafWriter] = []
+        var firstLeaf: [Int] = []
+        for c in columns {
+            firstLeaf.append(leaves.count)
+            let name = c.name
+            switch c.type {
+            case .timestampMicros:
+                schema.append(
+                    SchemaElement(
+                        name: name, type: .int64, repetition: .optional, convertedType: .timestampMicros,
+                        logicalType: .timestampMicrosUTC))
+                leaves.append(LeafWriter(physical: .int64, path: [name], maxDefinition: 1, maxRepetition: 0))
+            case .string:
+                schema.append(stringElement(name, .optional))
+                leaves.append(LeafWriter(physical: .byteArray, path: [name], maxDefinition: 1, maxRepetition: 0))
+            case .int64:
+                schema.append(SchemaElement(name: name, type: .int64, repetition: .optional))
+                leaves.append(LeafWriter(physical: .int64, path: [name], maxDefinition: 1, maxRepetition: 0))
+            case .int32:
+                schema.append(SchemaElement(name: name, type: .int32, repetition: .optional))
+                leaves.append(LeafWriter(physical: .int32, path: [name], maxDefinition: 1, maxRepetition: 0))
+            case .bool:
+                schema.append(SchemaElement(name: name, type: .boolean, repetition: .optional))
+                leaves.append(LeafWriter(physical: .boolean, path: [name], maxDefinition: 1, maxRepetition: 0))
+            case .stringList:
+                schema.append(
+                    SchemaElement(
+                        name: name, repetition: .optional, numChildren: 1, convertedType: .list, logicalType: .list))
+                schema.append(SchemaElement(name: "list", repetition: .repeated, numChildren: 1))
+                schema.append(stringElement("element", .optional))
+                // def: 0 null list, 1 empty list, 2 null element, 3 element; rep 1 = next element.
+                leaves.append(
+                    LeafWriter(physical: .byteArray, path: [name, "list", "element"], maxDefinition: 3, maxRepetition: 1))
+            case .stringMap:
+                schema.append(
+                    SchemaElement(
+                        name: name, repetition: .optional, numChildren: 1, convertedType: .map, logicalType: .map))
+                schema.append(SchemaElement(name: "key_value", repetition: .repeated, numChildren: 2))
+                schema.append(stringElement("key", .required))
+                schema.append(stringElement("value", .optional))
+                // def: 0 null map, 1 empty map, 2 key (3 value); rep 1 = next entry.
+                leaves.append(
+                    LeafWriter(physical: .byteArray, path: [name, "key_value", "key"], maxDefinition: 2, maxRepetition: 1))
+                leaves.append(
+                    LeafWriter(
+                        physical: .byteArray, path: [name, "key_value", "value"], maxDefinition: 3, maxRepetition: 1))
+            }
+        }
+        self.path = path
+        self.columns = columns
+        self.options = options
+        self.kinds = columns.map(\.type)
+        self.firstLeaf = firstLeaf
+        self.leaves = leaves
+        self.schema = schema
+        self.appendedInRow = [Int](repeating: -1, count: columns.count)
+        self.out = try FileOutput(path: path)
+        do {
+            try out.write(magic)
+        } catch {
+            out.abandon()
+            throw error
+        }
+    }
+
+    /// Rows completed so far.
+    public var rowCount: Int { rows }
+
+    // MARK: appending one row
+
+    /// `column` is null in this row (for a list or map column: a null list/map, not an empty one).
+    public func appendNull(_ column: Int) {
+        guard claim(column) else { return }
+        let l = firstLeaf[column]
+        leaves[l].appendAbsent()
+        if kinds[column] == .stringMap { leaves[l + 1].appendAbsent() }
+    }
+
+    /// For int64, timestampMicros (µs since the epoch), int32 (range-checked) and bool (0 or 1) columns.
+    public func append(_ column: Int, int64 value: Int64) {
+        guard claim(column) else { return }
+        let leaf = leaves[firstLeaf[column]]
+        switch kinds[column] {
+        case .int64, .timestampMicros:
+            leaf.appendInt64(value)
+        case .int32:
+            guard let v = Int32(exactly: value) else {
+                return reject(column, "value \(value) does not fit the int32 column")
+            }
+            leaf.appendInt32(v)
+        case .bool:
+            guard value == 0 || value == 1 else {
+                return reject(column, "value \(value) for the bool column (0 or 1 expected)")
+            }
+            leaf.appendBool(value == 1)
+        case let kind:
+            reject(column, "an integer appended to the \(kind) column")
+        }
+    }
+
+    public func append(_ column: Int, bool value: Bool) {
+        guard claim(column) else { return }
+        guard kinds[column] == .bool else { return reject(column, "a bool appended to the \(kinds[column]) column") }
+        leaves[firstLeaf[column]].appendBool(value)
+    }
+
+    /// For string columns: UTF-8 bytes (not checked), copied before returning.
+    public func append(_ column: Int, bytes: UnsafeRawBufferPointer) {
+        guard claim(column) else { return }
+        guard kinds[column] == .string else { return reject(column, "bytes appended to the \(kinds[column]) column") }
+        leaves[firstLeaf[column]].appendBytes(bytes)
+    }
+
+    /// For string columns.
+    public func append(_ column: Int, string: String) {
+        var s = string
+        s.withUTF8 { append(column, bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// For stringList columns: the elements (an empty array is an empty list, not null).
+    public func append(_ column: Int, list: [UnsafeRawBufferPointer]) {
+        guard claim(column) else { return }
+        guard kinds[column] == .stringList else {
+            return reject(column, "a list appended to the \(kinds[column]) column")
+        }
+        let leaf = leaves[firstLeaf[column]]
+        if list.isEmpty {
+            leaf.appendAbsent(definition: 1)
+            return
+        }
+        var repetition: UInt8 = 0
+        for element in list {
+            leaf.appendBytes(element, repetition: repetition)
+            repetition = 1
+        }
+    }
+
+    /// For stringList columns.
+    public func append(_ column: Int, strings: [String]) {
+        withBuffers(strings) { append(column, list: $0) }
+    }
+
+    /// For stringMap columns: the entries in order (an empty array is an empty map, not null).
+    public func append(_ column: Int, map: [(UnsafeRawBufferPointer, UnsafeRawBufferPointer)]) {
+        guard claim(column) else { return }
+        guard kinds[column] == .stringMap else { return reject(column, "a map appended to the \(kinds[column]) column") }
+        let keys = leaves[firstLeaf[column]]
+        let values = leaves[firstLeaf[column] + 1]
+        if map.isEmpty {
+            keys.appendAbsent(definition: 1)
+            values.appendAbsent(definition: 1)
+            return
+        }
+        var repetition: UInt8 = 0
+        for (k, v) in map {
+            keys.appendBytes(k, repetition: repetition)
+            values.appendBytes(v, repetition: repetition)
+            repetition = 1
+        }
+    }
+
+    /// For stringMap columns.
+    public func append(_ column: Int, pairs: [(String, String)]) {
+        withBuffers(pairs.flatMap { [$0.0, $0.1] }) { flat in
+            var entries: [(UnsafeRawBufferPointer, UnsafeRawBufferPointer)] = []
+            entries.reserveCapacity(pairs.count)
+            var i = 0
+            while i < flat.count {
+                entries.append((flat[i], flat[i + 1]))
+                i += 2
+            }
+            append(column, map: entries)
+        }
+    }
+
+    /// Completes the row. Throws (and drops the row, the writer stays usable) if a column was
+    /// missing, appended twice or given a value of the wrong kind; throws on a write failure
+    /// (the writer is then unusable).
+    public func endRow() throws(ParquetError) {
+        try checkOpen()
+        if let error = rowError {
+            discardRow()
+            throw error
+        }
+        guard appendedCount == columns.count else {
+            let missing = columns.indices.filter { appendedInRow[$0] != rows }.map { columns[$0].name }
+            discardRow()
+            throw ParquetError("row \(rows): no value for column(s) \(missing.joined(separator: ", "))")
+        }
+        appendedCount = 0
+        rows += 1
+        rowsInGroup += 1
+
+        var rowGroupEstimate = 0
+        for leaf in leaves {
+            leaf.commitRow()
+            if leaf.dictionaryExceeds(options.maxDictionaryBytes) {
+                try guarded { () throws(ParquetError) in
+                    try leaf.flushPage(codec: options.codec, scratch: &scratch, compressed: &compressed, fallBack: true)
+                }
+            } else if leaf.rowsInPage >= options.pageRows || leaf.pageSizeEstimate >= options.pageBytes {
+                try guarded { () throws(ParquetError) in
+                    try leaf.flushPage(codec: options.codec, scratch: &scratch, compressed: &compressed)
+                }
+            }
+            rowGroupEstimate += leaf.rowGroupSizeEstimate
+        }
+        if rowsInGroup >= options.rowGroupRows || rowGroupEstimate >= options.rowGroupBytes {
+            try guarded { () throws(ParquetError) in try writeRowGroup() }
+        }
+    }
+
+    /// Writes the last row group and the footer and closes the file, which is then complete.
+    /// An unfinished row (appends without `endRow`) is dropped: the file is still completed,
+    /// then an error says so.
+    @discardableResult
+    public func close() throws(ParquetError) -> (rows: Int, bytes: Int) {
+        switch state {
+        case .open: break
+        case .closed: throw ParquetError("\(path) is already closed")
+        case .failed(let error): throw error
+        }
+        let unfinished = appendedCount > 0 || rowError != nil
+        if unfinished { discardRow() }
+        try guarded { () throws(ParquetError) in
+            try writeRowGroup()
+            var keyValues = options.keyValueMetadata.map { (key: $0.key, value: $0.value) }
+            keyValues.sort { $0.key < $1.key }
+            let footer = FileMetaData(
+                schema: schema, numRows: Int64(rows), rowGroups: rowGroups, keyValueMetadata: keyValues,
+                createdBy: options.createdBy, leafCount: leaves.count
+            ).encoded()
+            try out.write(footer)
+            var length: [UInt8] = []
+            appendLE(UInt32(footer.count), to: &length)
+            try out.write(length)
+            try out.write(magic)
+            try out.close()
+        }
+        state = .closed
+        let result = (rows: rows, bytes: out.position)
+        if unfinished {
+            throw ParquetError(
+                "close: an unfinished row was dropped; \(path) is complete with \(result.rows) rows")
+        }
+        return result
+    }
+
+    /// Bytes buffered in memory for the current row group (for tests and monitoring).
+    var bufferedBytes: Int { leaves.reduce(0) { $0 + $1.bufferedBytes } }
+
+    /// Row groups written so far.
+    var rowGroupCount: Int { rowGroups.count }
+
+    /// Metadata of the row groups written so far (for tests).
+    var writtenRowGroups: [RowGroupMeta] { rowGroups }
+
+    // MARK: internals
+
+    @inline(__always)
+    private func claim(_ column: Int) -> Bool {
+        guard column >= 0 && column < columns.count else {
+            if rowError == nil { rowError = ParquetError("row \(rows): no column \(column) (there are \(columns.count))") }
+            return false
+        }
+        guard appendedInRow[column] != rows else {
+            if rowError == nil {
+                rowError = ParquetError("row \(rows): column \(columns[column].name) appended twice")
+            }
+            return false
+        }
+        appendedInRow[column] = rows
+        appendedCount += 1
+        return true
+    }
+
+    private func reject(_ column: Int, _ message: String) {
+        if rowError == nil { rowError = ParquetError("row \(rows), column \(columns[column].name): \(message)") }
+    }
+
+    private func discardRow() {
+        for leaf in leaves { leaf.discardRow() }
+        for i in appendedInRow.indices where appendedInRow[i] == rows { appendedInRow[i] = -1 }
+        appendedCount = 0
+        rowError = nil
+    }
+
+    private func checkOpen() throws(ParquetError) {
+        switch state {
+        case .open: return
+        case .closed: throw ParquetError("\(path) is closed")
+        case .failed(let error): throw error
+        }
+    }
+
+    /// Runs `body`; a failure makes the writer unusable (the file is abandoned).
+    private func guarded(_ body: () throws(ParquetError) -> Void) throws(ParquetError) {
+        do {
+            try body()
+        } catch {
+            state = .failed(error)
+            out.abandon()
+            throw error
+        }
+    }
+
+    private func writeRowGroup() throws(ParquetError) {
+        guard rowsInGroup > 0 else { return }
+        let start = Int64(out.position)
+        var chunks: [ColumnChunkMeta] = []
+        chunks.reserveCapacity(leaves.count)
+        for leaf in leaves {
+            chunks.append(try leaf.writeChunk(to: out, codec: options.codec, scratch: &scratch, compressed: &compressed))
+        }
+        rowGroups.append(
+            RowGroupMeta(
+                columns: chunks,
+                totalByteSize: chunks.reduce(0) { $0 + $1.totalUncompressedSize },
+                numRows: Int64(rowsInGroup),
+                fileOffset: start,
+                totalCompressedSize: chunks.reduce(0) { $0 + $1.totalCompressedSize },
+                ordinal: rowGroups.count))
+        rowsInGroup = 0
+        if scratch.capacity > 16 << 20 { scratch = [] }
+        if compressed.capacity > 16 << 20 { compressed = [] }
+    }
+}
+
+private let magic: [UInt8] = Array("PAR1".utf8)
+
+private func stringElement(_ name: String, _ repetition: Repetition) -> SchemaElement {
+    SchemaElement(name: name, type: .byteArray, repetition: repetition, convertedType: .utf8, logicalType: .string)
+}
+
+/// Calls `body` with buffers over the UTF-8 of `strings` (valid only during the call).
+private func withBuffers<R>(_ strings: [String], _ body: ([UnsafeRawBufferPointer]) -> R) -> R {
+    var joined: [UInt8] = []
+    var ends: [Int] = []
+    ends.reserveCapacity(strings.count)
+    for s in strings {
+        joined.append(contentsOf: s.utf8)
+        ends.append(joined.count)
+    }
+    return joined.withUnsafeBytes { all in
+        var buffers: [UnsafeRawBufferPointer] = []
+        buffers.reserveCapacity(strings.count)
+        var start = 0
+        for end in ends {
+            buffers.append(UnsafeRawBufferPointer(rebasing: all[start..<end]))
+            start = end
+        }
+        return body(buffers)
+    }
+}

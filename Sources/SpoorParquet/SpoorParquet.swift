@@ -1,1 +1,0 @@
-// The Parquet writer: see ParquetWriter.swift.

@@ -1,0 +1,371 @@
+import Foundation
+import Testing
+
+@testable import SpoorParquet
+
+/// The package root, found from this file's path (Tests/SpoorParquetTests/Support.swift).
+let packageRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The venv `make venv` (part of `make test`) creates, with duckdb, pyarrow and polars.
+let venvPython: URL = packageRoot.appendingPathComponent(".venv/bin/python")
+
+enum Interop {
+    static let available: Bool = FileManager.default.isExecutableFile(atPath: venvPython.path)
+}
+
+/// A scratch directory, removed by `cleanUp()`.
+struct TempDir {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("spoor-parquet-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// A value as the Python readers print it (JSON): what the test wrote, normalized.
+/// Timestamps are integers (µs), lists arrays of strings, maps arrays of [key, value].
+enum JV: Decodable, Equatable, CustomStringConvertible {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case string(String)
+    case array([JV])
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? c.decode(Int64.self) {
+            self = .int(i)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else {
+            self = .array(try c.decode([JV].self))
+        }
+    }
+
+    /// Strings compare by their UTF-8 bytes (Swift's `==` on String ignores normalization).
+    static func == (a: JV, b: JV) -> Bool {
+        switch (a, b) {
+        case (.null, .null): true
+        case (.bool(let x), .bool(let y)): x == y
+        case (.int(let x), .int(let y)): x == y
+        case (.string(let x), .string(let y)): x.utf8.elementsEqual(y.utf8)
+        case (.array(let x), .array(let y)): x == y
+        default: false
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .null: "null"
+        case .bool(let b): "\(b)"
+        case .int(let i): "\(i)"
+        case .string(let s): s.count > 60 ? "\"\(s.prefix(60))…\"(\(s.utf8.count) bytes)" : "\"\(s)\""
+        case .array(let a): "[" + a.map(\.description).joined(separator: ", ") + "]"
+        }
+    }
+}
+
+/// Rows to write, column by column, with the values the readers must give back.
+struct Fixture {
+    var columns: [ParquetColumn]
+    var values: [[JV]]  // [column][row]
+
+    var rowCount: Int { values.first?.count ?? 0 }
+
+    /// Writes every row and closes the file; returns the writer.
+    @discardableResult
+    func write(to path: String, options: ParquetOptions) throws -> ParquetWriter {
+        let w = try ParquetWriter(path: path, columns: columns, options: options)
+        for row in 0..<rowCount {
+            for (c, column) in columns.enumerated() {
+                Fixture.append(values[c][row], to: w, column: c, type: column.type)
+            }
+            try w.endRow()
+        }
+        let (rows, bytes) = try w.close()
+        #expect(rows == rowCount)
+        #expect(bytes == (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int))
+        return w
+    }
+
+    static func append(_ v: JV, to w: ParquetWriter, column c: Int, type: ParquetType) {
+        switch (type, v) {
+        case (_, .null): w.appendNull(c)
+        case (.bool, .bool(let b)): w.append(c, bool: b)
+        case (_, .int(let i)): w.append(c, int64: i)
+        case (_, .string(let s)): w.append(c, string: s)
+        case (.stringList, .array(let items)):
+            w.append(c, strings: items.map { if case .string(let s) = $0 { s } else { "" } })
+        case (.stringMap, .array(let entries)):
+            w.append(
+                c,
+                pairs: entries.map {
+                    guard case .array(let kv) = $0, kv.count == 2, case .string(let k) = kv[0],
+                        case .string(let v) = kv[1]
+                    else { return ("", "") }
+                    return (k, v)
+                })
+        default: Issue.record("fixture: \(v) does not fit a \(type) column")
+        }
+    }
+}
+
+/// SplitMix64: a deterministic generator, so a failure can be reproduced.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// What `reader.py` prints (see `readerScript`).
+struct ReaderReport: Decodable {
+    var values: [String: [String: [JV]]]?  // reader → column → values
+    var errors: [String: String]  // reader → error, when it failed
+    var duckdbTypes: [String: String]?
+    var duckdbMeta: [DuckChunk]?
+    var duckdbSchema: [DuckSchema]?
+    var pyarrow: PyarrowMeta?
+    var counts: [String: Int]?  // reader → row count
+
+    struct DuckChunk: Decodable {
+        var rowGroup: Int
+        var path: String
+        var compression: String
+        var encodings: String
+        var numValues: Int
+    }
+
+    struct DuckSchema: Decodable {
+        var name: String
+        var type: String?
+        var convertedType: String?
+        var logicalType: String?
+    }
+
+    struct PyarrowMeta: Decodable {
+        var numRowGroups: Int
+        var numRows: Int
+        var createdBy: String
+        var keyValue: [String: String]
+        var stats: [Stat]
+    }
+
+    struct Stat: Decodable {
+        var rowGroup: Int
+        var path: String
+        var nullCount: Int?
+        var hasMinMax: Bool
+        var min: JV?
+        var max: JV?
+    }
+}
+
+/// Runs the readers over `file`. `values`: also read every value (not only metadata).
+func readBack(_ file: String, columns: [ParquetColumn], values: Bool, in dir: TempDir) throws -> ReaderReport {
+    let script = dir.path("reader.py")
+    if !FileManager.default.fileExists(atPath: script) {
+        try readerScript.write(toFile: script, atomically: true, encoding: .utf8)
+    }
+    let kinds = columns.map { c -> [String] in
+        let kind: String =
+            switch c.type {
+            case .timestampMicros: "timestamp"
+            case .string: "string"
+            case .int64: "int64"
+            case .int32: "int32"
+            case .bool: "bool"
+            case .stringList: "list"
+            case .stringMap: "map"
+            }
+        return [c.name, kind]
+    }
+    let spec = String(decoding: try JSONSerialization.data(withJSONObject: kinds), as: UTF8.self)
+    let output = dir.path("report-\(UUID().uuidString).json")
+    let errorLog = dir.path("stderr-\(UUID().uuidString).txt")
+    _ = FileManager.default.createFile(atPath: errorLog, contents: nil)
+    let stderrHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorLog))
+    defer { try? stderrHandle.close() }
+
+    let p = Process()
+    p.executableURL = venvPython
+    p.arguments = [script, file, spec, output, values ? "values" : "meta"]
+    p.standardOutput = stderrHandle
+    p.standardError = stderrHandle
+    try p.run()
+    p.waitUntilExit()
+    let log = (try? String(contentsOfFile: errorLog, encoding: .utf8)) ?? ""
+    guard p.terminationStatus == 0 else {
+        throw ParquetError("reader.py exited with \(p.terminationStatus):\n\(log)")
+    }
+    let data = try Data(contentsOf: URL(fileURLWithPath: output))
+    return try JSONDecoder().decode(ReaderReport.self, from: data)
+}
+
+/// Asserts that each reader gave back exactly the fixture's values.
+func expectRoundTrip(_ report: ReaderReport, _ fixture: Fixture, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(report.errors.isEmpty, "reader errors: \(report.errors)", sourceLocation: sourceLocation)
+    let readers = ["duckdb", "pyarrow", "polars"]
+    for reader in readers {
+        guard let got = report.values?[reader] else {
+            Issue.record("no values from \(reader)", sourceLocation: sourceLocation)
+            continue
+        }
+        for (c, column) in fixture.columns.enumerated() {
+            guard let values = got[column.name] else {
+                Issue.record("\(reader): no column \(column.name)", sourceLocation: sourceLocation)
+                continue
+            }
+            let expected = fixture.values[c]
+            #expect(
+                values.count == expected.count, "\(reader) \(column.name): \(values.count) rows",
+                sourceLocation: sourceLocation)
+            let differing = (0..<min(values.count, expected.count)).filter { values[$0] != expected[$0] }
+            if let row = differing.first {
+                let wrong = differing.count
+                Issue.record(
+                    "\(reader) \(column.name): \(wrong) values differ; first at row \(row): got \(values[row]), wrote \(expected[row])",
+                    sourceLocation: sourceLocation)
+            }
+        }
+    }
+}
+
+/// The reader script: reads a file with DuckDB, pyarrow and polars and prints JSON.
+let readerScript = #"""
+    import json, sys, traceback
+    path, spec, out, mode = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], sys.argv[4]
+    report = {"errors": {}}
+
+    def norm(kind, v):
+        if v is None:
+            return None
+        if kind == "map":
+            return [[e[0], e[1]] if isinstance(e, (tuple, list)) else [e["key"], e["value"]] for e in v]
+        if kind == "list":
+            return list(v)
+        return v
+
+    def quote(name):
+        return '"' + name.replace('"', '""') + '"'
+
+    def guard(reader, fn):
+        try:
+            fn()
+        except Exception:
+            report["errors"][reader] = traceback.format_exc()
+
+    import duckdb
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+
+    def duck():
+        cols = []
+        for name, kind in spec:
+            q = quote(name)
+            cols.append(f"epoch_us({q})" if kind == "timestamp" else f"map_entries({q})" if kind == "map" else q)
+        rows = con.execute(
+            f"SELECT {', '.join(cols)} FROM read_parquet(?, file_row_number = true) ORDER BY file_row_number",
+            [path]).fetchall()
+        report["values"]["duckdb"] = {
+            name: [norm(kind, r[i]) for r in rows] for i, (name, kind) in enumerate(spec)}
+
+    def duck_meta():
+        report["duckdbTypes"] = {r[0]: r[1] for r in con.execute(
+            "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(?))", [path]).fetchall()}
+        report["duckdbMeta"] = [
+            {"rowGroup": r[0], "path": r[1], "compression": r[2], "encodings": r[3], "numValues": r[4]}
+            for r in con.execute(
+                "SELECT row_group_id, path_in_schema, compression, encodings, num_values "
+                "FROM parquet_metadata(?) ORDER BY row_group_id, column_id", [path]).fetchall()]
+        report["duckdbSchema"] = [
+            {"name": r[0], "type": r[1], "convertedType": r[2], "logicalType": r[3]}
+            for r in con.execute(
+                "SELECT name, type, converted_type, logical_type FROM parquet_schema(?)", [path]).fetchall()]
+        report.setdefault("counts", {})["duckdb"] = con.execute(
+            "SELECT count(*) FROM read_parquet(?)", [path]).fetchone()[0]
+
+    import pyarrow as pa, pyarrow.parquet as pq
+
+    def arrow():
+        t = pq.read_table(path)
+        got = {}
+        for name, kind in spec:
+            col = t.column(name)
+            if kind == "timestamp":
+                col = col.cast(pa.int64())
+            got[name] = [norm(kind, v) for v in col.to_pylist()]
+        report["values"]["pyarrow"] = got
+
+    def raw(v):
+        if isinstance(v, bytes):
+            return v.decode("utf-8")
+        return v
+
+    def arrow_meta():
+        md = pq.ParquetFile(path).metadata
+        stats = []
+        for g in range(md.num_row_groups):
+            rg = md.row_group(g)
+            for c in range(rg.num_columns):
+                cc = rg.column(c)
+                s = cc.statistics
+                entry = {"rowGroup": g, "path": cc.path_in_schema, "hasMinMax": False}
+                if s is not None:
+                    entry["nullCount"] = s.null_count if s.has_null_count else None
+                    entry["hasMinMax"] = s.has_min_max
+                    if s.has_min_max:
+                        entry["min"] = raw(s.min_raw)
+                        entry["max"] = raw(s.max_raw)
+                stats.append(entry)
+        report["pyarrow"] = {
+            "numRowGroups": md.num_row_groups, "numRows": md.num_rows, "createdBy": md.created_by,
+            "keyValue": {k.decode(): v.decode() for k, v in (md.metadata or {}).items()},
+            "stats": stats}
+        report.setdefault("counts", {})["pyarrow"] = md.num_rows
+
+    import polars as pl
+
+    def polars():
+        df = pl.read_parquet(path)
+        got = {}
+        for name, kind in spec:
+            s = df.get_column(name)
+            if kind == "timestamp":
+                s = s.dt.epoch("us")
+            elif kind == "map" and not isinstance(s.dtype, pl.List):
+                # polars ≥ 2 has a Map type whose to_list() gives dicts: keep the entries as written
+                s = s.cast(pl.List(pl.Struct({"key": pl.String, "value": pl.String})))
+            got[name] = [norm(kind, v) for v in s.to_list()]
+        report["values"]["polars"] = got
+
+    def polars_count():
+        report.setdefault("counts", {})["polars"] = pl.scan_parquet(path).select(pl.len()).collect().item()
+
+    guard("duckdb-meta", duck_meta)
+    guard("pyarrow-meta", arrow_meta)
+    guard("polars-count", polars_count)
+    if mode == "values":
+        report["values"] = {}
+        guard("duckdb", duck)
+        guard("pyarrow", arrow)
+        guard("polars", polars)
+    with open(out, "w") as f:
+        json.dump(report, f, ensure_ascii=True)
+    """#
