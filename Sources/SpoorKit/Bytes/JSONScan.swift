@@ -80,6 +80,8 @@ public final class JSONIndex {
     }
 
     private var hashes: [UInt64] = []
+    /// Open-addressing table of value indices by path hash (-1 empty), sized to the record.
+    private var table = [Int32](repeating: -1, count: 256)
     /// Keys compared without ASCII case (exports that lower-case keys, e.g. some SIEMs).
     private var foldCase = false
     private var values: [Value] = []
@@ -99,14 +101,37 @@ public final class JSONIndex {
         guard let end = object(record, i, prefix: JSONIndex.seed, depth: 0) else { return false }
         var j = end
         while j < record.count, JSONScan.isSpace(record[j]) { j += 1 }
-        return j == record.count
+        guard j == record.count else { return false }
+        var size = 256
+        while size < hashes.count * 2 { size *= 2 }
+        if table.count != size { table = [Int32](repeating: -1, count: size) } else {
+            table.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
+        }
+        let mask = size - 1
+        for (i, h) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: h) & mask
+            while table[slot] >= 0 { slot = (slot + 1) & mask }
+            table[slot] = Int32(i)
+        }
+        return true
+    }
+
+    @inline(__always)
+    private func find(_ h: UInt64) -> Value? {
+        let mask = table.count - 1
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let i = table[slot]
+            if i < 0 { return nil }
+            if hashes[Int(i)] == h { return values[Int(i)] }
+            slot = (slot + 1) & mask
+        }
     }
 
     /// The value at `path` (keys joined by `.`, array elements as `[n]`).
     public subscript(_ path: StaticString) -> Value? {
         let h = key(JSONIndex.seed, Bytes(start: path.utf8Start, count: path.utf8CodeUnitCount))
-        for i in hashes.indices where hashes[i] == h { return values[i] }
-        return nil
+        return find(h)
     }
 
     @inline(__always)
@@ -120,8 +145,7 @@ public final class JSONIndex {
     /// The value at a path given at run time.
     public func value(path: Bytes) -> Value? {
         let h = key(JSONIndex.seed, path)
-        for i in hashes.indices where hashes[i] == h { return values[i] }
-        return nil
+        return find(h)
     }
 
     /// `array[index].key` (for arrays of name/value pairs), without building the path.
@@ -132,8 +156,7 @@ public final class JSONIndex {
         h = JSONIndex.extend(h, byte: 0x5D)
         h = JSONIndex.extend(h, byte: 0x2E)
         h = self.key(h, Bytes(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        for i in hashes.indices where hashes[i] == h { return values[i] }
-        return nil
+        return find(h)
     }
 
     /// The first of several paths that is present (formats that name a field two ways).

@@ -145,16 +145,23 @@ public enum JSONWriter {
         }
     }
 
-    /// Appends `"…"` with JSON escapes; invalid UTF-8 bytes become U+FFFD. Runs of plain
-    /// ASCII are found eight bytes at a time and copied whole.
+    /// Appends `"…"` with JSON escapes; invalid UTF-8 bytes become U+FFFD. Room for the
+    /// worst case is reserved once, so escapes are plain stores; runs of plain ASCII are
+    /// found eight bytes at a time and copied whole.
     public static func appendString(_ s: Bytes, _ out: inout ByteBuffer) {
-        out.append(0x22)
-        guard let p = s.baseAddress else { out.append(0x22); return }
         let n = s.count
+        out.reserve(n * 6 + 2)
+        out.appendUnchecked(0x22)
+        guard let p = s.baseAddress else { out.appendUnchecked(0x22); return }
         var i = 0
         var runStart = 0
+        @inline(__always) func flush(_ end: Int, _ out: inout ByteBuffer) {
+            if end > runStart {
+                (out.base + out.count).copyMemory(from: p + runStart, byteCount: end - runStart)
+                out.advance(end - runStart)
+            }
+        }
         while i < n {
-            // Skip eight plain bytes at a time: none < 0x20, '"', '\\' or >= 0x80.
             while i + 8 <= n {
                 let w = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
                 if needsAttention(w) { break }
@@ -167,24 +174,24 @@ public enum JSONWriter {
                 let len = utf8SequenceLength(s, i)
                 if len > 0 { i += len; continue }
             }
-            if i > runStart { out.append(Bytes(start: p + runStart, count: i - runStart)) }
+            flush(i, &out)
             switch b {
-            case 0x22: out.append(0x5C); out.append(0x22)
-            case 0x5C: out.append(0x5C); out.append(0x5C)
-            case 0x0A: out.append(0x5C); out.append(0x6E)
-            case 0x0D: out.append(0x5C); out.append(0x72)
-            case 0x09: out.append(0x5C); out.append(0x74)
+            case 0x22: out.appendUnchecked(0x5C); out.appendUnchecked(0x22)
+            case 0x5C: out.appendUnchecked(0x5C); out.appendUnchecked(0x5C)
+            case 0x0A: out.appendUnchecked(0x5C); out.appendUnchecked(0x6E)
+            case 0x0D: out.appendUnchecked(0x5C); out.appendUnchecked(0x72)
+            case 0x09: out.appendUnchecked(0x5C); out.appendUnchecked(0x74)
             case ..<0x20:
-                out.append(0x5C); out.append(0x75); out.append(0x30); out.append(0x30)
-                out.append(hex(b >> 4)); out.append(hex(b & 15))
+                out.appendUnchecked(0x5C); out.appendUnchecked(0x75); out.appendUnchecked(0x30); out.appendUnchecked(0x30)
+                out.appendUnchecked(hex(b >> 4)); out.appendUnchecked(hex(b & 15))
             default:
-                out.append(0xEF); out.append(0xBF); out.append(0xBD)
+                out.appendUnchecked(0xEF); out.appendUnchecked(0xBF); out.appendUnchecked(0xBD)
             }
             i += 1
             runStart = i
         }
-        if n > runStart { out.append(Bytes(start: p + runStart, count: n - runStart)) }
-        out.append(0x22)
+        flush(n, &out)
+        out.appendUnchecked(0x22)
     }
 
     /// Whether any byte of `w` is < 0x20, '"', '\\' or >= 0x80 (SWAR: the high bit of a
