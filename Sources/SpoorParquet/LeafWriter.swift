@@ -16,6 +16,7 @@ final class LeafWriter {
     /// Dictionary indices, while the chunk is dictionary-encoded.
     private var indices: [UInt32] = []
     private var pageRows = 0
+    private var lastPageEstimate = 0
 
     // Dictionary state of the chunk.
     private let dictionaryAllowed: Bool
@@ -24,6 +25,12 @@ final class LeafWriter {
     private(set) var dictionaryActive: Bool
     private var dictionaryPages = 0
     private var plainPages = 0
+    // The dictionary's entry count and PLAIN size, mirrored here so the per-row checks do not
+    // go through the struct (and its arrays).
+    private var dictionaryEntries = 0
+    private var dictionaryBytes = 0
+    /// Bits per dictionary index (at least 1).
+    private var indexBits = 1
 
     // Statistics of the chunk.
     private var nullCount = 0
@@ -93,8 +100,13 @@ final class LeafWriter {
         if dictionaryActive {
             let (index, inserted) = dictionary.index(of: p)
             indices.append(index)
-            // The chunk's values are exactly the dictionary's: compare each one once.
-            if inserted { noteBytes(p) }
+            if inserted {
+                dictionaryEntries += 1
+                dictionaryBytes += 4 + p.count
+                indexBits = max(1, bitsNeeded(dictionaryEntries - 1))
+                // The chunk's values are exactly the dictionary's: compare each one once.
+                noteBytes(p)
+            }
         } else {
             appendLE(UInt32(truncatingIfNeeded: p.count), to: &values)
             values.append(contentsOf: p)
@@ -137,6 +149,21 @@ final class LeafWriter {
         rowStartNulls = nullCount
     }
 
+    /// What to do after a committed row.
+    enum PageAction {
+        case none, flush, flushAndFallBack
+    }
+
+    /// Commits the row and says whether the page is full (or the dictionary too large).
+    @inline(__always)
+    func endRow(pageBytes: Int, pageRows maxRows: Int, maxDictionaryBytes: Int) -> PageAction {
+        commitRow()
+        if dictionaryActive && dictionaryBytes > maxDictionaryBytes { return .flushAndFallBack }
+        lastPageEstimate = pageSizeEstimate
+        if pageRows >= maxRows || lastPageEstimate >= pageBytes { return .flush }
+        return .none
+    }
+
     /// Drops what was appended since the last committed row. (Dictionary entries and min/max it
     /// added stay: unused entries are harmless, and the bounds remain valid bounds.)
     func discardRow() {
@@ -147,33 +174,25 @@ final class LeafWriter {
         nullCount = rowStartNulls
     }
 
-    /// Rows in the current page.
-    var rowsInPage: Int { pageRows }
-
     /// Estimated encoded size of the current page.
     var pageSizeEstimate: Int {
         let levels = (definitions.count * definitionBits + repetitions.count * repetitionBits) / 8
         if dictionaryActive {
-            return levels + (indices.count * max(1, bitsNeeded(dictionary.count - 1)) + 7) / 8
+            return levels + (indices.count * indexBits + 7) / 8
         }
         return levels + (physical == .boolean ? values.count / 8 : values.count)
     }
 
-    /// True when the dictionary has grown past `limit` and the chunk must go on in PLAIN.
-    @inline(__always)
-    func dictionaryExceeds(_ limit: Int) -> Bool {
-        dictionaryActive && dictionary.byteCount > limit
-    }
-
-    /// Uncompressed bytes of the row group so far in this column (pages, current page, dictionary).
+    /// Uncompressed bytes of the row group so far in this column (pages, current page as of
+    /// the last `endRow`, dictionary).
     var rowGroupSizeEstimate: Int {
-        pagesUncompressedSize + pageSizeEstimate + dictionary.byteCount
+        pagesUncompressedSize + lastPageEstimate + dictionaryBytes
     }
 
     /// Bytes held in memory for this column.
     var bufferedBytes: Int {
         pages.count + definitions.count + repetitions.count + values.count + indices.count * 4
-            + dictionary.byteCount
+            + dictionaryBytes
     }
 
     // MARK: pages
@@ -192,7 +211,7 @@ final class LeafWriter {
         if maxDefinition > 0 { appendLevels(definitions, bitWidth: definitionBits, to: &scratch) }
         let encoding: Encoding
         if dictionaryActive && !indices.isEmpty {
-            let bits = max(1, bitsNeeded(dictionary.count - 1))
+            let bits = indexBits
             scratch.append(UInt8(bits))
             indices.withUnsafeBufferPointer { appendHybrid($0, bitWidth: bits, to: &scratch) }
             encoding = .rleDictionary
@@ -223,6 +242,7 @@ final class LeafWriter {
         values.removeAll(keepingCapacity: true)
         indices.removeAll(keepingCapacity: true)
         pageRows = 0
+        lastPageEstimate = 0
         rowStartLevels = 0
         rowStartValues = 0
         rowStartIndices = 0
@@ -279,6 +299,9 @@ final class LeafWriter {
         pagesUncompressedSize = 0
         chunkLevelCount = 0
         dictionary.removeAll()
+        dictionaryEntries = 0
+        dictionaryBytes = 0
+        indexBits = 1
         dictionaryActive = dictionaryAllowed
         dictionaryPages = 0
         plainPages = 0

@@ -334,14 +334,17 @@ public final class ParquetWriter {
 
         var rowGroupEstimate = 0
         for leaf in leaves {
-            leaf.commitRow()
-            if leaf.dictionaryExceeds(options.maxDictionaryBytes) {
-                try guarded { () throws(ParquetError) in
-                    try leaf.flushPage(codec: options.codec, scratch: &scratch, compressed: &compressed, fallBack: true)
-                }
-            } else if leaf.rowsInPage >= options.pageRows || leaf.pageSizeEstimate >= options.pageBytes {
+            switch leaf.endRow(
+                pageBytes: options.pageBytes, pageRows: options.pageRows, maxDictionaryBytes: options.maxDictionaryBytes)
+            {
+            case .none: break
+            case .flush:
                 try guarded { () throws(ParquetError) in
                     try leaf.flushPage(codec: options.codec, scratch: &scratch, compressed: &compressed)
+                }
+            case .flushAndFallBack:
+                try guarded { () throws(ParquetError) in
+                    try leaf.flushPage(codec: options.codec, scratch: &scratch, compressed: &compressed, fallBack: true)
                 }
             }
             rowGroupEstimate += leaf.rowGroupSizeEstimate

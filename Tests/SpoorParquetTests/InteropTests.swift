@@ -104,7 +104,12 @@ struct InteropTests {
     func codecStatsAndTypes() throws {
         let dir = try TempDir()
         defer { dir.cleanUp() }
-        let columns = Self.allKinds + [ParquetColumn(name: "nothing", type: .string)]
+        let columns =
+            Self.allKinds + [
+                ParquetColumn(name: "nothing", type: .string),
+                ParquetColumn(name: "emptyLists", type: .stringList),
+                ParquetColumn(name: "emptyMaps", type: .stringMap),
+            ]
         let fixture = Fixture(
             columns: columns,
             values: [
@@ -117,6 +122,8 @@ struct InteropTests {
                 [.null, .array([]), .array([.string("x")]), .array([.string("y"), .string("z"), .string("w")])],
                 [.null, .array([]), .array([.array([.string("k"), .string("v")])]), .null],
                 [.null, .null, .null, .null],
+                [.array([]), .array([]), .array([]), .array([])],
+                [.array([]), .array([]), .array([]), .array([])],
             ])
         let path = dir.path("stats.parquet")
         try fixture.write(to: path, options: ParquetOptions())
@@ -124,7 +131,7 @@ struct InteropTests {
         expectRoundTrip(report, fixture)
 
         let chunks = report.duckdbMeta ?? []
-        #expect(chunks.count == 10)
+        #expect(chunks.count == 13)
         for c in chunks { #expect(c.compression == "LZ4_RAW", "\(c.path)") }
 
         let stats = Dictionary(uniqueKeysWithValues: (report.pyarrow?.stats ?? []).map { ($0.path, $0) })
@@ -148,7 +155,7 @@ struct InteropTests {
             report.duckdbTypes == [
                 "ts": "TIMESTAMP WITH TIME ZONE", "msg": "VARCHAR", "host": "VARCHAR", "n64": "BIGINT",
                 "n32": "INTEGER", "ok": "BOOLEAN", "tags": "VARCHAR[]", "attrs": "MAP(VARCHAR, VARCHAR)",
-                "nothing": "VARCHAR",
+                "nothing": "VARCHAR", "emptyLists": "VARCHAR[]", "emptyMaps": "MAP(VARCHAR, VARCHAR)",
             ])
         let schema = Dictionary((report.duckdbSchema ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         #expect(schema["ts"]?.convertedType == "TIMESTAMP_MICROS")
