@@ -2,6 +2,7 @@ import AuthParsers
 import FileSources
 import JSONFramer
 import LineFramer
+import MailParsers
 import MicrosoftParsers
 import NDJSONSink
 import SpoorKit
@@ -21,6 +22,12 @@ func builtinRegistry() -> Registry {
     registry.register(parser: PAMParser.self)
     registry.register(parser: SudoParser.self)
     registry.register(parser: SuParser.self)
+    registry.register(parser: PostfixParser.self)
+    registry.register(parser: DovecotParser.self)
+    registry.register(parser: EximParser.self)
+    registry.register(parser: SendmailParser.self)
+    registry.register(parser: CourierParser.self)
+    registry.register(parser: RoundcubeParser.self)
     registry.register(parser: EntraSignInParser.self)
     registry.register(parser: IISParser.self)
     registry.register(parser: ExchangeCSVParser.self)

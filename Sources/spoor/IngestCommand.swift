@@ -64,6 +64,12 @@ struct IngestCommand: ParsableCommand {
     @Flag(help: "Exit with code 4 when any record was dead-lettered.")
     var strict = false
 
+    @Option(help: ArgumentHelp("With --out -, where to keep what was read (the dataset keeps its own in DIR/_state.json).", valueName: "PATH"))
+    var state: String?
+
+    @Flag(help: "Ignore what earlier jobs read: ingest every input from its start.")
+    var full = false
+
     @Flag(name: .shortAndLong, help: "No progress line and no summary on stderr.")
     var quiet = false
 
@@ -120,17 +126,37 @@ struct IngestCommand: ParsableCommand {
 
         let started = Date()
         let jobID = Self.jobID(started)
-        let context = JobContext(jobID: jobID, outputDirectory: outPath == "-" ? nil : outPath,
+        // The dataset changes by whole jobs: staged, then committed (see DatasetStore).
+        let store = outPath == "-" ? nil : try DatasetStore(root: outPath)
+        let statePath = store == nil ? state : nil
+        if !full {
+            plan.state = try store?.loadState() ?? statePath.map(IngestState.load(from:)) ?? IngestState()
+        }
+        let context = JobContext(jobID: jobID, outputDirectory: store?.staging(job: jobID),
                                  startedAt: Int64(started.timeIntervalSince1970 * 1_000_000))
         let progress = quiet ? nil : ProgressLine.makeIfTerminal()
         let result: JobResult
-        if outPath == "-" {
-            result = try Pipeline.run(plan, sink: try StdoutSink(config: PluginConfig(), job: context), progress: progress?.update)
-        } else {
+        if let store {
             result = try Pipeline.run(plan, sink: try NDJSONDatasetSink(config: PluginConfig(), job: context), progress: progress?.update)
-            try DatasetManifest(job: jobID, startedAt: ISO8601DateFormatter().string(from: started),
-                                finishedAt: ISO8601DateFormatter().string(from: Date()), inputs: result.inputs,
-                                members: result.members, counts: result.summary, files: result.files).write(to: outPath)
+            var newState = plan.state
+            newState.merge(result.members.filter { $0.headLength > 0 }.map(\.streamState))
+            if result.summary.recordsIn == 0 {
+                try? FileManager.default.removeItem(atPath: store.staging(job: jobID))
+            } else {
+                let stamp = ISO8601DateFormatter()
+                let record = JobRecord(job: jobID, startedAt: stamp.string(from: started), finishedAt: stamp.string(from: Date()),
+                                       inputs: result.inputs, members: result.members, counts: result.summary,
+                                       files: result.files.map(\.path))
+                let manifest = (store.loadManifest() ?? DatasetManifest()).adding(record, files: result.files)
+                try store.commit(job: jobID, files: result.files.map(\.path), state: newState, manifest: manifest)
+            }
+        } else {
+            result = try Pipeline.run(plan, sink: try StdoutSink(config: PluginConfig(), job: context), progress: progress?.update)
+            if let statePath {
+                var newState = plan.state
+                newState.merge(result.members.filter { $0.headLength > 0 }.map(\.streamState))
+                try newState.save(to: statePath)
+            }
         }
         progress?.clear()
         if !quiet { FileHandle.standardError.write(Summary.render(result, output: outPath)) }

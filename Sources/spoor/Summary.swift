@@ -18,6 +18,11 @@ enum Summary {
                 out += "            \(m.path)\(m.member.map { "//\($0)" } ?? ""): \(m.error!)\n"
             }
         }
+        let resumed = result.members.filter { $0.resumedAt > 0 }.count
+        if resumed > 0 { out += "resumed     \(resumed) streams read by an earlier job: only what follows was read\n" }
+        if s.recordsIn == 0 && s.members > 0 {
+            out += "nothing new every stream was read by an earlier job; no file written\n"
+        }
         out += "records in  \(n(s.recordsIn)) = events \(n(s.eventsOut)) + dead letters \(n(s.deadLetters)) + filtered \(n(s.filtered))"
         out += s.reconciles ? "  ✓\n" : "  ✗ MISMATCH (events written: \(n(s.eventsWritten)))\n"
         out += String(format: "time        %.2f s, %@ records/s, %.1f MB/s decoded\n", s.seconds, n(Int(rate)), mb)

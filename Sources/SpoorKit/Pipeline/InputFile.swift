@@ -14,12 +14,23 @@ public final class InputFile: Sendable {
     /// The record parser chosen for this stream, and the framer its records come from.
     public let format: String
     public let framer: String
+    /// Where reading starts: decoded bytes and lines an earlier job already read.
+    public let resumeOffset: Int64
+    public let resumeLines: Int64
+    /// The first bytes' length and hash, recorded in the ingest state.
+    public let headLength: Int
+    public let headHash: UInt64
 
     nonisolated(unsafe) private let pathStorage: UnsafeMutableRawBufferPointer
     nonisolated(unsafe) private let memberStorage: UnsafeMutableRawBufferPointer?
 
     public init(path: String, memberPath: String?, encoding: String, years: YearResolver,
-                fingerprint: (UInt64, UInt64), format: String, framer: String = "lines") {
+                fingerprint: (UInt64, UInt64), format: String, framer: String = "lines",
+                resumeOffset: Int64 = 0, resumeLines: Int64 = 0, headLength: Int = 0, headHash: UInt64 = 0) {
+        self.resumeOffset = resumeOffset
+        self.resumeLines = resumeLines
+        self.headLength = headLength
+        self.headHash = headHash
         self.path = path
         self.memberPath = memberPath
         self.encoding = encoding

@@ -25,6 +25,8 @@ public struct JobPlan: Sendable {
     public var formatsByGlob: [(glob: String, format: String)] = []
     /// Whether events carry `event.original` (the record as read).
     public var keepOriginal = true
+    /// What earlier jobs read: streams found in it are read from where they stopped.
+    public var state = IngestState()
 
     /// The parser of each record format (the first registered for a name wins).
     public var formatParsers: [String: any Parser] {
@@ -94,6 +96,18 @@ public struct MemberRecord: Sendable, Codable {
     public var format: String
     public var fingerprint: String
     public var error: String?
+    /// Decoded bytes and lines read up to (from the stream's start), and where this job began.
+    public var offset: Int64 = 0
+    public var lines: Int64 = 0
+    public var resumedAt: Int64 = 0
+    public var headLength: Int = 0
+    public var headHash: String = ""
+
+    /// The stream as the ingest state records it.
+    public var streamState: StreamState {
+        StreamState(headLength: headLength, headHash: headHash, member: member, fingerprint: fingerprint,
+                    offset: offset, lines: lines, path: path)
+    }
 }
 
 public struct JobResult: Sendable {
@@ -189,14 +203,15 @@ public enum Pipeline {
         do {
             try plan.source.open(descriptor) { stream in
                 opened = true
-                let (input, error) = chunker.run(stream, makeInput: { head in
+                let (input, error, end) = chunker.run(stream, makeInput: { head in
                     makeInput(descriptor, stream, head: head, plan: plan)
                 }, framer: { plan.framer(for: $0.format).framer }, emit: { chunks.push($0) })
                 if let input {
                     state.member(MemberRecord(path: descriptor.path, member: input.memberPath, encoding: input.encoding,
-                                              format: input.format,
-                                              fingerprint: String(input.fingerprint.0, radix: 16) + String(input.fingerprint.1, radix: 16),
-                                              error: error?.message))
+                                              format: input.format, fingerprint: Hash.hex(input.fingerprint),
+                                              error: error?.message, offset: end.offset, lines: end.lines - 1,
+                                              resumedAt: input.resumeOffset, headLength: input.headLength,
+                                              headHash: Hash.hex(input.headHash)))
                 }
             }
         } catch {
@@ -215,7 +230,10 @@ public enum Pipeline {
     static func makeInput(_ descriptor: InputDescriptor, _ stream: any DecodedStream, head: Bytes, plan: JobPlan) -> InputFile {
         let member = stream.memberPath ?? ""
         let seed = withBytes(of: member) { Hash.fnv1a($0) }
-        let fingerprint = (Hash.mix(Hash.fnv1a(head, seed: seed)), Hash.mix(Hash.fnv1a(head, seed: ~seed) ^ UInt64(head.count)))
+        // A stream an earlier job read keeps its fingerprint (stable event ids) and resumes.
+        let earlier = plan.state.match(head: head, member: stream.memberPath)
+        let fingerprint = earlier.flatMap { Hash.pair($0.fingerprint) }
+            ?? (Hash.mix(Hash.fnv1a(head, seed: seed)), Hash.mix(Hash.fnv1a(head, seed: ~seed) ^ UInt64(head.count)))
         let years: YearResolver
         if let pinned = plan.pinnedYear {
             years = YearResolver(pinnedYear: pinned)
@@ -225,7 +243,9 @@ public enum Pipeline {
         }
         let format = plan.chooseFormat(path: descriptor.path, member: stream.memberPath, head: head)
         return InputFile(path: descriptor.path, memberPath: stream.memberPath, encoding: stream.encoding, years: years,
-                         fingerprint: fingerprint, format: format, framer: plan.framer(for: format).id)
+                         fingerprint: fingerprint, format: format, framer: plan.framer(for: format).id,
+                         resumeOffset: earlier?.offset ?? 0, resumeLines: earlier?.lines ?? 0,
+                         headLength: head.count, headHash: Hash.fnv1a(head))
     }
 }
 

@@ -23,7 +23,7 @@ struct StreamChunker {
     /// with the first 4 KiB of content, to name the stream (fingerprint, format).
     /// Returns the decode error that ended the stream early, if one did.
     func run(_ stream: any DecodedStream, makeInput: (Bytes) -> InputFile, framer framerFor: (InputFile) -> any Framer,
-             emit: (Chunk) -> Bool) -> (input: InputFile?, error: DecodeError?) {
+             emit: (Chunk) -> Bool) -> (input: InputFile?, error: DecodeError?, end: (offset: Int64, lines: Int64)) {
         var framer: (any Framer)!
         var context: [UInt8]?
         let capacity = pool.size
@@ -77,11 +77,27 @@ struct StreamChunker {
                 input = makeInput(head)
                 framer = framerFor(input!)
                 // An envelope before the first record (`{"value":[`) is no record: step over it.
-                let skip = min(framer.streamStart(head), filled)
-                if skip > 0 {
-                    buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + skip, byteCount: filled - skip)
-                    filled -= skip
-                    offset += Int64(skip)
+                var skip = Int64(min(framer.streamStart(head), filled))
+                // What an earlier job read is skipped, not framed again.
+                if input!.resumeOffset > skip {
+                    skip = input!.resumeOffset
+                    line = input!.resumeLines + 1
+                }
+                let inBuffer = Int(min(skip, Int64(filled)))
+                if inBuffer > 0 {
+                    buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + inBuffer, byteCount: filled - inBuffer)
+                    filled -= inBuffer
+                    offset += Int64(inBuffer)
+                }
+                while offset < skip && !atEnd {
+                    let want = Int(min(Int64(capacity), skip - offset))
+                    do {
+                        let n = try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
+                        if n == 0 { atEnd = true } else { offset += Int64(n) }
+                    } catch {
+                        failure = error
+                        atEnd = true
+                    }
                 }
             }
             if filled == 0 || stopped { break }
@@ -107,7 +123,7 @@ struct StreamChunker {
                        startLine: line, deadLetters: pendingDead, consumed: consumedDelta()))
         }
         pool.give(buffer)
-        return (input, failure)
+        return (input, failure, (offset, line))
     }
 
     /// The buffer holds the start of a record longer than allowed: keep that start as a dead

@@ -1,0 +1,105 @@
+import Foundation
+
+/// The output directory as a store that changes only by whole jobs.
+///
+/// A job's sinks write into `.staging/<job>/`, invisible to readers of `events/**`. Its commit
+/// first writes a journal (what to move, the new state and manifest) and syncs it, then moves
+/// every file into place, writes `_state.json` and `_manifest.json`, and drops the journal.
+/// A job killed before its journal existed left only staging files, removed at the next
+/// start, and its inputs are not marked read; one killed after is finished at the next start.
+/// Either way the dataset holds each record once.
+public final class DatasetStore {
+    public let root: String
+    private let fm = FileManager.default
+
+    struct Journal: Codable {
+        var job: String
+        var files: [String]          // relative paths, staged under .staging/<job>/
+        var state: IngestState
+        var manifest: DatasetManifest
+    }
+
+    /// Opens (creating) the store and finishes or discards what a crashed job left.
+    public init(root: String) throws {
+        self.root = root
+        try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: journalDirectory, withIntermediateDirectories: true)
+        for name in (try? fm.contentsOfDirectory(atPath: journalDirectory)) ?? [] where name.hasSuffix(".json") {
+            let data = try Data(contentsOf: URL(fileURLWithPath: journalDirectory + "/" + name))
+            try apply(try JSONDecoder().decode(Journal.self, from: data))
+        }
+        for job in (try? fm.contentsOfDirectory(atPath: root + "/.staging")) ?? [] {
+            try? fm.removeItem(atPath: root + "/.staging/" + job)
+        }
+    }
+
+    var journalDirectory: String { root + "/_journal" }
+
+    /// Where a job's sinks write.
+    public func staging(job: String) -> String { root + "/.staging/" + job }
+
+    public func loadState() throws -> IngestState {
+        let path = root + "/_state.json"
+        guard fm.fileExists(atPath: path) else { return IngestState() }
+        do {
+            return try JSONDecoder().decode(IngestState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw ConfigError(origin: path, message: "the ingest state cannot be read: \(error)",
+                              hint: "remove it to ingest every input again, or restore it from a backup")
+        }
+    }
+
+    public func loadManifest() -> DatasetManifest? {
+        let path = root + "/_manifest.json"
+        return (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap { try? JSONDecoder().decode(DatasetManifest.self, from: $0) }
+    }
+
+    /// Makes a job's staged files visible, with the state and manifest that go with them.
+    public func commit(job: String, files: [String], state: IngestState, manifest: DatasetManifest) throws {
+        let journal = Journal(job: job, files: files, state: state, manifest: manifest)
+        try writeDurably(try JSONEncoder().encode(journal), to: journalDirectory + "/" + job + ".json")
+        try apply(journal)
+    }
+
+    private func apply(_ journal: Journal) throws {
+        let staged = staging(job: journal.job)
+        for file in journal.files {
+            let from = staged + "/" + file, to = root + "/" + file
+            if fm.fileExists(atPath: from) {
+                try fm.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                guard rename(from, to) == 0 else {
+                    throw JobError(description: "cannot move \(from) to \(to): \(String(cString: strerror(errno)))")
+                }
+                syncDirectory((to as NSString).deletingLastPathComponent)
+            } else if !fm.fileExists(atPath: to) {
+                throw JobError(description: "journal of job \(journal.job) names \(file), which is neither staged nor in place")
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try writeDurably(try encoder.encode(journal.state), to: root + "/_state.json")
+        try writeDurably(try encoder.encode(journal.manifest), to: root + "/_manifest.json")
+        try? fm.removeItem(atPath: staged)
+        try fm.removeItem(atPath: journalDirectory + "/" + journal.job + ".json")
+        syncDirectory(journalDirectory)
+    }
+
+    /// Writes under a temporary name, syncs, renames, syncs the directory.
+    private func writeDurably(_ data: Data, to path: String) throws {
+        let temporary = path + ".inprogress"
+        guard fm.createFile(atPath: temporary, contents: data) else {
+            throw JobError(description: "cannot write \(temporary): \(String(cString: strerror(errno)))")
+        }
+        let fd = open(temporary, O_RDONLY)
+        if fd >= 0 { fsync(fd); close(fd) }
+        guard rename(temporary, path) == 0 else {
+            throw JobError(description: "cannot rename \(temporary): \(String(cString: strerror(errno)))")
+        }
+        syncDirectory((path as NSString).deletingLastPathComponent)
+    }
+
+    private func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+}
