@@ -1,0 +1,246 @@
+import SpoorKit
+
+/// Dovecot: IMAP/POP3/submission/managesieve logins (success, `auth failed, N attempts`,
+/// no attempts, plaintext refused), passdb verdicts of the auth process (`unknown user`,
+/// `Password mismatch`, PAM's words) and session ends.
+///
+/// Syslog writes it as `dovecot: imap-login: …` (program `dovecot`), older versions and
+/// dovecot's own log file as `imap-login: …`, `auth-worker(123): …`, `dovecot-auth: …`,
+/// `auth(user,ip,…)<session>: …`. Each message is read as `service(args)<session>: [Level: ]rest`.
+/// pam_unix lines are left to the PAM parser (`.notMine` unless the program is `dovecot`).
+public struct DovecotParser: Parser {
+    public static let manifest = PluginManifest(
+        id: "dovecot", kind: .parser, version: "1.0.0",
+        summary: "Dovecot IMAP/POP3 logins, auth failures, passdb unknown users and password mismatches")
+
+    public init(config: PluginConfig) throws {}
+
+    public var routes: [Route] {
+        [.program("dovecot"), .program("imap-login"), .program("pop3-login"), .program("submission-login"),
+         .program("managesieve-login"), .program("dovecot-auth"), .program("auth"), .program("auth-worker")]
+    }
+
+    public func parse(_ input: ParserInput, into event: EventBuilder) throws(ParseFailure) -> ParseResult {
+        let program = input.program
+        let isDovecot = program.equals("dovecot")
+        var text: Bytes
+        if isDovecot {
+            text = input.message
+            while text.hasPrefix("dovecot: ") { text = text.dropFirst(9) }
+        } else if let base = program.baseAddress, let start = input.record.baseAddress,
+                  base >= start, base + program.count <= start + input.record.count {
+            // The service and its arguments as written: the syslog tag may have been cut at a
+            // colon inside them (`auth(a@b,192.0.2.1,sasl:login)<…>: …`).
+            text = input.record.dropFirst(base - start)
+        } else {
+            return parseParts(service: program.until(0x28), args: nil, rest: input.message, input, event, claim: false)
+        }
+        guard let head = DovecotParser.head(text) else {
+            guard isDovecot else { return .notMine }
+            event.set(.eventDataset, "dovecot")
+            return .event
+        }
+        return parseParts(service: head.service, args: head.args, rest: head.rest, input, event, claim: isDovecot)
+    }
+
+    /// The dataset is set last: a field the envelope set and a parser overwrote stays
+    /// overwritten when the router rolls a `.notMine` back.
+    private func parseParts(service: Bytes, args: Bytes?, rest message: Bytes, _ input: ParserInput, _ event: EventBuilder,
+                            claim: Bool) -> ParseResult {
+        let result = parseService(service: service, args: args, rest: message, input, event, claim: claim)
+        if case .event = result { event.set(.eventDataset, "dovecot") }
+        return result
+    }
+
+    private func parseService(service: Bytes, args: Bytes?, rest message: Bytes, _ input: ParserInput, _ event: EventBuilder,
+                              claim: Bool) -> ParseResult {
+        var rest = message
+        if rest.hasPrefix("pam_unix") || rest.hasPrefix("(pam_unix)") {
+            return claim ? .event : .notMine
+        }
+        rest = DovecotParser.level(rest, event)
+        let ctx = input.context
+        if service.hasSuffix("-login") {
+            DovecotParser.protocolOf(service, event)
+            if DovecotParser.login.apply(rest, event, ctx) != nil {
+                DovecotParser.keyValues(rest, event)
+                return .event
+            }
+            DovecotParser.keyValues(rest, event)
+            return .event
+        }
+        if service.equals("auth") || service.equals("auth-worker") || service.equals("dovecot-auth") {
+            // `conn unix:auth-worker (uid=143): auth-worker<13247>: ` before the passdb.
+            if rest.hasPrefix("conn "), let lt = rest.firstIndex(of: "auth-worker<"), let gt = rest.firstIndex(of: 0x3E, from: lt),
+               gt + 2 < rest.count, rest[gt + 1] == 0x3A {
+                rest = DovecotParser.level(rest.dropFirst(gt + 3), event)
+            }
+            if DovecotParser.passdb.apply(rest, event, ctx) != nil { return .event }
+            // Dovecot 2.4: the user and address are the service's arguments.
+            if let args, let comma = args.firstIndex(of: 0x2C), DovecotParser.verdict.apply(rest, event, ctx) != nil {
+                let ip = args.dropFirst(comma + 1).until(0x2C)
+                Mail.user(args.slice(0, comma), event)
+                Mail.client(host: nil, ip: ip, port: nil, event)
+                return .event
+            }
+            return claim || args != nil ? .event : .notMine
+        }
+        if service.equals("imap") || service.equals("pop3") || service.equals("managesieve") || service.equals("submission") {
+            DovecotParser.protocolOf(service, event)
+            if let args, args.count > 0, args.firstIndex(of: 0x2C) == nil, args.decimal() == nil { Mail.user(args, event) }
+            if rest.hasPrefix("Disconnected") || rest.hasPrefix("Logged out") || rest.hasPrefix("Connection closed") {
+                event.set(.eventCategory, "session")
+                event.set(.eventAction, "logout")
+                event.set(.eventType, "end")
+            }
+            return .event
+        }
+        if service.equals("master"), rest.contains("starting up") {
+            event.set(.eventCategory, "process")
+            event.set(.eventAction, "start")
+        }
+        return claim ? .event : .notMine
+    }
+
+    /// `service(args)<session>: rest` → the parts; nil when the text does not start so.
+    static func head(_ b: Bytes) -> (service: Bytes, args: Bytes?, rest: Bytes)? {
+        var i = 0
+        while i < b.count, i < 40 {
+            let c = b[i]
+            guard c &- 0x61 < 26 || c &- 0x41 < 26 || c &- 0x30 < 10 || c == 0x2D || c == 0x5F else { break }
+            i += 1
+        }
+        guard i > 0, i < b.count else { return nil }
+        let service = b.slice(0, i)
+        var args: Bytes?
+        if b[i] == 0x28 {
+            guard let close = b.firstIndex(of: 0x29, from: i) else { return nil }
+            args = b.slice(i + 1, close)
+            i = close + 1
+        }
+        while i < b.count, b[i] == 0x3C, let close = b.firstIndex(of: 0x3E, from: i) { i = close + 1 }
+        guard i + 1 < b.count, b[i] == 0x3A, b[i + 1] == 0x20 else { return nil }
+        return (service, args, b.dropFirst(i + 2))
+    }
+
+    /// `Info: ` / `Error: ` / `Warning: ` / `Fatal: ` / `Panic: ` / `Debug: ` → label `level`.
+    static func level(_ m: Bytes, _ e: EventBuilder) -> Bytes {
+        for (word, n) in [("Info", 4), ("Error", 5), ("Warning", 7), ("Fatal", 5), ("Panic", 5), ("Debug", 5)] as [(StaticString, Int)] {
+            if m.count > n + 2, m.hasPrefix(word), m[n] == 0x3A, m[n + 1] == 0x20 {
+                e.label("level", m.slice(0, n))
+                return m.dropFirst(n + 2)
+            }
+        }
+        return m
+    }
+
+    static func protocolOf(_ service: Bytes, _ e: EventBuilder) {
+        if service.hasPrefix("imap") { e.set(.networkProtocol, "imap") }
+        else if service.hasPrefix("pop3") { e.set(.networkProtocol, "pop3") }
+        else if service.hasPrefix("submission") { e.set(.networkProtocol, "submission") }
+        else if service.hasPrefix("managesieve") { e.set(.networkProtocol, "managesieve") }
+        else if service.hasPrefix("lmtp") { e.set(.networkProtocol, "lmtp") }
+    }
+
+    /// `user=<…>, method=…, rip=…, lip=…, rport=…, lport=…, mpid=…, session=<…>` of a login line.
+    static func keyValues(_ b: Bytes, _ e: EventBuilder) {
+        func value(_ key: StaticString, bracketed: Bool) -> Bytes? {
+            var from = 0
+            while let i = b.firstIndex(of: key, from: from) {
+                from = i + 1
+                guard i == 0 || b[i - 1] == 0x20 else { continue }
+                let start = i + key.utf8CodeUnitCount
+                if bracketed {
+                    guard let close = b.firstIndex(of: 0x3E, from: start) else { return nil }
+                    return b.slice(start, close)
+                }
+                var end = start
+                while end < b.count, b[end] != 0x2C, b[end] != 0x20 { end += 1 }
+                return b.slice(start, end)
+            }
+            return nil
+        }
+        if let user = value("user=<", bracketed: true) { Mail.user(user, e) }
+        if let method = value("method=", bracketed: false) { Mail.method(method, e) }
+        Mail.client(host: nil, ip: value("rip=", bracketed: false), port: value("rport=", bracketed: false), e)
+        if let lip = value("lip=", bracketed: false), lip.count > 0 { MessageRule.store(lip, .destinationIP, e) }
+        if let lport = value("lport=", bracketed: false), let n = lport.decimal() { e.set(.destinationPort, int: n) }
+        Mail.label("session", value("session=<", bracketed: true), e)
+    }
+
+    static let auth: [(Field, StaticString)] = [(.eventCategory, "authentication"), (.eventAction, "login"), (.eventType, "start")]
+
+    static let login = MessageRules([
+        Mail.rule("login", prefix: "Login: ", #"^Login: "#, set: auth + [(.eventOutcome, "success")]),
+        Mail.rule("auth-failed", contains: "auth failed, ", #"\(auth failed, (?<n>\d+) attempts?(?: in \d+ secs?)?\)"#,
+                  set: auth + [(.eventOutcome, "failure"), (.eventReason, "bad_password")]) { g in
+            let n = g("n")
+            return { m, e in Mail.label("attempts", m[n], e) }
+        },
+        Mail.rule("proxy-auth-failed", contains: "(proxy dest auth failed)", #"\(proxy dest auth failed\)"#,
+                  set: auth + [(.eventOutcome, "failure"), (.eventReason, "bad_password")]),
+        Mail.rule("plaintext-refused", contains: "plaintext auth", #"\(tried to use (?:disabled|disallowed) plaintext auth\)"#,
+                  set: auth + [(.eventOutcome, "failure"), (.eventReason, "policy")]),
+        Mail.rule("disallowed-auth", contains: "(tried to use ", #"\(tried to use (?:disabled|disallowed) [\w-]+ auth\)"#,
+                  set: auth + [(.eventOutcome, "failure"), (.eventReason, "policy")]),
+        Mail.rule("max-connections", prefix: "Maximum number of connections", #"^Maximum number of connections"#,
+                  set: auth + [(.eventOutcome, "failure"), (.eventReason, "policy")]),
+        Mail.rule("no-auth-attempts", contains: "no auth attempts", #"\(no auth attempts"#,
+                  set: [(.eventCategory, "network"), (.eventAction, "disconnect"), (.eventType, "end")]),
+        Mail.rule("disconnected", #"^(?:Disconnected|Aborted login|Login aborted|Connection closed)"#,
+                  set: [(.eventCategory, "network"), (.eventAction, "disconnect"), (.eventType, "end")]),
+    ])
+
+    /// `passdb(user,ip[,…]): verdict` after `auth:` / `auth-worker(…):`.
+    static let passdb = MessageRules([
+        Mail.rule("passdb", contains: "(",
+                  #"^(?<db>[\w-]+)\((?<user>[^,)]*),(?<ip>[^,)]*)(?:,[^)]*)?\): (?<text>.*)$"#) { g in
+            let user = g("user"), ip = g("ip"), text = g("text"), db = g("db")
+            return { m, e in
+                Mail.user(m[user], e)
+                Mail.client(host: nil, ip: m[ip], port: nil, e)
+                Mail.label("passdb", m[db], e)
+                DovecotParser.classify(m[text]!, e)
+            }
+        },
+    ])
+
+    /// `passdb: verdict` when the user and address are in the service's arguments.
+    static let verdict = MessageRules([
+        Mail.rule("verdict", #"^(?<db>[\w-]+): (?<text>.*)$"#) { g in
+            let text = g("text"), db = g("db")
+            return { m, e in
+                Mail.label("passdb", m[db], e)
+                DovecotParser.classify(m[text]!, e)
+            }
+        },
+    ])
+
+    /// What a passdb said about the password: an unknown user, a mismatch, a refused account.
+    static func classify(_ t: Bytes, _ e: EventBuilder) {
+        let reason: Reason?
+        if t.hasPrefix("unknown user") || t.contains("User not known to the underlying authentication module")
+            || Mail.containsCaseless(t, "user not found") || Mail.containsCaseless(t, "no such user") {
+            reason = .unknownUser
+        } else if Mail.containsCaseless(t, "password mismatch") || Mail.containsCaseless(t, "invalid credentials")
+                    || t.contains("Authentication failure") || Mail.containsCaseless(t, "password verification failed") {
+            reason = .badPassword
+        } else if Mail.containsCaseless(t, "expired") {
+            reason = .expired
+        } else if t.contains("Permission denied") || Mail.containsCaseless(t, "account is disabled") {
+            reason = .notPermitted
+        } else if t.hasPrefix("pam_authenticate() failed") {
+            reason = nil
+            e.set(.eventCategory, "authentication"); e.set(.eventAction, "login"); e.set(outcome: .failure)
+            e.label("error", t.dropFirst(27))
+            return
+        } else {
+            return
+        }
+        e.set(.eventCategory, "authentication")
+        e.set(.eventAction, "login")
+        e.set(.eventType, "start")
+        e.set(outcome: .failure)
+        if let reason { e.set(reason: reason) }
+    }
+}
