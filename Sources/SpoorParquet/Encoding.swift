@@ -224,3 +224,106 @@ struct ByteDictionary {
         }
     }
 }
+
+// MARK: UTF-8
+
+/// The well-formed UTF-8 sequence at `i` (Unicode Table 3-7): `(true, length)`, or
+/// `(false, length)` where `length` covers the maximal subpart of an ill-formed sequence (what
+/// one U+FFFD replaces, as Unicode recommends and Swift's and Python's decoders do).
+@inline(__always)
+func utf8Sequence(_ base: UnsafeRawPointer, _ i: Int, _ n: Int) -> (valid: Bool, length: Int) {
+    let b0 = base.load(fromByteOffset: i, as: UInt8.self)
+    var need = 0
+    var lo: UInt8 = 0x80
+    var hi: UInt8 = 0xBF
+    switch b0 {
+    case 0x00...0x7F: return (true, 1)
+    case 0xC2...0xDF: need = 1
+    case 0xE0: need = 2; lo = 0xA0
+    case 0xE1...0xEC, 0xEE...0xEF: need = 2
+    case 0xED: need = 2; hi = 0x9F  // no surrogates
+    case 0xF0: need = 3; lo = 0x90
+    case 0xF1...0xF3: need = 3
+    case 0xF4: need = 3; hi = 0x8F  // ≤ U+10FFFF
+    default: return (false, 1)
+    }
+    var k = 1
+    while k <= need {
+        guard i + k < n else { return (false, k) }
+        let b = base.load(fromByteOffset: i + k, as: UInt8.self)
+        if k == 1 {
+            guard b >= lo && b <= hi else { return (false, 1) }
+        } else {
+            guard b & 0xC0 == 0x80 else { return (false, k) }
+        }
+        k += 1
+    }
+    return (true, need + 1)
+}
+
+/// True when `p` is well-formed UTF-8 (8 ASCII bytes at a time where possible).
+@inline(__always)
+func isValidUTF8(_ p: UnsafeRawBufferPointer) -> Bool {
+    guard let base = p.baseAddress else { return true }
+    let n = p.count
+    var i = 0
+    while i < n {
+        if i + 8 <= n && base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            i += 8
+            continue
+        }
+        let (valid, length) = utf8Sequence(base, i, n)
+        if !valid { return false }
+        i += length
+    }
+    return true
+}
+
+/// `p` with every ill-formed subsequence replaced by U+FFFD.
+func repairedUTF8(_ p: UnsafeRawBufferPointer) -> [UInt8] {
+    var out: [UInt8] = []
+    guard let base = p.baseAddress else { return out }
+    out.reserveCapacity(p.count + 8)
+    let n = p.count
+    var i = 0
+    while i < n {
+        let (valid, length) = utf8Sequence(base, i, n)
+        if valid {
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[i..<(i + length)]))
+        } else {
+            out.append(contentsOf: [0xEF, 0xBF, 0xBD] as [UInt8])
+        }
+        i += length
+    }
+    return out
+}
+
+/// A prefix of well-formed UTF-8 `bytes`, at most `limit` bytes, cut at a character boundary:
+/// a lower bound of `bytes` (and of anything `bytes` bounds from below).
+func truncatedLowerBound(_ bytes: [UInt8], limit: Int) -> [UInt8] {
+    guard bytes.count > limit else { return bytes }
+    var cut = limit
+    while cut > 0 && bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
+    return Array(bytes[..<cut])
+}
+
+/// A short upper bound of well-formed UTF-8 `bytes`: a prefix of at most `limit` bytes whose
+/// last character is replaced by the next one (skipping surrogates; a U+10FFFF is dropped and
+/// the character before it incremented). Nil when there is none (a prefix of only U+10FFFF).
+func truncatedUpperBound(_ bytes: [UInt8], limit: Int) -> [UInt8]? {
+    guard bytes.count > limit else { return bytes }
+    var cut = limit
+    while cut > 0 && bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
+    var scalars = Array(String(decoding: bytes[..<cut], as: UTF8.self).unicodeScalars)
+    while let last = scalars.popLast() {
+        var next = last.value + 1
+        if next == 0xD800 { next = 0xE000 }
+        if let scalar = Unicode.Scalar(next) {
+            scalars.append(scalar)
+            var out: [UInt8] = []
+            for s in scalars { UTF8.encode(s) { out.append($0) } }
+            return out
+        }
+    }
+    return nil
+}

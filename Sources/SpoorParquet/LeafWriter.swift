@@ -51,8 +51,12 @@ final class LeafWriter {
     private var rowStartIndices = 0
     private var rowStartNulls = 0
 
-    init(physical: PhysicalType, path: [String], maxDefinition: UInt8, maxRepetition: UInt8) {
+    /// String min/max longer than this are shortened (see `ParquetOptions.maxStatisticsBytes`).
+    private let statisticsLimit: Int
+
+    init(physical: PhysicalType, path: [String], maxDefinition: UInt8, maxRepetition: UInt8, statisticsLimit: Int) {
         self.physical = physical
+        self.statisticsLimit = statisticsLimit
         self.path = path
         self.maxDefinition = maxDefinition
         self.maxRepetition = maxRepetition
@@ -318,8 +322,14 @@ final class LeafWriter {
         guard hasMinMax else { return s }
         switch physical {
         case .byteArray:
-            s.minValue = minBytes
-            s.maxValue = maxBytes
+            // Shortened bounds stay bounds: a prefix is ≤ the minimum; a prefix with its last
+            // character incremented is > the maximum. Both remain valid UTF-8.
+            if let max = truncatedUpperBound(maxBytes, limit: statisticsLimit) {
+                s.minValue = truncatedLowerBound(minBytes, limit: statisticsLimit)
+                s.maxValue = max
+                s.minExact = s.minValue!.count == minBytes.count
+                s.maxExact = max == maxBytes
+            }
         case .int64:
             s.minValue = littleEndianBytes(minInt)
             s.maxValue = littleEndianBytes(maxInt)

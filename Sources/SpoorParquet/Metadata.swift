@@ -70,12 +70,19 @@ struct Statistics {
     var nullCount: Int64
     var minValue: [UInt8]?
     var maxValue: [UInt8]?
+    /// False when the bound was shortened (it is then not a value of the column).
+    var minExact = true
+    var maxExact = true
 
     func encode(_ w: inout CompactWriter, field: Int16) {
         w.beginStruct(field)
         w.i64(3, nullCount)  // null_count
-        if let maxValue { w.binary(5, maxValue) }  // max_value
-        if let minValue { w.binary(6, minValue) }  // min_value
+        if let maxValue, let minValue {
+            w.binary(5, maxValue)  // max_value
+            w.binary(6, minValue)  // min_value
+            w.bool(7, maxExact)  // is_max_value_exact
+            w.bool(8, minExact)  // is_min_value_exact
+        }
         w.endStruct()
     }
 }

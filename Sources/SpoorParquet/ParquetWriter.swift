@@ -45,6 +45,15 @@ public enum ParquetCodec: Sendable, Hashable {
     }
 }
 
+/// What to do with a string value that is not well-formed UTF-8. (Readers refuse such files:
+/// DuckDB, pyarrow and polars all fail on the whole column.)
+public enum InvalidUTF8Policy: Sendable, Hashable {
+    /// Replace each ill-formed subsequence with U+FFFD (counted in `ParquetWriter.repairedValues`).
+    case replace
+    /// Reject the row: `endRow()` throws.
+    case reject
+}
+
 public struct ParquetOptions: Sendable {
     public var codec: ParquetCodec
     /// A data page is closed (at a row boundary) once its encoded size reaches this.
@@ -57,6 +66,10 @@ public struct ParquetOptions: Sendable {
     public var rowGroupRows: Int
     /// A string column chunk whose dictionary grows past this goes on in PLAIN encoding.
     public var maxDictionaryBytes: Int
+    /// String min/max statistics longer than this are shortened to about this many bytes
+    /// (still valid bounds, flagged inexact), so one huge value does not bloat the footer.
+    public var maxStatisticsBytes: Int
+    public var invalidUTF8: InvalidUTF8Policy
     /// Written to the footer's key_value_metadata (sorted by key).
     public var keyValueMetadata: [String: String]
     /// The footer's created_by (`<application> version <version>`).
@@ -69,6 +82,8 @@ public struct ParquetOptions: Sendable {
         rowGroupBytes: Int = 128 << 20,
         rowGroupRows: Int = 1 << 20,
         maxDictionaryBytes: Int = 1 << 20,
+        maxStatisticsBytes: Int = 128,
+        invalidUTF8: InvalidUTF8Policy = .replace,
         keyValueMetadata: [String: String] = [:],
         createdBy: String = "spoor-parquet version 1.0.0"
     ) {
@@ -78,6 +93,8 @@ public struct ParquetOptions: Sendable {
         self.rowGroupBytes = rowGroupBytes
         self.rowGroupRows = rowGroupRows
         self.maxDictionaryBytes = maxDictionaryBytes
+        self.maxStatisticsBytes = maxStatisticsBytes
+        self.invalidUTF8 = invalidUTF8
         self.keyValueMetadata = keyValueMetadata
         self.createdBy = createdBy
     }
@@ -120,6 +137,8 @@ public final class ParquetWriter {
 
     private var rows = 0
     private var rowsInGroup = 0
+    private var repaired = 0
+    private var repairedInRow = 0
     private var rowGroups: [RowGroupMeta] = []
     private var scratch: [UInt8] = []
     private var compressed: [UInt8] = []
@@ -135,12 +154,18 @@ public final class ParquetWriter {
             guard seen.insert(c.name).inserted else { throw ParquetError("column \"\(c.name)\" appears twice") }
         }
         guard options.pageBytes > 0, options.pageRows > 0, options.rowGroupBytes > 0, options.rowGroupRows > 0,
-            options.maxDictionaryBytes >= 0
+            options.maxDictionaryBytes >= 0, options.maxStatisticsBytes >= 1
         else { throw ParquetError("page and row group sizes must be positive") }
 
         var schema = [SchemaElement(name: "schema", numChildren: columns.count)]
         var leaves: [LeafWriter] = []
         var firstLeaf: [Int] = []
+        func leaf(_ physical: PhysicalType, _ path: [String], definition: UInt8 = 1, repetition: UInt8 = 0) {
+            leaves.append(
+                LeafWriter(
+                    physical: physical, path: path, maxDefinition: definition, maxRepetition: repetition,
+                    statisticsLimit: options.maxStatisticsBytes))
+        }
         for c in columns {
             firstLeaf.append(leaves.count)
             let name = c.name
@@ -150,19 +175,19 @@ public final class ParquetWriter {
                     SchemaElement(
                         name: name, type: .int64, repetition: .optional, convertedType: .timestampMicros,
                         logicalType: .timestampMicrosUTC))
-                leaves.append(LeafWriter(physical: .int64, path: [name], maxDefinition: 1, maxRepetition: 0))
+                leaf(.int64, [name])
             case .string:
                 schema.append(stringElement(name, .optional))
-                leaves.append(LeafWriter(physical: .byteArray, path: [name], maxDefinition: 1, maxRepetition: 0))
+                leaf(.byteArray, [name])
             case .int64:
                 schema.append(SchemaElement(name: name, type: .int64, repetition: .optional))
-                leaves.append(LeafWriter(physical: .int64, path: [name], maxDefinition: 1, maxRepetition: 0))
+                leaf(.int64, [name])
             case .int32:
                 schema.append(SchemaElement(name: name, type: .int32, repetition: .optional))
-                leaves.append(LeafWriter(physical: .int32, path: [name], maxDefinition: 1, maxRepetition: 0))
+                leaf(.int32, [name])
             case .bool:
                 schema.append(SchemaElement(name: name, type: .boolean, repetition: .optional))
-                leaves.append(LeafWriter(physical: .boolean, path: [name], maxDefinition: 1, maxRepetition: 0))
+                leaf(.boolean, [name])
             case .stringList:
                 schema.append(
                     SchemaElement(
@@ -170,8 +195,7 @@ public final class ParquetWriter {
                 schema.append(SchemaElement(name: "list", repetition: .repeated, numChildren: 1))
                 schema.append(stringElement("element", .optional))
                 // def: 0 null list, 1 empty list, 2 null element, 3 element; rep 1 = next element.
-                leaves.append(
-                    LeafWriter(physical: .byteArray, path: [name, "list", "element"], maxDefinition: 3, maxRepetition: 1))
+                leaf(.byteArray, [name, "list", "element"], definition: 3, repetition: 1)
             case .stringMap:
                 schema.append(
                     SchemaElement(
@@ -180,11 +204,8 @@ public final class ParquetWriter {
                 schema.append(stringElement("key", .required))
                 schema.append(stringElement("value", .optional))
                 // def: 0 null map, 1 empty map, 2 key (3 value); rep 1 = next entry.
-                leaves.append(
-                    LeafWriter(physical: .byteArray, path: [name, "key_value", "key"], maxDefinition: 2, maxRepetition: 1))
-                leaves.append(
-                    LeafWriter(
-                        physical: .byteArray, path: [name, "key_value", "value"], maxDefinition: 3, maxRepetition: 1))
+                leaf(.byteArray, [name, "key_value", "key"], definition: 2, repetition: 1)
+                leaf(.byteArray, [name, "key_value", "value"], definition: 3, repetition: 1)
             }
         }
         self.path = path
@@ -206,6 +227,9 @@ public final class ParquetWriter {
 
     /// Rows completed so far.
     public var rowCount: Int { rows }
+
+    /// String values written with ill-formed UTF-8 replaced (policy `.replace`).
+    public var repairedValues: Int { repaired }
 
     // MARK: appending one row
 
@@ -249,7 +273,7 @@ public final class ParquetWriter {
     public func append(_ column: Int, bytes: UnsafeRawBufferPointer) {
         guard claim(column) else { return }
         guard kinds[column] == .string else { return reject(column, "bytes appended to the \(kinds[column]) column") }
-        leaves[firstLeaf[column]].appendBytes(bytes)
+        appendUTF8(leaves[firstLeaf[column]], bytes, column: column)
     }
 
     /// For string columns.
@@ -271,7 +295,7 @@ public final class ParquetWriter {
         }
         var repetition: UInt8 = 0
         for element in list {
-            leaf.appendBytes(element, repetition: repetition)
+            appendUTF8(leaf, element, repetition: repetition, column: column)
             repetition = 1
         }
     }
@@ -294,8 +318,8 @@ public final class ParquetWriter {
         }
         var repetition: UInt8 = 0
         for (k, v) in map {
-            keys.appendBytes(k, repetition: repetition)
-            values.appendBytes(v, repetition: repetition)
+            appendUTF8(keys, k, repetition: repetition, column: column)
+            appendUTF8(values, v, repetition: repetition, column: column)
             repetition = 1
         }
     }
@@ -331,6 +355,8 @@ public final class ParquetWriter {
         appendedCount = 0
         rows += 1
         rowsInGroup += 1
+        repaired += repairedInRow
+        repairedInRow = 0
 
         var rowGroupEstimate = 0
         for leaf in leaves {
@@ -418,6 +444,22 @@ public final class ParquetWriter {
         return true
     }
 
+    /// Appends a string value, after making sure it is well-formed UTF-8.
+    @inline(__always)
+    private func appendUTF8(_ leaf: LeafWriter, _ p: UnsafeRawBufferPointer, repetition: UInt8 = 0, column: Int) {
+        if isValidUTF8(p) {
+            leaf.appendBytes(p, repetition: repetition)
+            return
+        }
+        switch options.invalidUTF8 {
+        case .reject:
+            reject(column, "a value is not valid UTF-8")
+        case .replace:
+            repairedInRow += 1
+            repairedUTF8(p).withUnsafeBytes { leaf.appendBytes($0, repetition: repetition) }
+        }
+    }
+
     private func reject(_ column: Int, _ message: String) {
         if rowError == nil { rowError = ParquetError("row \(rows), column \(columns[column].name): \(message)") }
     }
@@ -427,6 +469,7 @@ public final class ParquetWriter {
         for i in appendedInRow.indices where appendedInRow[i] == rows { appendedInRow[i] = -1 }
         appendedCount = 0
         rowError = nil
+        repairedInRow = 0
     }
 
     private func checkOpen() throws(ParquetError) {

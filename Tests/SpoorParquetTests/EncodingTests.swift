@@ -124,3 +124,58 @@ struct EncodingTests {
         #expect(Array(d.plain.prefix(11)) == [7, 0, 0, 0] + Array("value-0".utf8))
     }
 }
+
+@Suite("UTF-8 and statistics bounds")
+struct UTF8Tests {
+    /// Random bytes biased towards UTF-8 lead and continuation bytes.
+    static func randomBytes(_ rng: inout SplitMix, count: Int) -> [UInt8] {
+        let pool: [UInt8] = [0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xE1, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0x9F, 0xA0, 0x8F, 0x90]
+        return (0..<count).map { _ in
+            rng.next() % 3 == 0 ? UInt8(truncatingIfNeeded: rng.next()) : pool[Int(rng.next() % UInt64(pool.count))]
+        }
+    }
+
+    @Test("validation and U+FFFD repair agree with Swift's own UTF-8 decoder")
+    func repairMatchesSwift() {
+        var rng = SplitMix(seed: 5)
+        for n in 0..<3000 {
+            let bytes = Self.randomBytes(&rng, count: n % 23)
+            let swift = Array(String(decoding: bytes, as: UTF8.self).utf8)
+            bytes.withUnsafeBytes { p in
+                #expect(isValidUTF8(p) == (swift == bytes), "\(bytes)")
+                #expect(repairedUTF8(p) == swift, "\(bytes)")
+            }
+        }
+        for valid in ["", "plain ascii longer than eight", "Zürich", "東京", "😀🎉", "\u{10FFFF}", "\u{D7FF}\u{E000}"] {
+            var s = valid
+            #expect(s.withUTF8 { isValidUTF8(UnsafeRawBufferPointer($0)) })
+        }
+    }
+
+    @Test("shortened min/max stay bounds, valid UTF-8, and short")
+    func truncatedBounds() {
+        var rng = SplitMix(seed: 11)
+        let alphabet: [Unicode.Scalar] = ["a", "z", "\u{7F}", "é", "\u{7FF}", "東", "\u{D7FF}", "\u{FFFF}", "😀", "\u{10FFFF}"]
+        for _ in 0..<2000 {
+            let length = Int(rng.next() % 40)
+            var s = ""
+            for _ in 0..<length { s.unicodeScalars.append(alphabet[Int(rng.next() % UInt64(alphabet.count))]) }
+            let bytes = Array(s.utf8)
+            let limit = Int(rng.next() % 12) + 1
+            let lower = truncatedLowerBound(bytes, limit: limit)
+            #expect(lower.count <= limit)
+            #expect(!bytes.lexicographicallyPrecedes(lower))  // lower ≤ bytes
+            #expect(String(validating: lower, as: UTF8.self) != nil)
+            if let upper = truncatedUpperBound(bytes, limit: limit) {
+                #expect(upper.count <= limit + 4)
+                #expect(bytes.count <= limit ? upper == bytes : bytes.lexicographicallyPrecedes(upper))
+                #expect(String(validating: upper, as: UTF8.self) != nil)
+            } else {
+                // only when the prefix that fits is nothing but U+10FFFF
+                var fits = 0
+                let prefix = s.unicodeScalars.prefix { fits += String($0).utf8.count; return fits <= limit }
+                #expect(prefix.allSatisfy { $0 == "\u{10FFFF}" })
+            }
+        }
+    }
+}

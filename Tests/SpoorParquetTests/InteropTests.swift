@@ -216,6 +216,90 @@ struct InteropTests {
         }
     }
 
+    @Test("ill-formed UTF-8 is replaced by U+FFFD (or its row rejected): the file stays readable")
+    func invalidUTF8() throws {
+        let dir = try TempDir()
+        defer { dir.cleanUp() }
+        let columns = [
+            ParquetColumn(name: "s", type: .string), ParquetColumn(name: "l", type: .stringList),
+            ParquetColumn(name: "m", type: .stringMap),
+        ]
+        let raw: [[UInt8]] = [
+            Array("fine ü".utf8),
+            [0x61, 0xFF, 0x62, 0xC3],  // a, invalid byte, b, truncated sequence
+            [0xED, 0xA0, 0x80, 0x21],  // an encoded surrogate
+            [0xF4, 0x90, 0x80, 0x80],  // above U+10FFFF
+            [0xC0, 0xAF, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0xE2, 0x82],  // overlong; cut-off euro sign
+        ]
+        func repaired(_ b: [UInt8]) -> JV { .string(String(decoding: b, as: UTF8.self)) }
+        var expected: [[JV]] = [[], [], []]
+        let rows = 200
+        let w = try ParquetWriter(path: dir.path("utf8.parquet"), columns: columns)
+        for i in 0..<rows {
+            let a = raw[i % raw.count]
+            let b = raw[(i / 2) % raw.count]
+            a.withUnsafeBytes { pa in
+                b.withUnsafeBytes { pb in
+                    w.append(0, bytes: pa)
+                    w.append(1, list: [pb, pa])
+                    w.append(2, map: [(pa, pb)])
+                }
+            }
+            try w.endRow()
+            expected[0].append(repaired(a))
+            expected[1].append(.array([repaired(b), repaired(a)]))
+            expected[2].append(.array([.array([repaired(a), repaired(b)])]))
+        }
+        try w.close()
+        // 4 of the 5 raw values are ill-formed; each row holds a 3 times and b 2 times
+        let invalid = (0..<rows).reduce(0) { n, i in n + (i % raw.count == 0 ? 0 : 3) + ((i / 2) % raw.count == 0 ? 0 : 2) }
+        #expect(w.repairedValues == invalid)
+        let fixture = Fixture(columns: columns, values: expected)
+        expectRoundTrip(try readBack(dir.path("utf8.parquet"), columns: columns, values: true, in: dir), fixture)
+
+        // .reject: the row is refused, the others written
+        let strict = try ParquetWriter(
+            path: dir.path("strict.parquet"), columns: [columns[0]], options: ParquetOptions(invalidUTF8: .reject))
+        for a in raw {
+            a.withUnsafeBytes { strict.append(0, bytes: $0) }
+            do {
+                try strict.endRow()
+                #expect(a == raw[0])
+            } catch {
+                #expect(error.message.contains("UTF-8"))
+            }
+        }
+        #expect(try strict.close().rows == 1)
+    }
+
+    @Test("long strings: shortened min/max in the footer are still bounds, and filters still find the rows")
+    func longStatistics() throws {
+        let dir = try TempDir()
+        defer { dir.cleanUp() }
+        let columns = [ParquetColumn(name: "long", type: .string)]
+        let smallest = "a" + String(repeating: "é", count: 3000)
+        let largest = String(repeating: "z", count: 100_000) + "!"
+        let values: [JV] = [.string("m"), .string(smallest), .string(largest), .null, .string("zz")]
+        let fixture = Fixture(columns: columns, values: [values])
+        let path = dir.path("long.parquet")
+        try fixture.write(to: path, options: ParquetOptions())
+        let probes = [smallest, largest, "m", "zz"].map { ("long", $0) }
+        let report = try readBack(path, columns: columns, values: true, probes: probes, in: dir)
+        expectRoundTrip(report, fixture)
+        for reader in ["duckdb", "pyarrow", "polars"] {
+            #expect(report.probes?[reader] == [1, 1, 1, 1], "\(reader) WHERE long = …")
+        }
+        let stat = report.pyarrow?.stats.first
+        #expect(stat?.nullCount == 1)
+        guard case .string(let min)? = stat?.min, case .string(let max)? = stat?.max else {
+            Issue.record("no string min/max: \(String(describing: stat))")
+            return
+        }
+        #expect(min.utf8.count <= 128 && max.utf8.count <= 132, "\(min.utf8.count), \(max.utf8.count) bytes")
+        #expect(!Array(smallest.utf8).lexicographicallyPrecedes(Array(min.utf8)), "min ≤ smallest")
+        #expect(Array(largest.utf8).lexicographicallyPrecedes(Array(max.utf8)), "max > largest")
+    }
+
     @Test("UNCOMPRESSED files are readable too")
     func uncompressed() throws {
         let dir = try TempDir()

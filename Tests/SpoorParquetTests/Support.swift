@@ -144,6 +144,7 @@ struct ReaderReport: Decodable {
     var pyarrow: PyarrowMeta?
     var counts: [String: Int]?  // reader → row count
     var nullRows: [String: [String: Int]]?  // reader → column → rows where it IS NULL (a filtered scan)
+    var probes: [String: [Int]]?  // reader → rows where column = value, per probe (filters prune by statistics)
 
     struct DuckChunk: Decodable {
         var rowGroup: Int
@@ -179,7 +180,10 @@ struct ReaderReport: Decodable {
 }
 
 /// Runs the readers over `file`. `values`: also read every value (not only metadata).
-func readBack(_ file: String, columns: [ParquetColumn], values: Bool, in dir: TempDir) throws -> ReaderReport {
+/// `probes`: (column, value) pairs whose matching rows each reader counts with a filter.
+func readBack(
+    _ file: String, columns: [ParquetColumn], values: Bool, probes: [(String, String)] = [], in dir: TempDir
+) throws -> ReaderReport {
     let script = dir.path("reader.py")
     if !FileManager.default.fileExists(atPath: script) {
         try readerScript.write(toFile: script, atomically: true, encoding: .utf8)
@@ -198,6 +202,9 @@ func readBack(_ file: String, columns: [ParquetColumn], values: Bool, in dir: Te
         return [c.name, kind]
     }
     let spec = String(decoding: try JSONSerialization.data(withJSONObject: kinds), as: UTF8.self)
+    let probeFile = dir.path("probes-\(UUID().uuidString).json")
+    try JSONSerialization.data(withJSONObject: probes.map { [$0.0, $0.1] })
+        .write(to: URL(fileURLWithPath: probeFile))
     let output = dir.path("report-\(UUID().uuidString).json")
     let errorLog = dir.path("stderr-\(UUID().uuidString).txt")
     _ = FileManager.default.createFile(atPath: errorLog, contents: nil)
@@ -206,7 +213,7 @@ func readBack(_ file: String, columns: [ParquetColumn], values: Bool, in dir: Te
 
     let p = Process()
     p.executableURL = venvPython
-    p.arguments = [script, file, spec, output, values ? "values" : "meta"]
+    p.arguments = [script, file, spec, output, values ? "values" : "meta", probeFile]
     p.standardOutput = stderrHandle
     p.standardError = stderrHandle
     try p.run()
@@ -258,7 +265,9 @@ func expectRoundTrip(_ report: ReaderReport, _ fixture: Fixture, sourceLocation:
 let readerScript = #"""
     import json, sys, traceback
     path, spec, out, mode = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], sys.argv[4]
-    report = {"errors": {}}
+    with open(sys.argv[5], encoding="utf-8") as f:
+        probes = json.load(f)
+    report = {"errors": {}, "probes": {}}
 
     def norm(kind, v):
         if v is None:
@@ -296,6 +305,11 @@ let readerScript = #"""
             name: con.execute(f"SELECT count(*) FROM read_parquet(?) WHERE {quote(name)} IS NULL", [path]).fetchone()[0]
             for name, _ in spec}
 
+    def duck_probes():
+        report["probes"]["duckdb"] = [
+            con.execute(f"SELECT count(*) FROM read_parquet(?) WHERE {quote(c)} = ?", [path, v]).fetchone()[0]
+            for c, v in probes]
+
     def duck_meta():
         report["duckdbTypes"] = {r[0]: r[1] for r in con.execute(
             "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(?))", [path]).fetchall()}
@@ -322,6 +336,9 @@ let readerScript = #"""
                 col = col.cast(pa.int64())
             got[name] = [norm(kind, v) for v in col.to_pylist()]
         report["values"]["pyarrow"] = got
+
+    def arrow_probes():
+        report["probes"]["pyarrow"] = [pq.read_table(path, columns=[c], filters=[(c, "==", v)]).num_rows for c, v in probes]
 
     def raw(v):
         if isinstance(v, bytes):
@@ -368,12 +385,20 @@ let readerScript = #"""
             name: pl.scan_parquet(path).filter(pl.col(name).is_null()).select(pl.len()).collect().item()
             for name, _ in spec}
 
+    def polars_probes():
+        report["probes"]["polars"] = [
+            pl.scan_parquet(path).filter(pl.col(c) == v).select(pl.len()).collect().item() for c, v in probes]
+
     def polars_count():
         report.setdefault("counts", {})["polars"] = pl.scan_parquet(path).select(pl.len()).collect().item()
 
     guard("duckdb-meta", duck_meta)
     guard("pyarrow-meta", arrow_meta)
     guard("polars-count", polars_count)
+    if probes:
+        guard("duckdb-probes", duck_probes)
+        guard("pyarrow-probes", arrow_probes)
+        guard("polars-probes", polars_probes)
     if mode == "values":
         report["values"] = {}
         guard("duckdb", duck)
