@@ -19,8 +19,8 @@ demo: release
 	rm -rf out/demo
 	$(SPOOR_RELEASE) ingest --job samples/job.yaml
 	@echo
-	@echo "The dataset is in out/demo; for example:"
-	@echo "  lz4cat out/demo/events/event.dataset=sshd/*/*.lz4 | head -3"
+	@echo "The dataset is in out/demo (Parquet, Hive-partitioned). With DuckDB, for example:"
+	@echo "  select \"event.dataset\", \"event.outcome\", count(*) from read_parquet('out/demo/events/**/*.parquet', hive_partitioning=true) group by all"
 
 # The Python readers the interop tests check Parquet files with (DuckDB, pyarrow, polars).
 venv: .venv/.installed

@@ -44,12 +44,12 @@ let package = Package(
         plugin("AuthParsers", kind: "Parsers"),
         plugin("MailParsers", kind: "Parsers"),
         plugin("MicrosoftParsers", kind: "Parsers"),
-        plugin("NDJSONSink", kind: "Sinks", extra: ["CLZ4"]),
+        plugin("DatasetSinks", kind: "Sinks", extra: ["CLZ4", "SpoorParquet"]),
 
         .executableTarget(
             name: "spoor",
             dependencies: [
-                "SpoorKit", "FileSources", "LineFramer", "JSONFramer", "XMLEventFramer", "SyslogParsers", "AuthParsers", "MailParsers", "MicrosoftParsers", "NDJSONSink",
+                "SpoorKit", "FileSources", "LineFramer", "JSONFramer", "XMLEventFramer", "SyslogParsers", "AuthParsers", "MailParsers", "MicrosoftParsers", "DatasetSinks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "SpoorParquetTests", dependencies: ["SpoorParquet"]),
         .testTarget(name: "MailParsersTests", dependencies: ["spoor", "MailParsers", "SpoorKit"]),
         .testTarget(name: "MicrosoftParsersTests", dependencies: ["spoor", "MicrosoftParsers", "SpoorKit"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["spoor", "NDJSONSink", "SpoorKit", "CLZ4"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["spoor", "DatasetSinks", "SpoorKit", "CLZ4"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,7 +4,7 @@ import JSONFramer
 import LineFramer
 import MailParsers
 import MicrosoftParsers
-import NDJSONSink
+import DatasetSinks
 import SpoorKit
 import SyslogParsers
 import XMLEventFramer
@@ -35,6 +35,7 @@ func builtinRegistry() -> Registry {
     registry.register(parser: Office365AuditCSVParser.self)
     registry.register(parser: WindowsEventXMLParser.self)
     registry.register(parser: WindowsEventJSONParser.self)
+    registry.register(sink: ParquetDatasetSink.self)
     registry.register(sink: NDJSONDatasetSink.self)
     registry.register(sink: StdoutSink.self)
     return registry

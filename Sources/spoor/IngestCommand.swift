@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import NDJSONSink
+import DatasetSinks
 import SpoorKit
 
 struct IngestCommand: ParsableCommand {
@@ -14,11 +14,12 @@ struct IngestCommand: ParsableCommand {
             costs one dead letter; the records before the fault are kept.
 
             Output (--out DIR):
-              DIR/events/event.dataset=<dataset>/date=<YYYY-MM-DD>/part-<job>-<n>.ndjson.lz4
+              DIR/events/event.dataset=<dataset>/date=<YYYY-MM-DD>/part-<job>-<n>.parquet  (or .ndjson.lz4)
               DIR/dead_letter/date=<YYYY-MM-DD>/part-<job>-<n>.ndjson.lz4
               DIR/_manifest.json     inputs, counts, schema version, every file written
             Files appear only complete (written under a hidden name, synced, renamed).
-            `lz4 -dc FILE` or `lz4cat` decodes them. With --out -, events stream to stdout as
+            Parquet (LZ4_RAW) is the default; DuckDB, pyarrow, polars and Spark read it. With
+            --format ndjson, `lz4 -dc FILE` or `lz4cat` decodes the files. With --out -, events stream to stdout as
             NDJSON and dead letters to stderr.
 
             At the end the job prints records in = events out + dead letters + filtered, and
@@ -37,7 +38,7 @@ struct IngestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Dataset directory, or '-' for NDJSON on stdout.", valueName: "DIR"))
     var out: String?
 
-    @Option(help: "Output format: ndjson (LZ4-framed NDJSON).")
+    @Option(help: "Output format: parquet (default; LZ4_RAW) or ndjson (LZ4-framed NDJSON).")
     var format: String?
 
     @Option(name: .customLong("input-format"),
@@ -97,9 +98,9 @@ struct IngestCommand: ParsableCommand {
         guard let outPath = out ?? file.out else {
             throw ConfigError(origin: "spoor ingest", message: "no output given", hint: "add --out DIR (or --out - for stdout)")
         }
-        let formatName = format ?? file.format ?? "ndjson"
-        guard formatName == "ndjson" else {
-            throw ConfigError(origin: "--format", message: "unknown output format '\(formatName)'", hint: "this build writes: ndjson")
+        let formatName = format ?? file.format ?? "parquet"
+        guard formatName == "ndjson" || formatName == "parquet" else {
+            throw ConfigError(origin: "--format", message: "unknown output format '\(formatName)'", hint: "parquet or ndjson")
         }
         let registry = builtinRegistry()
         let zone = try ZoneClock.zone(named: time.timezone ?? file.timezone ?? "UTC")
@@ -137,7 +138,10 @@ struct IngestCommand: ParsableCommand {
         let progress = quiet ? nil : ProgressLine.makeIfTerminal()
         let result: JobResult
         if let store {
-            result = try Pipeline.run(plan, sink: try NDJSONDatasetSink(config: PluginConfig(), job: context), progress: progress?.update)
+            result = formatName == "parquet"
+                ? try Pipeline.run(plan, sink: try ParquetDatasetSink(config: PluginConfig().validated(for: ParquetDatasetSink.manifest), job: context),
+                                   progress: progress?.update)
+                : try Pipeline.run(plan, sink: try NDJSONDatasetSink(config: PluginConfig(), job: context), progress: progress?.update)
             var newState = plan.state
             newState.merge(result.members.filter { $0.headLength > 0 }.map(\.streamState))
             if result.summary.recordsIn == 0 {

@@ -1,6 +1,6 @@
 import CLZ4
 import Foundation
-import NDJSONSink
+import DatasetSinks
 import SpoorKit
 import Testing
 @testable import spoor
@@ -97,12 +97,12 @@ import Testing
         let fx = try Fixture()
         defer { fx.remove() }
         try fx.write("in/x.log", "Jan  3 10:00:00 h sshd[1]: Accepted password for a from 192.0.2.1 port 2 ssh2\nnot syslog\n")
-        let strict = try fx.spoor(["ingest", fx.url("in").path, "--out", fx.url("out").path, "--strict", "-q"])
+        let strict = try fx.spoor(["ingest", fx.url("in").path, "--out", fx.url("out").path, "--strict", "-q", "--format", "ndjson"])
         #expect(strict.status == 4)
         let missing = try fx.spoor(["ingest", fx.url("nowhere").path, "--out", fx.url("out2").path])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("nowhere"))
-        let ok = try fx.spoor(["ingest", fx.url("in").path, "--out", fx.url("out3").path])
+        let ok = try fx.spoor(["ingest", fx.url("in").path, "--out", fx.url("out3").path, "--format", "ndjson"])
         #expect(ok.status == 0)
         #expect(ok.stderr.contains("records in  2 = events 1 + dead letters 1 + filtered 0"))
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: fx.url("out3/_manifest.json"))) as? [String: Any]

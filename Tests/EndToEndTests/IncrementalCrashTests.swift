@@ -30,12 +30,12 @@ import Testing
         defer { fx.remove() }
         let out = fx.url("out").path
         try fx.write("logs/auth.log", Self.lines(0..<300))
-        #expect(try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "-q", "--year", "2026"]).status == 0)
+        #expect(try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "-q", "--year", "2026", "--format", "ndjson"]).status == 0)
         #expect(try Self.eventIDs(fx, out).count == 300)
 
         // Unchanged: nothing new, no file written.
         let filesBefore = try fx.files(under: out + "/events").count
-        let again = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--year", "2026"])
+        let again = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--year", "2026", "--format", "ndjson"])
         #expect(again.stderr.contains("nothing new"))
         #expect(try fx.files(under: out + "/events").count == filesBefore)
 
@@ -46,7 +46,7 @@ import Testing
         try handle.close()
         try fx.sh("mv logs/auth.log logs/auth.log.1 && gzip -n logs/auth.log.1")
         try fx.write("logs/auth.log", Self.lines(1000..<1040))
-        let third = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--year", "2026"])
+        let third = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--year", "2026", "--format", "ndjson"])
         #expect(third.stderr.contains("records in  190 = events 190"), "\(third.stderr)")
         let ids = try Self.eventIDs(fx, out)
         #expect(ids.count == 490)
@@ -62,7 +62,7 @@ import Testing
         // Big enough that a debug build takes a few hundred milliseconds; several files.
         for f in 0..<4 { try fx.write("logs/auth\(f).log", Self.lines(f * 40_000..<(f + 1) * 40_000)) }
         for delay in [0.05, 0.15, 0.3, 0.6] {
-            let p = try fx.startSpoor(["ingest", fx.url("logs").path, "--out", out, "-q", "--year", "2026"])
+            let p = try fx.startSpoor(["ingest", fx.url("logs").path, "--out", out, "-q", "--year", "2026", "--format", "ndjson"])
             Thread.sleep(forTimeInterval: delay)
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
@@ -70,7 +70,7 @@ import Testing
             let ids = try Self.eventIDs(fx, out)
             #expect(Set(ids).count == ids.count)
         }
-        #expect(try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "-q", "--year", "2026"]).status == 0)
+        #expect(try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "-q", "--year", "2026", "--format", "ndjson"]).status == 0)
         let ids = try Self.eventIDs(fx, out)
         #expect(ids.count == 160_000)
         #expect(Set(ids).count == 160_000)

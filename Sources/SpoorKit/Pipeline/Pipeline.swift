@@ -120,6 +120,7 @@ public struct JobResult: Sendable {
 /// A sink failure that stopped the job (disk full, unwritable output).
 public struct JobError: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Runs a job: reader threads decode inputs into chunks, worker threads parse and encode

@@ -1,0 +1,201 @@
+import Foundation
+import SpoorKit
+import SpoorParquet
+import Synchronization
+
+/// Writes the dataset as Parquet (LZ4_RAW by default), Hive-partitioned:
+/// `events/event.dataset=<d>/date=<YYYY-MM-DD>/part-<job>-<n>.parquet`; dead letters as
+/// LZ4-framed NDJSON beside them, as the NDJSON sink writes them.
+///
+/// Columns are the schema's, in its order, one per field (a list for `email.to.address`,
+/// a map for `labels`). Memory: one row group per open file, at most `max_open_files` files.
+public final class ParquetDatasetSink: Sink {
+    public static let manifest = PluginManifest(
+        id: "parquet", kind: .sink, version: "1.0.0",
+        summary: "Hive-partitioned Parquet dataset (LZ4_RAW, dictionary, statistics); dead letters as LZ4 NDJSON",
+        options: [
+            OptionSpec("codec", .string, default: .string("lz4_raw"), "lz4_raw or uncompressed."),
+            OptionSpec("row_group_bytes", .int, default: .int(32 << 20), "Close a row group past this many bytes (uncompressed)."),
+            OptionSpec("max_file_rows", .int, default: .int(4_000_000), "Start a new part file past this many rows."),
+            OptionSpec("max_open_files", .int, default: .int(16), "Partitions written at once; the least recently used is closed beyond."),
+        ])
+
+    public struct Payload: Sendable {
+        var blocks: [RowBlock]
+        var deadLetters: (rows: Int, frame: [UInt8])?
+    }
+
+    /// The file's columns: the schema's fields in order.
+    static let columns: [ParquetColumn] = Field.allCases.map { field in
+        let type: ParquetType = switch field.spec.type {
+        case .timestamp: .timestampMicros
+        case .string: .string
+        case .int64: .int64
+        case .bool: .bool
+        case .stringList: .stringList
+        case .stringMap: .stringMap
+        }
+        return ParquetColumn(name: field.name, type: type)
+    }
+
+    private let job: JobContext
+    private let root: String
+    private let options: ParquetOptions
+    private let maxFileRows: Int
+    private let maxOpenFiles: Int
+    private let state = Mutex(WriterState())
+    private let deadLetterScratch = ScratchPool()
+
+    private struct WriterState: ~Copyable {
+        var open: [String: (writer: ParquetWriter, tick: Int)] = [:]
+        var deadLetters: [String: PartitionFile] = [:]
+        var tick = 0
+        var sequence = 0
+        var done: [OutputFile] = []
+    }
+
+    public init(config: PluginConfig, job: JobContext) throws {
+        guard let root = job.outputDirectory else {
+            throw ConfigError(origin: "--out", message: "the parquet sink needs an output directory")
+        }
+        self.job = job
+        self.root = root
+        let codec: ParquetCodec
+        switch config.string("codec") ?? "lz4_raw" {
+        case "lz4_raw": codec = .lz4Raw
+        case "uncompressed": codec = .uncompressed
+        case let other: throw ConfigError(origin: config.origin, message: "unknown Parquet codec '\(other)'", hint: "lz4_raw or uncompressed")
+        }
+        options = ParquetOptions(codec: codec, rowGroupBytes: config.int("row_group_bytes") ?? 32 << 20,
+                                 keyValueMetadata: ["spoor.schema_version": String(Schema.version), "spoor.job": job.jobID],
+                                 createdBy: "spoor version 1.0.0")
+        maxFileRows = config.int("max_file_rows") ?? 4_000_000
+        maxOpenFiles = max(1, config.int("max_open_files") ?? 16)
+        try makeDirectories(root)
+    }
+
+    public func encode(_ batch: EventBatch, input: InputFile) -> Payload {
+        var blocks: [RowBlock] = []
+        batch.withReader { reader in
+            var last = -1
+            for event in reader.events {
+                let dataset = reader.bytes(reader.slots[Int(event.datasetSlot)])
+                let day = CivilTime.day(ofMicros: event.timestamp)
+                if last < 0 || blocks[last].day != day || !blocks[last].dataset.utf8.elementsEqual(dataset) {
+                    last = blocks.firstIndex { $0.day == day && $0.dataset.utf8.elementsEqual(dataset) } ?? -1
+                    if last < 0 {
+                        blocks.append(RowBlock(dataset: String(decoding: dataset, as: UTF8.self), day: day))
+                        last = blocks.count - 1
+                    }
+                }
+                blocks[last].add(event, reader)
+            }
+        }
+        var payload = Payload(blocks: blocks)
+        if !batch.deadLetters.isEmpty {
+            let scratch = deadLetterScratch.take()
+            defer { deadLetterScratch.give(scratch) }
+            let g = scratch.group(dataset: Bytes(start: nil, count: 0), day: 0)
+            for letter in batch.deadLetters { JSONWriter.appendDeadLetter(letter, input: input, job: job, to: &g.json) }
+            payload.deadLetters = (batch.deadLetters.count, LZ4Frame.compress(g.json.bytes, scratch: &scratch.compressed))
+        }
+        return payload
+    }
+
+    public func write(_ payload: Payload) throws {
+        try state.withLock { s in
+            for block in payload.blocks { try write(block, &s) }
+            if let dead = payload.deadLetters {
+                var date: [UInt8] = []
+                CivilTime.appendDate(days: CivilTime.day(ofMicros: job.startedAt), to: &date)
+                let dir = root + "/dead_letter/date=" + String(decoding: date, as: UTF8.self)
+                if s.deadLetters[dir] == nil {
+                    s.sequence += 1
+                    s.deadLetters[dir] = try PartitionFile(directory: dir, name: "part-\(job.jobID)-\(s.sequence).ndjson.lz4", kind: "dead_letter")
+                }
+                try s.deadLetters[dir]!.append(dead.frame, rows: dead.rows)
+            }
+        }
+    }
+
+    public func finish() throws -> [OutputFile] {
+        try state.withLock { s in
+            for key in s.open.keys.sorted() { try close(key, &s) }
+            for key in s.deadLetters.keys.sorted() { s.done.append(try s.deadLetters[key]!.close()) }
+            s.deadLetters.removeAll()
+            return s.done.map { OutputFile(path: String($0.path.dropFirst(root.count + 1)), rows: $0.rows, bytes: $0.bytes, kind: $0.kind) }
+        }
+    }
+
+    private func write(_ block: RowBlock, _ s: inout WriterState) throws {
+        var date: [UInt8] = []
+        CivilTime.appendDate(days: block.day, to: &date)
+        let dir = root + "/events/event.dataset=" + hivePartitionValue(block.dataset) + "/date=" + String(decoding: date, as: UTF8.self)
+        s.tick += 1
+        if let open = s.open[dir], open.writer.rowCount >= maxFileRows { try close(dir, &s) }
+        if s.open[dir] == nil {
+            if s.open.count >= maxOpenFiles, let oldest = s.open.min(by: { $0.value.tick < $1.value.tick })?.key { try close(oldest, &s) }
+            s.sequence += 1
+            try makeDirectories(dir)
+            let path = dir + "/.part-\(job.jobID)-\(s.sequence).parquet.inprogress"
+            do {
+                s.open[dir] = (try ParquetWriter(path: path, columns: Self.columns, options: options), s.tick)
+            } catch {
+                throw JobError(description: "cannot create \(path): \(error)")
+            }
+        }
+        let writer = s.open[dir]!.writer
+        s.open[dir]!.tick = s.tick
+        let fieldCount = Field.allCases.count
+        var first = [Int32](repeating: -1, count: fieldCount)
+        var rowError: ParquetError?
+        block.arena.withUnsafeBytes { arena in
+            for row in 0..<block.rows {
+                let start = Int(block.rowStarts[row]), end = Int(block.rowStarts[row + 1])
+                for i in 0..<fieldCount { first[i] = -1 }
+                for v in start..<end where first[Int(block.values[v].field)] < 0 { first[Int(block.values[v].field)] = Int32(v) }
+                for (column, field) in Field.allCases.enumerated() {
+                    let at = first[column]
+                    guard at >= 0 else { writer.appendNull(column); continue }
+                    let v = block.values[Int(at)]
+                    func bytes(_ v: RowBlock.Value) -> Bytes {
+                        Bytes(rebasing: arena[Int(v.value)..<Int(v.value) + Int(v.length)])
+                    }
+                    switch Schema.types[column] {
+                    case .timestamp, .int64: writer.append(column, int64: v.value)
+                    case .bool: writer.append(column, bool: v.value != 0)
+                    case .string: writer.append(column, bytes: bytes(v))
+                    case .stringList:
+                        var items: [Bytes] = []
+                        for w in Int(at)..<end where block.values[w].field == field.rawValue { items.append(bytes(block.values[w])) }
+                        writer.append(column, list: items)
+                    case .stringMap:
+                        var pairs: [(Bytes, Bytes)] = []
+                        for w in Int(at)..<end where block.values[w].field == field.rawValue {
+                            let all = bytes(block.values[w]), k = Int(block.values[w].keyLength)
+                            pairs.append((all.slice(0, k), all.dropFirst(k)))
+                        }
+                        writer.append(column, map: pairs)
+                    }
+                }
+                do throws(ParquetError) { try writer.endRow() } catch { rowError = error }
+            }
+        }
+        // A row the writer refused (never expected: the schema and the columns are one list).
+        if let rowError { throw JobError(description: "cannot write \(dir): \(rowError)") }
+    }
+
+    private func close(_ dir: String, _ s: inout WriterState) throws {
+        guard let open = s.open.removeValue(forKey: dir) else { return }
+        let temporary = open.writer.path
+        let (rows, bytes): (Int, Int)
+        do { (rows, bytes) = try open.writer.close() } catch { throw JobError(description: "cannot write \(temporary): \(error)") }
+        let name = (temporary as NSString).lastPathComponent.dropFirst().replacingOccurrences(of: ".inprogress", with: "")
+        let final = dir + "/" + name
+        let fd = Foundation.open(temporary, O_RDONLY)
+        if fd >= 0 { fsync(fd); Foundation.close(fd) }
+        guard rename(temporary, final) == 0 else { throw SinkFailure(path: final, operation: "rename", errno: errno) }
+        syncDirectory(of: final)
+        s.done.append(OutputFile(path: final, rows: rows, bytes: bytes, kind: "events"))
+    }
+}
