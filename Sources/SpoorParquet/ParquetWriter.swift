@@ -5,6 +5,17 @@
 // time; a full row group is written out, so memory stays bounded by one row group. `close()`
 // writes the last row group and the footer. The file is written in place at `path` (the caller
 // renames it where it belongs).
+//
+//     let w = try ParquetWriter(path: tmp, columns: [
+//         ParquetColumn(name: "ts", type: .timestampMicros),
+//         ParquetColumn(name: "msg", type: .string),
+//         ParquetColumn(name: "tags", type: .stringList),
+//     ])
+//     w.append(0, int64: micros)
+//     line.withUnsafeBytes { w.append(1, bytes: $0) }   // or w.append(1, string: "…")
+//     w.appendNull(2)                                   // null list; `list: []` is an empty one
+//     try w.endRow()                                    // throws on misuse; the row is dropped
+//     let (rows, bytes) = try w.close()
 
 /// The logical kind of a top-level column. Every top-level column is optional (nullable).
 public enum ParquetType: Sendable, Hashable {
@@ -111,7 +122,8 @@ public struct ParquetError: Error, CustomStringConvertible, Sendable, Equatable 
     public var description: String { message }
 }
 
-/// Writes one Parquet file. Not thread-safe: one owner at a time.
+/// Writes one Parquet file. Not thread-safe: one owner at a time. A writer released without
+/// `close()` leaves an incomplete file (no footer).
 public final class ParquetWriter {
     public let path: String
     public let columns: [ParquetColumn]
@@ -121,7 +133,7 @@ public final class ParquetWriter {
     private let firstLeaf: [Int]
     private let leaves: [LeafWriter]
     private let schema: [SchemaElement]
-    private var out: FileOutput
+    private let out: FileOutput
 
     private enum State {
         case open
@@ -269,7 +281,8 @@ public final class ParquetWriter {
         leaves[firstLeaf[column]].appendBool(value)
     }
 
-    /// For string columns: UTF-8 bytes (not checked), copied before returning.
+    /// For string columns: UTF-8 bytes, copied before returning (ill-formed UTF-8: see
+    /// `ParquetOptions.invalidUTF8`).
     public func append(_ column: Int, bytes: UnsafeRawBufferPointer) {
         guard claim(column) else { return }
         guard kinds[column] == .string else { return reject(column, "bytes appended to the \(kinds[column]) column") }
