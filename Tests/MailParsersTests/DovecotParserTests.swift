@@ -110,4 +110,29 @@ import Testing
         let other = parse("Mar  4 10:40:00 mx1 auth: something unrelated happened", with: tester)
         #expect(other["event.dataset"] == "syslog")
     }
+
+    @Test func dovecot1LogFileWithTheLevelFirst() {
+        let login = parse("Jun 23 15:04:05 Info: imap-login: Login: user=<frank>, method=PLAIN, rip=::ffff:192.0.2.4, lip=::ffff:192.0.2.5, secured", with: tester)
+        #expect(login["event.dataset"] == "dovecot")
+        #expect(login["event.outcome"] == "success")
+        #expect(login["source.ip"] == "192.0.2.4")
+        #expect(login.label("level") == "Info")
+        let aborted = parse("May 31 09:43:57 Info: pop3-login: Aborted login (1 authentication attempts): user=<frank>, method=PLAIN, rip=::ffff:192.0.2.4, lip=::ffff:192.0.2.5, secured", with: tester)
+        #expect(aborted["event.reason"] == "bad_password")
+        #expect(aborted.label("attempts") == "1")
+        let unknown = parse("Mar 13 15:25:07 Info: auth(default): passwd-file(ghost@corp.example,::ffff:192.0.2.4): unknown user", with: tester)
+        #expect(unknown["event.reason"] == "unknown_user")
+        #expect(unknown["source.ip"] == "192.0.2.4")
+        let userdb = parse("Jan 07 14:46:28 Warn: auth(default): userdb(frank,::ffff:127.0.0.1): user not found from userdb", with: tester)
+        #expect(userdb["event.dataset"] == "dovecot")
+        #expect(userdb["event.outcome"] == nil)
+        let logout = parse("Jun 23 15:04:06 Info: IMAP(frank): Disconnected: Logged out bytes=59/566", with: tester)
+        #expect(logout["event.action"] == "logout")
+        #expect(logout["user.name"] == "frank")
+        let foreign = parse("Jun 23 15:04:06 Info: the backup finished", with: tester)
+        #expect(foreign["event.dataset"] == "syslog")
+        let fatal = parse("Jun 17 10:15:24 mx1 dovecot: Fatal: auth(default): Support not compiled in for passdb driver 'ldap'", with: tester)
+        #expect(fatal["event.dataset"] == "dovecot")
+        #expect(fatal.label("level") == "Fatal")
+    }
 }

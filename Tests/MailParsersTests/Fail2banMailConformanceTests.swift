@@ -25,8 +25,11 @@ struct Fail2banMailConformanceTests {
     @Test func sendmailReject() { check("sendmail-reject", minimumRecall: nil) }
     @Test func courierAuth() { check("courier-auth", minimumRecall: nil) }
     @Test func roundcubeAuth() { check("roundcube-auth", minimumRecall: nil) }
+    @Test func courierSMTP() { check("courier-smtp", minimumRecall: nil) }
+    @Test func eximSpam() { check("exim-spam", minimumRecall: nil) }
 
-    static let filters = ["postfix", "dovecot", "exim", "sendmail-auth", "sendmail-reject", "courier-auth", "roundcube-auth"]
+    static let filters = ["postfix", "dovecot", "exim", "sendmail-auth", "sendmail-reject", "courier-auth", "roundcube-auth",
+                          "courier-smtp", "exim-spam"]
 
     @Test func everyListedReasonIsNeeded() {
         let tester = makeTester(year: 2005)

@@ -112,6 +112,21 @@ import Testing
         #expect(other["event.dataset"] == "syslog")
     }
 
+    @Test func courierSMTP() {
+        let rcpt = parse("Aug 14 12:51:04 mx3 courieresmtpd: error,relay=::ffff:192.0.2.14,from=<f@example.org>,to=<BOGUS@corp.example>: 550 User unknown.", with: tester)
+        #expect(rcpt["event.dataset"] == "courier")
+        #expect(rcpt["event.action"] == "recipient-check")
+        #expect(rcpt["event.reason"] == "unknown_user")
+        #expect(rcpt["user.email"] == "BOGUS@corp.example")
+        #expect(rcpt["source.ip"] == "192.0.2.14")
+        #expect(rcpt.campaignClass == .probe)
+        let auth = parse("Aug 14 12:51:05 mx3 courieresmtpd[425070]: error,relay=::ffff:192.0.2.3,port=43632,msg=\"535 Authentication failed.\",cmd: AUTH LOGIN PlcmSpIp", with: tester)
+        #expect(auth["event.category"] == "authentication")
+        #expect(auth["event.reason"] == "bad_password")
+        #expect(auth["auth.method"] == "LOGIN")
+        #expect(auth["source.port"] == "43632")
+    }
+
     @Test func roundcubeSyslog() {
         let e = parse("Jul 11 03:06:37 web1 roundcube: IMAP Error: Login failed for admin from 127.0.0.1. from 1.2.3.4. AUTHENTICATE PLAIN: A0002 NO Login failed. in /usr/share/roundcube/program/include/rcube_imap.php on line 205 (POST /?_task=login&_action=login)", with: tester)
         #expect(e["event.dataset"] == "roundcube")

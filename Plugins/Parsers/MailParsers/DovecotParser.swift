@@ -17,7 +17,9 @@ public struct DovecotParser: Parser {
 
     public var routes: [Route] {
         [.program("dovecot"), .program("imap-login"), .program("pop3-login"), .program("submission-login"),
-         .program("managesieve-login"), .program("dovecot-auth"), .program("auth"), .program("auth-worker")]
+         .program("managesieve-login"), .program("dovecot-auth"), .program("auth"), .program("auth-worker"),
+         // Dovecot 1.x's own log: `Jun 23 15:04:05 Info: imap-login: Login: …` (the level reads as the tag).
+         .program("Info"), .program("Warn"), .program("Warning"), .program("Error"), .program("Fatal")]
     }
 
     public func parse(_ input: ParserInput, into event: EventBuilder) throws(ParseFailure) -> ParseResult {
@@ -35,8 +37,14 @@ public struct DovecotParser: Parser {
         } else {
             return parseParts(service: program.until(0x28), args: nil, rest: input.message, input, event, claim: false)
         }
+        let mark = event.mark()
+        text = DovecotParser.level(text, event)
         guard let head = DovecotParser.head(text) else {
-            guard isDovecot else { return .notMine }
+            guard isDovecot else { event.rollback(to: mark); return .notMine }
+            if text.contains(" starting up") {
+                event.set(.eventCategory, "process")
+                event.set(.eventAction, "start")
+            }
             event.set(.eventDataset, "dovecot")
             return .event
         }
@@ -85,7 +93,8 @@ public struct DovecotParser: Parser {
             }
             return claim || args != nil ? .event : .notMine
         }
-        if service.equals("imap") || service.equals("pop3") || service.equals("managesieve") || service.equals("submission") {
+        if service.equals("imap") || service.equals("pop3") || service.equals("managesieve") || service.equals("submission")
+            || service.equals("IMAP") || service.equals("POP3") {
             DovecotParser.protocolOf(service, event)
             if let args, args.count > 0, args.firstIndex(of: 0x2C) == nil, args.decimal() == nil { Mail.user(args, event) }
             if rest.hasPrefix("Disconnected") || rest.hasPrefix("Logged out") || rest.hasPrefix("Connection closed") {
@@ -124,19 +133,27 @@ public struct DovecotParser: Parser {
     }
 
     /// `Info: ` / `Error: ` / `Warning: ` / `Fatal: ` / `Panic: ` / `Debug: ` → label `level`.
+    @inline(__always)
     static func level(_ m: Bytes, _ e: EventBuilder) -> Bytes {
-        for (word, n) in [("Info", 4), ("Error", 5), ("Warning", 7), ("Fatal", 5), ("Panic", 5), ("Debug", 5)] as [(StaticString, Int)] {
-            if m.count > n + 2, m.hasPrefix(word), m[n] == 0x3A, m[n + 1] == 0x20 {
-                e.label("level", m.slice(0, n))
-                return m.dropFirst(n + 2)
-            }
+        guard m.count > 7 else { return m }
+        let n: Int
+        switch m[0] {
+        case 0x49 where m.hasPrefix("Info: "): n = 4
+        case 0x45 where m.hasPrefix("Error: "): n = 5
+        case 0x57 where m.hasPrefix("Warning: "): n = 7
+        case 0x57 where m.hasPrefix("Warn: "): n = 4
+        case 0x46 where m.hasPrefix("Fatal: "): n = 5
+        case 0x50 where m.hasPrefix("Panic: "): n = 5
+        case 0x44 where m.hasPrefix("Debug: "): n = 5
+        default: return m
         }
-        return m
+        e.label("level", m.slice(0, n))
+        return m.dropFirst(n + 2)
     }
 
     static func protocolOf(_ service: Bytes, _ e: EventBuilder) {
-        if service.hasPrefix("imap") { e.set(.networkProtocol, "imap") }
-        else if service.hasPrefix("pop3") { e.set(.networkProtocol, "pop3") }
+        if service.hasPrefix("imap") || service.hasPrefix("IMAP") { e.set(.networkProtocol, "imap") }
+        else if service.hasPrefix("pop3") || service.hasPrefix("POP3") { e.set(.networkProtocol, "pop3") }
         else if service.hasPrefix("submission") { e.set(.networkProtocol, "submission") }
         else if service.hasPrefix("managesieve") { e.set(.networkProtocol, "managesieve") }
         else if service.hasPrefix("lmtp") { e.set(.networkProtocol, "lmtp") }
@@ -177,6 +194,11 @@ public struct DovecotParser: Parser {
             let n = g("n")
             return { m, e in Mail.label("attempts", m[n], e) }
         },
+        Mail.rule("authentication-attempts", contains: " authentication attempt", #"\((?<n>\d+) authentication attempts?\)"#,
+                  set: auth + [(.eventOutcome, "failure"), (.eventReason, "bad_password")]) { g in
+            let n = g("n")
+            return { m, e in Mail.label("attempts", m[n], e) }
+        },
         Mail.rule("proxy-auth-failed", contains: "(proxy dest auth failed)", #"\(proxy dest auth failed\)"#,
                   set: auth + [(.eventOutcome, "failure"), (.eventReason, "bad_password")]),
         Mail.rule("plaintext-refused", contains: "plaintext auth", #"\(tried to use (?:disabled|disallowed) plaintext auth\)"#,
@@ -199,8 +221,10 @@ public struct DovecotParser: Parser {
             return { m, e in
                 Mail.user(m[user], e)
                 Mail.client(host: nil, ip: m[ip], port: nil, e)
-                Mail.label("passdb", m[db], e)
-                DovecotParser.classify(m[text]!, e)
+                let d = m[db]!
+                Mail.label("passdb", d, e)
+                // A userdb lookup follows a verified login (delivery, post-login): no verdict on a password.
+                if !d.equals("userdb") { DovecotParser.classify(m[text]!, e) }
             }
         },
     ])

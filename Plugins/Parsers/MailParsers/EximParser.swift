@@ -373,6 +373,22 @@ public struct EximParser: Parser {
             let setHost = hostThen(g), text = g("text")
             return { m, e in setHost(m, e); Mail.label("error", m[text], e) }
         },
+        Mail.rule("spamassassin", prefix: "SA: Action: ",
+                  #"^SA: Action: (?<action>[^:]+): score=(?<score>[\d.-]+)(?<rest>.*?)(?:From <(?<from>[^>]*)> \(host=(?<peer>[^)]*)\) for (?<to>\S+))?$"#,
+                  set: email + [(.eventAction, "content-check")]) { g in
+            let action = g("action"), score = g("score"), from = g("from"), peer = g("peer"), to = g("to")
+            return { m, e in
+                let a = m[action]!
+                e.label("spam_action", a)
+                Mail.label("spam_score", m[score], e)
+                if let f = m[from], f.count > 0 { e.set(.emailFrom, f) }
+                if let p = m[peer] { Mail.bracketPeer(p, e) }
+                if let t = m[to] { e.append(.emailTo, t) }
+                // Spam: accepted with a mark, or tossed / rejected.
+                e.set(outcome: .failure); e.set(reason: .policy)
+                if a.contains("accepted") && !a.contains("Spam") { e.set(outcome: .success) }
+            }
+        },
         Mail.rule("queue-run", #"^(?<what>Start|End) queue run: pid=(?<pid>\d+)"#,
                   set: [(.eventCategory, "process"), (.eventAction, "queue-run")]),
     ])

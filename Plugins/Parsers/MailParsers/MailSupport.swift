@@ -150,7 +150,7 @@ enum Mail {
         var host = b.slice(0, open).trimmed()
         if let at = host.firstIndex(of: 0x40) { host = host.dropFirst(at + 1) }
         if let space = host.lastIndex(of: 0x20) { host = host.dropFirst(space + 1) }
-        client(host: host.hasPrefix("[") ? nil : host, ip: b.slice(open + 1, close), port: nil, e)
+        client(host: host.hasPrefix("[") || host.equals("NULL") ? nil : host, ip: b.slice(open + 1, close), port: nil, e)
     }
 }
 
