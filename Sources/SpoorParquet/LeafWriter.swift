@@ -54,7 +54,8 @@ final class LeafWriter {
     /// String min/max longer than this are shortened (see `ParquetOptions.maxStatisticsBytes`).
     private let statisticsLimit: Int
 
-    init(physical: PhysicalType, path: [String], maxDefinition: UInt8, maxRepetition: UInt8, statisticsLimit: Int) {
+    init(physical: PhysicalType, path: [String], maxDefinition: UInt8, maxRepetition: UInt8, statisticsLimit: Int,
+         dictionary: Bool = true) {
         self.physical = physical
         self.statisticsLimit = statisticsLimit
         self.path = path
@@ -62,7 +63,7 @@ final class LeafWriter {
         self.maxRepetition = maxRepetition
         definitionBits = bitsNeeded(Int(maxDefinition))
         repetitionBits = bitsNeeded(Int(maxRepetition))
-        dictionaryAllowed = physical == .byteArray
+        dictionaryAllowed = physical == .byteArray && dictionary
         dictionaryActive = dictionaryAllowed
     }
 

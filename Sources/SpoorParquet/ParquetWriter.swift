@@ -36,10 +36,15 @@ public enum ParquetType: Sendable, Hashable {
 public struct ParquetColumn: Sendable, Hashable {
     public var name: String
     public var type: ParquetType
+    /// Whether string values start dictionary-encoded. Off for columns whose values are all
+    /// different (ids, raw records): the dictionary could only overflow, after costing a
+    /// lookup per value.
+    public var dictionary: Bool
 
-    public init(name: String, type: ParquetType) {
+    public init(name: String, type: ParquetType, dictionary: Bool = true) {
         self.name = name
         self.type = type
+        self.dictionary = dictionary
     }
 }
 
@@ -172,13 +177,15 @@ public final class ParquetWriter {
         var schema = [SchemaElement(name: "schema", numChildren: columns.count)]
         var leaves: [LeafWriter] = []
         var firstLeaf: [Int] = []
+        var dictionary = true
         func leaf(_ physical: PhysicalType, _ path: [String], definition: UInt8 = 1, repetition: UInt8 = 0) {
             leaves.append(
                 LeafWriter(
                     physical: physical, path: path, maxDefinition: definition, maxRepetition: repetition,
-                    statisticsLimit: options.maxStatisticsBytes))
+                    statisticsLimit: options.maxStatisticsBytes, dictionary: dictionary))
         }
         for c in columns {
+            dictionary = c.dictionary
             firstLeaf.append(leaves.count)
             let name = c.name
             switch c.type {

@@ -35,8 +35,14 @@ public final class ParquetDatasetSink: Sink {
         case .stringList: .stringList
         case .stringMap: .stringMap
         }
-        return ParquetColumn(name: field.name, type: type)
+        // Ids and raw records are unique: a dictionary for them only costs lookups.
+        let unique = field == .eventID || field == .eventOriginal
+        return ParquetColumn(name: field.name, type: type, dictionary: !unique)
     }
+
+    /// The schema's fields and their types, in column order (hoisted out of the row loop).
+    static let fields: [Field] = Field.allCases
+    static let types: [ColumnType] = Schema.types
 
     private let job: JobContext
     private let root: String
@@ -146,39 +152,47 @@ public final class ParquetDatasetSink: Sink {
         }
         let writer = s.open[dir]!.writer
         s.open[dir]!.tick = s.tick
-        let fieldCount = Field.allCases.count
+        let fields = Self.fields, types = Self.types
+        let fieldCount = fields.count
         var first = [Int32](repeating: -1, count: fieldCount)
         var rowError: ParquetError?
+        var items: [Bytes] = [], pairs: [(Bytes, Bytes)] = []
         block.arena.withUnsafeBytes { arena in
-            for row in 0..<block.rows {
-                let start = Int(block.rowStarts[row]), end = Int(block.rowStarts[row + 1])
-                for i in 0..<fieldCount { first[i] = -1 }
-                for v in start..<end where first[Int(block.values[v].field)] < 0 { first[Int(block.values[v].field)] = Int32(v) }
-                for (column, field) in Field.allCases.enumerated() {
-                    let at = first[column]
-                    guard at >= 0 else { writer.appendNull(column); continue }
-                    let v = block.values[Int(at)]
-                    func bytes(_ v: RowBlock.Value) -> Bytes {
-                        Bytes(rebasing: arena[Int(v.value)..<Int(v.value) + Int(v.length)])
-                    }
-                    switch Schema.types[column] {
-                    case .timestamp, .int64: writer.append(column, int64: v.value)
-                    case .bool: writer.append(column, bool: v.value != 0)
-                    case .string: writer.append(column, bytes: bytes(v))
-                    case .stringList:
-                        var items: [Bytes] = []
-                        for w in Int(at)..<end where block.values[w].field == field.rawValue { items.append(bytes(block.values[w])) }
-                        writer.append(column, list: items)
-                    case .stringMap:
-                        var pairs: [(Bytes, Bytes)] = []
-                        for w in Int(at)..<end where block.values[w].field == field.rawValue {
-                            let all = bytes(block.values[w]), k = Int(block.values[w].keyLength)
-                            pairs.append((all.slice(0, k), all.dropFirst(k)))
+            block.values.withUnsafeBufferPointer { values in
+                block.rowStarts.withUnsafeBufferPointer { rowStarts in
+                    first.withUnsafeMutableBufferPointer { first in
+                        func bytes(_ v: RowBlock.Value) -> Bytes {
+                            Bytes(rebasing: arena[Int(v.value)..<Int(v.value) + Int(v.length)])
                         }
-                        writer.append(column, map: pairs)
+                        for row in 0..<block.rows {
+                            let start = Int(rowStarts[row]), end = Int(rowStarts[row + 1])
+                            for i in 0..<fieldCount { first[i] = -1 }
+                            for v in start..<end where first[Int(values[v].field)] < 0 { first[Int(values[v].field)] = Int32(v) }
+                            for column in 0..<fieldCount {
+                                let at = Int(first[column])
+                                guard at >= 0 else { writer.appendNull(column); continue }
+                                let v = values[at]
+                                switch types[column] {
+                                case .timestamp, .int64: writer.append(column, int64: v.value)
+                                case .bool: writer.append(column, bool: v.value != 0)
+                                case .string: writer.append(column, bytes: bytes(v))
+                                case .stringList:
+                                    items.removeAll(keepingCapacity: true)
+                                    for w in at..<end where values[w].field == v.field { items.append(bytes(values[w])) }
+                                    writer.append(column, list: items)
+                                case .stringMap:
+                                    pairs.removeAll(keepingCapacity: true)
+                                    for w in at..<end where values[w].field == v.field {
+                                        let all = bytes(values[w]), k = Int(values[w].keyLength)
+                                        pairs.append((all.slice(0, k), all.dropFirst(k)))
+                                    }
+                                    writer.append(column, map: pairs)
+                                }
+                            }
+                            do throws(ParquetError) { try writer.endRow() } catch { rowError = error }
+                        }
                     }
                 }
-                do throws(ParquetError) { try writer.endRow() } catch { rowError = error }
             }
         }
         // A row the writer refused (never expected: the schema and the columns are one list).
