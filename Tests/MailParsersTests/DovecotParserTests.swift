@@ -135,4 +135,17 @@ import Testing
         #expect(fatal["event.dataset"] == "dovecot")
         #expect(fatal.label("level") == "Fatal")
     }
+
+    @Test func aUserNameCannotInjectAnAddress() {
+        let login = parse("Mar  4 10:20:00 mx1 dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<x>, method=PLAIN, rip=6.6.6.6, lip=1.1.1.1>, method=PLAIN, rip=203.0.113.50, lip=192.0.2.10, TLS, session=<s1>", with: tester)
+        #expect(login["source.ip"] == "203.0.113.50")
+        #expect(login["destination.ip"] == "192.0.2.10")
+        #expect(login["user.name"] == "x>, method=PLAIN, rip=6.6.6.6, lip=1.1.1.1")
+        let passdb = parse("Jan 29 05:13:50 mx1 dovecot: auth: passwd-file(a,6.6.6.6,203.0.113.51): unknown user", with: tester)
+        #expect(passdb["source.ip"] == "203.0.113.51")
+        #expect(passdb["user.name"] == "a,6.6.6.6")
+        let mapped = parse("Mar 13 15:25:07 mx1 dovecot: auth: passwd-file(bob,::ffff:192.0.2.4,<sess>): Password mismatch", with: tester)
+        #expect(mapped["source.ip"] == "192.0.2.4")
+        #expect(mapped["user.name"] == "bob")
+    }
 }

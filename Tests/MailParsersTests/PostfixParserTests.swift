@@ -53,6 +53,13 @@ import Testing
         #expect(ehlo.campaignClass == .none)
     }
 
+    @Test func pendingVerificationIsNotAnUnknownUser() {
+        let e = parse("Mar  4 10:12:01 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from example.com[93.184.216.34]: 450 4.1.1 <maybe@corp.example>: Recipient address rejected: unverified address: Address verification in progress; from=<a@example.com> to=<maybe@corp.example> proto=ESMTP helo=<example.com>", with: tester)
+        #expect(e["event.outcome"] == "failure")
+        #expect(e["event.reason"] == "policy")
+        #expect(e.campaignClass == .none)
+    }
+
     @Test func rejectWarningIsNotAFailure() {
         let e = parse("Mar  4 10:12:01 mx1 postfix/smtpd[1]: NOQUEUE: reject_warning: RCPT from example.com[93.184.216.34]: 550 5.1.1 <gone@corp.example>: Recipient address rejected: User unknown in local recipient table; from=<a@example.com> to=<gone@corp.example> proto=ESMTP helo=<example.com>", with: tester)
         #expect(e["event.outcome"] == nil)

@@ -85,10 +85,8 @@ public struct DovecotParser: Parser {
             }
             if DovecotParser.passdb.apply(rest, event, ctx) != nil { return .event }
             // Dovecot 2.4: the user and address are the service's arguments.
-            if let args, let comma = args.firstIndex(of: 0x2C), DovecotParser.verdict.apply(rest, event, ctx) != nil {
-                let ip = args.dropFirst(comma + 1).until(0x2C)
-                Mail.user(args.slice(0, comma), event)
-                Mail.client(host: nil, ip: ip, port: nil, event)
+            if let args, args.firstIndex(of: 0x2C) != nil, DovecotParser.verdict.apply(rest, event, ctx) != nil {
+                DovecotParser.userAndAddress(args, event)
                 return .event
             }
             return claim || args != nil ? .event : .notMine
@@ -159,30 +157,60 @@ public struct DovecotParser: Parser {
         else if service.hasPrefix("lmtp") { e.set(.networkProtocol, "lmtp") }
     }
 
-    /// `user=<…>, method=…, rip=…, lip=…, rport=…, lport=…, mpid=…, session=<…>` of a login line.
-    static func keyValues(_ b: Bytes, _ e: EventBuilder) {
-        func value(_ key: StaticString, bracketed: Bool) -> Bytes? {
-            var from = 0
-            while let i = b.firstIndex(of: key, from: from) {
-                from = i + 1
-                guard i == 0 || b[i - 1] == 0x20 else { continue }
-                let start = i + key.utf8CodeUnitCount
-                if bracketed {
-                    guard let close = b.firstIndex(of: 0x3E, from: start) else { return nil }
-                    return b.slice(start, close)
-                }
-                var end = start
-                while end < b.count, b[end] != 0x2C, b[end] != 0x20 { end += 1 }
-                return b.slice(start, end)
+    /// `user,ip[,…]` (passdb arguments, Dovecot 2.4 service arguments): the address is the last
+    /// part that is one — a user name with commas in it cannot put another address first.
+    static func userAndAddress(_ args: Bytes, _ e: EventBuilder) {
+        var end = args.count
+        while end > 0 {
+            let comma = args.slice(0, end).lastIndex(of: 0x2C)
+            let part = args.slice(comma.map { $0 + 1 } ?? 0, end)
+            let ip = part.hasPrefix("::ffff:") ? part.dropFirst(7) : part
+            if ip.isIPAddress, let comma {
+                Mail.user(args.slice(0, comma), e)
+                Mail.client(host: nil, ip: part, port: nil, e)
+                return
             }
-            return nil
+            guard let comma else { break }
+            end = comma
         }
-        if let user = value("user=<", bracketed: true) { Mail.user(user, e) }
-        if let method = value("method=", bracketed: false) { Mail.method(method, e) }
-        Mail.client(host: nil, ip: value("rip=", bracketed: false), port: value("rport=", bracketed: false), e)
-        if let lip = value("lip=", bracketed: false), lip.count > 0 { MessageRule.store(lip, .destinationIP, e) }
-        if let lport = value("lport=", bracketed: false), let n = lport.decimal() { e.set(.destinationPort, int: n) }
-        Mail.label("session", value("session=<", bracketed: true), e)
+        // No address: `user,` or `user,<session>`.
+        Mail.user(args.until(0x2C), e)
+    }
+
+    /// The last occurrence of `key` at a word start (after a space or at 0).
+    static func lastKey(_ b: Bytes, _ key: StaticString) -> Int? {
+        var found: Int?
+        var from = 0
+        while let i = b.firstIndex(of: key, from: from) {
+            if i == 0 || b[i - 1] == 0x20 { found = i }
+            from = i + 1
+        }
+        return found
+    }
+
+    /// `user=<…>, method=…, rip=…, lip=…, rport=…, lport=…, mpid=…, session=<…>` of a login line.
+    /// The fields after the user name are read at their last occurrence, and the user name ends
+    /// before them: a name cannot inject an address.
+    static func keyValues(_ b: Bytes, _ e: EventBuilder) {
+        func value(_ key: StaticString) -> Bytes? {
+            guard let i = lastKey(b, key) else { return nil }
+            let start = i + key.utf8CodeUnitCount
+            var end = start
+            while end < b.count, b[end] != 0x2C, b[end] != 0x20 { end += 1 }
+            return b.slice(start, end)
+        }
+        if let u = b.firstIndex(of: "user=<"), u == 0 || b[u - 1] == 0x20 {
+            let start = u + 6
+            let next = lastKey(b, "method=") ?? lastKey(b, "rip=")
+            var close: Int?
+            if let next, next > start + 2, b[next - 3] == 0x3E, b[next - 2] == 0x2C { close = next - 3 }
+            if let close = close ?? b.firstIndex(of: 0x3E, from: start) { Mail.user(b.slice(start, close), e) }
+        }
+        if let s = lastKey(b, "session=<"), let close = b.firstIndex(of: 0x3E, from: s + 9) { Mail.label("session", b.slice(s + 9, close), e) }
+        if let method = value("method=") { Mail.method(method, e) }
+        Mail.client(host: nil, ip: value("rip="), port: value("rport="), e)
+        if let lip = value("lip="), lip.count > 0 { MessageRule.store(lip, .destinationIP, e) }
+        if let lport = value("lport="), let n = lport.decimal() { e.set(.destinationPort, int: n) }
     }
 
     static let auth: [(Field, StaticString)] = [(.eventCategory, "authentication"), (.eventAction, "login"), (.eventType, "start")]
@@ -216,11 +244,10 @@ public struct DovecotParser: Parser {
     /// `passdb(user,ip[,…]): verdict` after `auth:` / `auth-worker(…):`.
     static let passdb = MessageRules([
         Mail.rule("passdb", contains: "(",
-                  #"^(?<db>[\w-]+)\((?<user>[^,)]*),(?<ip>[^,)]*)(?:,[^)]*)?\): (?<text>.*)$"#) { g in
-            let user = g("user"), ip = g("ip"), text = g("text"), db = g("db")
+                  #"^(?<db>[\w-]+)\((?<args>[^,]*,.*?)\): (?<text>.*)$"#) { g in
+            let args = g("args"), text = g("text"), db = g("db")
             return { m, e in
-                Mail.user(m[user], e)
-                Mail.client(host: nil, ip: m[ip], port: nil, e)
+                DovecotParser.userAndAddress(m[args]!, e)
                 let d = m[db]!
                 Mail.label("passdb", d, e)
                 // A userdb lookup follows a verified login (delivery, post-login): no verdict on a password.

@@ -80,10 +80,11 @@ enum Mail {
         return b.count > 0 ? b : nil
     }
 
-    /// Whether an SMTP reply about a recipient says the mailbox does not exist: the enhanced
-    /// status X.1.1 (bad destination mailbox) or the words MTAs use for it.
+    /// Whether an SMTP reply about a recipient says the mailbox does not exist: the permanent
+    /// enhanced status 5.1.1 (bad destination mailbox) or the words MTAs use for it. (4.1.1 is
+    /// also what Postfix answers while an address verification is still pending.)
     static func saysUnknownUser(dsn: Bytes?, text: Bytes?) -> Bool {
-        if let dsn, dsn.count == 5, dsn[1] == 0x2E, dsn[2] == 0x31, dsn[3] == 0x2E, dsn[4] == 0x31 { return true }
+        if let dsn, dsn.equals("5.1.1") { return true }
         guard let text, text.count > 0 else { return false }
         return containsCaseless(text, "user unknown") || containsCaseless(text, "unknown user")
             || containsCaseless(text, "no such user") || containsCaseless(text, "unknown recipient")
