@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "LineFramerTests", dependencies: ["LineFramer", "SpoorKit"]),
         .testTarget(name: "SpoorParquetTests", dependencies: ["SpoorParquet"]),
         .testTarget(name: "MailParsersTests", dependencies: ["spoor", "MailParsers", "SpoorKit"]),
-        .testTarget(name: "MicrosoftParsersTests", dependencies: ["spoor", "MicrosoftParsers", "SpoorKit"]),
+        .testTarget(name: "MicrosoftParsersTests", dependencies: ["spoor", "MicrosoftParsers", "JSONFramer", "XMLEventFramer", "SpoorKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["spoor", "DatasetSinks", "SpoorKit", "CLZ4"]),
     ],
     swiftLanguageModes: [.v6]

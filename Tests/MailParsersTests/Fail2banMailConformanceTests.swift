@@ -10,6 +10,9 @@ struct Fail2banMailConformanceTests {
     /// `match: false` lines (not worth a ban) that Spoor does classify as failures, each with
     /// why; the test fails if this list and the parsers disagree in either direction.
     static let failuresNotWorthABan: [String: String] = [
+        ">... User unknown":
+            "a recipient refused as non-existent is a probe (recipient-check, unknown_user); this line carries no client "
+            + "address, so fail2ban bans on the from= line of the same queue id instead",
         ">... No such user here":
             "a recipient refused as non-existent is a probe (recipient-check, unknown_user); the line names no client, "
             + "so fail2ban bans on the from= line of the same queue id instead",

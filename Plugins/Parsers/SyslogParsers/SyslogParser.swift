@@ -46,6 +46,12 @@ public struct SyslogParser: Parser {
         b = b.dropFirst(1)
         // Host, then the tag. A line without a tag (`host message`) keeps its message whole.
         event.set(.eventDataset, "syslog")
+        // Some daemons write the facility and level before the host: `<mail.info> robin sm-mta[…]`.
+        let facility = b.token()
+        if facility.count > 2, facility.hasPrefix("<"), facility.hasSuffix(">"), facility.contains(".") {
+            event.label("syslog.priority", facility.slice(1, facility.count - 1))
+            b = b.dropFirst(facility.count + 1)
+        }
         let first = b.token()
         let host: Bytes
         // Some writers leave the host out: the first token is then already the tag
