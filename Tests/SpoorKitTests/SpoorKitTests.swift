@@ -474,3 +474,24 @@ struct SchemaTests {
         #expect(Schema.listFields.contains(.emailTo))
     }
 }
+
+@Suite("EventBuilder")
+struct EventBuilderTests {
+    @Test("A rollback restores values a parser overwrote, and removes the ones it added")
+    func rollbackRestoresOverwrittenValues() {
+        let builder = EventBuilder()
+        withBytes(of: "record") { record in
+            builder.begin(record: record)
+            builder.set(.eventDataset, "syslog")
+            builder.set(.timestamp, int: 1)
+            let mark = builder.mark()
+            builder.set(.eventDataset, "postfix.smtpd")
+            builder.set(.userName, "alice")
+            builder.rollback(to: mark)
+            #expect(builder.value(of: .eventDataset)?.string == "syslog")
+            #expect(builder.value(of: .userName) == nil)
+            #expect(builder.commit())
+        }
+        #expect(builder.batch.events.count == 1)
+    }
+}

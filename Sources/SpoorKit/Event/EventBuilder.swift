@@ -11,6 +11,9 @@ public final class EventBuilder {
     private var slotOfField = [Int32](repeating: -1, count: Field.allCases.count)
     private var record = UnsafeRawBufferPointer(start: nil, count: 0)
     private var open = false
+    /// Values overwritten in place since the current event began, so a rollback can put
+    /// them back (a parser that overwrote `event.dataset` and then said `.notMine`).
+    private var overwritten: [(index: Int32, slot: Slot)] = []
 
     public init() {}
 
@@ -22,6 +25,7 @@ public final class EventBuilder {
         self.record = record
         current = EventHeader(slotStart: Int32(batch.slots.count), slotCount: 0, timestamp: .min, datasetSlot: -1)
         for i in slotOfField.indices { slotOfField[i] = -1 }
+        overwritten.removeAll(keepingCapacity: true)
         open = true
     }
 
@@ -52,20 +56,31 @@ public final class EventBuilder {
     }
 
     /// A point to roll the current event back to (what a router takes before trying a parser).
-    public func mark() -> Int { batch.slots.count }
+    public struct Mark: Sendable {
+        let slots: Int
+        let overwritten: Int
+    }
+
+    public func mark() -> Mark { Mark(slots: batch.slots.count, overwritten: overwritten.count) }
 
     /// Removes every value of the current event (it stays open).
     public func clearEvent() {
-        rollback(to: Int(current.slotStart))
+        rollback(to: Mark(slots: Int(current.slotStart), overwritten: 0))
     }
 
-    /// Removes every value set since `mark` (values overwritten in place stay overwritten).
-    public func rollback(to mark: Int) {
-        guard open, mark < batch.slots.count else { return }
-        for i in mark..<batch.slots.count where slotOfField[Int(batch.slots[i].field.rawValue)] == Int32(i) {
+    /// Undoes everything since `mark`: values added are removed, values overwritten are
+    /// restored.
+    public func rollback(to mark: Mark) {
+        guard open else { return }
+        while overwritten.count > mark.overwritten {
+            let (index, slot) = overwritten.removeLast()
+            if Int(index) < batch.slots.count { batch.slots[Int(index)] = slot }
+        }
+        guard mark.slots < batch.slots.count else { return }
+        for i in mark.slots..<batch.slots.count where slotOfField[Int(batch.slots[i].field.rawValue)] == Int32(i) {
             slotOfField[Int(batch.slots[i].field.rawValue)] = -1
         }
-        batch.slots.removeSubrange(mark...)
+        batch.slots.removeSubrange(mark.slots...)
     }
 
     /// The bytes of a string field of the current event (what enrichers read), valid until
@@ -194,6 +209,7 @@ public final class EventBuilder {
         let i = Int(field.rawValue)
         let existing = slotOfField[i]
         if existing >= 0 {
+            overwritten.append((existing, batch.slots[Int(existing)]))
             batch.slots[Int(existing)] = slot
         } else {
             slotOfField[i] = Int32(batch.slots.count)
