@@ -46,10 +46,18 @@ let package = Package(
         plugin("MicrosoftParsers", kind: "Parsers"),
         plugin("DatasetSinks", kind: "Sinks", extra: ["CLZ4", "SpoorParquet"]),
 
+        // The built-in plugins in one registry: what the CLI runs and the tests parse with.
+        .target(
+            name: "SpoorBuiltins",
+            dependencies: [
+                "SpoorKit", "FileSources", "LineFramer", "JSONFramer", "XMLEventFramer", "SyslogParsers", "AuthParsers",
+                "MailParsers", "MicrosoftParsers", "DatasetSinks",
+            ]
+        ),
         .executableTarget(
             name: "spoor",
             dependencies: [
-                "SpoorKit", "FileSources", "LineFramer", "JSONFramer", "XMLEventFramer", "SyslogParsers", "AuthParsers", "MailParsers", "MicrosoftParsers", "DatasetSinks",
+                "SpoorKit", "SpoorBuiltins", "DatasetSinks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -57,12 +65,14 @@ let package = Package(
 
         .testTarget(name: "SpoorKitTests", dependencies: ["SpoorKit"]),
         .testTarget(name: "FileSourcesTests", dependencies: ["FileSources", "SpoorKit"]),
-        .testTarget(name: "AuthParsersTests", dependencies: ["spoor", "AuthParsers", "SyslogParsers", "SpoorKit"]),
+        // Helpers the parser tests share: the tester, the corpora, fail2ban's case selection.
+        .target(name: "SpoorTestSupport", dependencies: ["SpoorBuiltins", "SpoorKit"], path: "Tests/SpoorTestSupport"),
+        .testTarget(name: "AuthParsersTests", dependencies: ["SpoorTestSupport", "AuthParsers", "SyslogParsers", "SpoorKit"]),
         .testTarget(name: "LineFramerTests", dependencies: ["LineFramer", "SpoorKit"]),
         .testTarget(name: "SpoorParquetTests", dependencies: ["SpoorParquet"]),
-        .testTarget(name: "MailParsersTests", dependencies: ["spoor", "MailParsers", "SpoorKit"]),
-        .testTarget(name: "MicrosoftParsersTests", dependencies: ["spoor", "MicrosoftParsers", "JSONFramer", "XMLEventFramer", "SpoorKit"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["spoor", "DatasetSinks", "SpoorKit", "CLZ4"]),
+        .testTarget(name: "MailParsersTests", dependencies: ["SpoorTestSupport", "MailParsers", "SpoorKit"]),
+        .testTarget(name: "MicrosoftParsersTests", dependencies: ["SpoorTestSupport", "MicrosoftParsers", "JSONFramer", "XMLEventFramer", "SpoorKit"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["spoor", "SpoorBuiltins", "DatasetSinks", "SpoorKit", "CLZ4"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import DatasetSinks
+import SpoorBuiltins
 import SpoorKit
 
 struct IngestCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpoorBuiltins
 import SpoorKit
 
 struct ParseCommand: ParsableCommand {

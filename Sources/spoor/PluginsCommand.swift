@@ -1,4 +1,5 @@
 import ArgumentParser
+import SpoorBuiltins
 import SpoorKit
 
 struct PluginsCommand: ParsableCommand {

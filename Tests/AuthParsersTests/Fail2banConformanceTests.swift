@@ -1,40 +1,11 @@
 import Foundation
+import SpoorTestSupport
 import Testing
 
 /// fail2ban's annotated samples: every line marked `match: true` in the default filter mode
 /// must become a failure event whose source is the annotated host.
 @Suite(.enabled(if: Corpora.available, Corpora.missing))
 struct Fail2banConformanceTests {
-    struct Case {
-        let filter: String
-        let line: String
-        let match: Bool
-        let host: String?
-    }
-
-    /// Cases that apply in the default mode: an option set without `mode`, and a
-    /// constraint (a Python expression over `opts`/`name`) that holds there.
-    static func cases(_ filter: String) -> [Case] {
-        Corpora.lines("fail2ban/fail2ban_cases.jsonl").compactMap { text -> Case? in
-            guard let r = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                  r["filter"] as? String == filter, let line = r["line"] as? String,
-                  let fail = r["fail"] as? [String: Any], let match = fail["match"] as? Bool else { return nil }
-            let options = r["filter_options"] as? [[String: Any]] ?? [[:]]
-            guard options.contains(where: { $0["mode"] == nil }) else { return nil }
-            if let constraint = fail["constraint"] as? String, !holdsInDefaultMode(constraint, filter: filter) { return nil }
-            return Case(filter: filter, line: line, match: match, host: fail["host"] as? String)
-        }
-    }
-
-    static func holdsInDefaultMode(_ constraint: String, filter: String) -> Bool {
-        let c = constraint.replacingOccurrences(of: " ", with: "")
-        if c.hasPrefix("name==") { return c == "name=='\(filter)'" }
-        if c.hasPrefix("opts.get('mode')!=") { return true }   // no mode in the default set
-        if c.hasPrefix("opts.get('mode')==") { return false }
-        Issue.record("unhandled fail2ban constraint: \(constraint)")
-        return false
-    }
-
     /// `match: false` lines (not worth a ban) that Spoor does classify as failures, each
     /// with why; the test fails if this list and the parser disagree in either direction.
     static let failuresNotWorthABan: [String: String] = [
@@ -71,8 +42,9 @@ struct Fail2banConformanceTests {
     @Test func pamGeneric() { check("pam-generic", minimumRecall: 0.95) }
 
     func check(_ filter: String, minimumRecall: Double) {
-        let cases = Self.cases(filter)
+        let cases = Fail2ban.cases(filter)
         #expect(!cases.isEmpty)
+        #expect(Fail2ban.unhandledConstraints(filter).isEmpty)
         let tester = makeTester(year: 2005)
         var hits = 0, positives = 0
         var misses: [String] = []
@@ -94,7 +66,7 @@ struct Fail2banConformanceTests {
         if filter == "sshd" {
             // Every reason listed is needed by sshd's or pam-generic's lines: no stale entries.
             let stale = Set(Self.failuresNotWorthABan.keys).subtracting(listedUsed)
-                .filter { key in !Self.cases("pam-generic").contains { $0.line.contains(key) } }
+                .filter { key in !Fail2ban.cases("pam-generic").contains { $0.line.contains(key) } }
             #expect(stale.isEmpty, "listed but never classified as a failure: \(stale)")
         }
         let recall = Double(hits) / Double(max(positives, 1))

@@ -1,4 +1,5 @@
 import Foundation
+import SpoorTestSupport
 import Testing
 
 /// loghub's OpenSSH and Linux samples: every sshd and PAM line becomes a specific event

@@ -1,5 +1,6 @@
 import SpoorKit
 @testable import SyslogParsers
+import SpoorTestSupport
 import Testing
 
 /// The envelope's pieces on their own.

@@ -4,6 +4,7 @@ import DatasetSinks
 import SpoorKit
 import Testing
 @testable import spoor
+import SpoorBuiltins
 
 /// An archive in, a dataset out: every record accounted for, nothing duplicated, no torn
 /// file, every output file decodable by liblz4.

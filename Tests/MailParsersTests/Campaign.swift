@@ -1,3 +1,4 @@
+import SpoorTestSupport
 /// The campaign report's record classes (shared/CAMPAIGN.md), decided from normalized fields
 /// only — what the parsers must make possible.
 enum CampaignClass: Equatable {

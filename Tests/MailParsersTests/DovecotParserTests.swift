@@ -1,3 +1,4 @@
+import SpoorTestSupport
 import Testing
 
 @Suite struct DovecotParserTests {

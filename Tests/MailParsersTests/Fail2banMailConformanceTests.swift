@@ -1,4 +1,5 @@
 import Foundation
+import SpoorTestSupport
 import Testing
 
 /// fail2ban's annotated mail samples: every line marked `match: true` in the default filter
@@ -49,6 +50,7 @@ struct Fail2banMailConformanceTests {
     func check(_ filter: String, minimumRecall: Double?) {
         let cases = Fail2ban.cases(filter)
         #expect(!cases.isEmpty)
+        #expect(Fail2ban.unhandledConstraints(filter).isEmpty)
         let tester = makeTester(year: 2005)
         var hits = 0, positives = 0
         var misses: [String] = []

@@ -1,4 +1,5 @@
 import Foundation
+import SpoorTestSupport
 import Testing
 
 /// postfix-grok-patterns' test cases: `data` is a Postfix message after `postfix/<daemon>[pid]: `

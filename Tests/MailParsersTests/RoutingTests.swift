@@ -1,5 +1,6 @@
 import MailParsers
 import SpoorKit
+import SpoorTestSupport
 import Testing
 
 /// Each mail parser is reached by the program names its daemon logs under.

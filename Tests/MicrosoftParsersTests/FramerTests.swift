@@ -1,6 +1,7 @@
 import JSONFramer
 import MicrosoftParsers
 import SpoorKit
+import SpoorTestSupport
 import Testing
 import XMLEventFramer
 

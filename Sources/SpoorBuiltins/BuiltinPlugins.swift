@@ -9,8 +9,9 @@ import SpoorKit
 import SyslogParsers
 import XMLEventFramer
 
-/// The plugins this binary ships with. A custom build adds its own here.
-func builtinRegistry() -> Registry {
+/// The plugins the `spoor` binary ships with, in one registry. A custom build makes its own
+/// registry: this one, then `register` calls for its plugins.
+public func builtinRegistry() -> Registry {
     let registry = Registry()
     registry.register(source: FileSource.self)
     registry.register(framer: LineFramer.self)
