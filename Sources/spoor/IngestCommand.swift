@@ -63,6 +63,9 @@ struct IngestCommand: ParsableCommand {
     @Flag(help: "Do not write event.original (the raw record) into events.")
     var noOriginal = false
 
+    @Flag(help: "Also write one email event per Postfix message (sender, every recipient, message-id, final status), put together by queue id.")
+    var correlateMail = false
+
     @Flag(help: "Exit with code 4 when any record was dead-lettered.")
     var strict = false
 
@@ -117,6 +120,7 @@ struct IngestCommand: ParsableCommand {
             plan.maxRecordBytes = limit
         }
         plan.keepOriginal = noOriginal ? false : (file.keepOriginal ?? true)
+        plan.correlateMail = correlateMail || file.correlateMail == true
         let known = Set(plan.formatParsers.keys)
         for (glob, format) in file.formats where !known.contains(format) {
             throw ConfigError(origin: job ?? "job", message: "formats: '\(glob)' names an unknown format '\(format)'",

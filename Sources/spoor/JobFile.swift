@@ -33,11 +33,12 @@ struct JobFile {
     var strict: Bool?
     var maxRecordBytes: Int?
     var keepOriginal: Bool?
+    var correlateMail: Bool?
     var parserConfigs: [String: PluginConfig] = [:]
     var formats: [(glob: String, format: String)] = []
 
     static let keys = ["inputs", "include", "exclude", "out", "format", "workers", "year", "timezone", "strict",
-                       "max_record_bytes", "keep_original", "parsers", "formats"]
+                       "max_record_bytes", "keep_original", "correlate_mail", "parsers", "formats"]
 
     init() {}
 
@@ -92,6 +93,7 @@ struct JobFile {
             case "strict": strict = try bool(value, key)
             case "max_record_bytes": maxRecordBytes = try int(value, key)
             case "keep_original": keepOriginal = try bool(value, key)
+            case "correlate_mail": correlateMail = try bool(value, key)
             case "formats":
                 guard let globs = value.mapping else {
                     throw ConfigError(origin: origin(value), message: "'formats' maps file globs to format names",

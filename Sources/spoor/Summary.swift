@@ -18,6 +18,7 @@ enum Summary {
                 out += "            \(m.path)\(m.member.map { "//\($0)" } ?? ""): \(m.error!)\n"
             }
         }
+        if s.derivedEvents > 0 { out += "derived     \(n(s.derivedEvents)) email events, one per Postfix message (queue-id correlation)\n" }
         let resumed = result.members.filter { $0.resumedAt > 0 }.count
         if resumed > 0 { out += "resumed     \(resumed) streams read by an earlier job: only what follows was read\n" }
         if s.recordsIn == 0 && s.members > 0 {

@@ -10,6 +10,7 @@ final class ChunkWorker<S: Sink> {
     let enrichers: [any Enricher]
     let sink: S
     let keepOriginal: Bool
+    /// The last chunk's events stay here until the next `process` (the correlator reads them).
     let builder = EventBuilder()
     let context: ParseContext
     private var idBuffer = [UInt8](repeating: 0, count: 32)

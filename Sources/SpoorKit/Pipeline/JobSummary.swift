@@ -12,6 +12,8 @@ public struct JobSummary: Sendable, Codable {
     public var sourceErrors = 0
     /// Events the sink wrote into files (or to stdout).
     public var eventsWritten = 0
+    /// Events made from other events (one per Postfix message, with --correlate-mail).
+    public var derivedEvents = 0
     public var seconds = 0.0
     public var eventsByDataset: [String: Int] = [:]
     public var membersByFormat: [String: Int] = [:]
@@ -22,7 +24,7 @@ public struct JobSummary: Sendable, Codable {
     /// Nothing silently dropped: every record in became an event, a dead letter or was
     /// filtered, and every event reached the sink.
     public var reconciles: Bool {
-        recordsIn == eventsOut + deadLetters + filtered && eventsWritten == eventsOut
+        recordsIn == eventsOut + deadLetters + filtered && eventsWritten == eventsOut + derivedEvents
     }
 
     mutating func add(_ part: WorkerCounts) {

@@ -27,6 +27,8 @@ public struct JobPlan: Sendable {
     public var keepOriginal = true
     /// What earlier jobs read: streams found in it are read from where they stopped.
     public var state = IngestState()
+    /// Whether Postfix lines are put together by queue id into one `email` event per message.
+    public var correlateMail = false
 
     /// The parser of each record format (the first registered for a name wins).
     public var formatParsers: [String: any Parser] {
@@ -160,22 +162,40 @@ public enum Pipeline {
                 defer { workersDone.leave() }
                 while let chunk = chunks.pop() {
                     let (payload, counts) = worker.process(chunk)
-                    payloads.push(Processed(payload: payload, counts: counts, consumed: chunk.consumed))
+                    var item = Processed(payload: payload, counts: counts, consumed: chunk.consumed)
+                    if plan.correlateMail { item.facts = MessageCorrelator.facts(worker.builder.batch, path: chunk.input.path) }
+                    payloads.push(item)
                 }
             }
         }
         sinkDone.enter()
+        let correlateMail = plan.correlateMail
         Thread.detachNewThread {
             defer { sinkDone.leave() }
+            let correlator = MessageCorrelator()
+            let derived = EventBuilder()
+            let derivedInput = InputFile(path: "postfix queue-id correlation", memberPath: nil, encoding: "derived",
+                                         years: YearResolver(pinnedYear: 1970), fingerprint: (0, 0), format: "derived")
+            // Messages the correlator completed become events, encoded and written here.
+            func emit(_ messages: [MessageCorrelator.Message]) throws {
+                guard !messages.isEmpty else { return }
+                MessageCorrelator.events(messages, builder: derived)
+                try sink.write(sink.encode(derived.batch, input: derivedInput))
+                state.derived(derived.batch.events.count)
+            }
             while let item = payloads.pop() {
                 if state.aborted { continue }
                 do {
                     try sink.write(item.payload)
                     state.add(item.counts, consumed: item.consumed)
+                    if correlateMail { try emit(correlator.add(item.facts)) }
                 } catch {
                     state.abort("\(error)")
                     chunks.close()
                 }
+            }
+            if correlateMail && !state.aborted {
+                do { try emit(correlator.flush()) } catch { state.abort("\(error)") }
             }
         }
 
@@ -254,6 +274,7 @@ struct Processed<Payload: Sendable>: Sendable {
     let payload: Payload
     let counts: WorkerCounts
     let consumed: Int64
+    var facts: [MessageFact] = []
 }
 
 /// Counters and bookkeeping shared by the threads of one job.
@@ -302,6 +323,8 @@ final class SharedState: Sendable {
             s.bytesRead += consumed
         }
     }
+
+    func derived(_ n: Int) { state.withLock { $0.summary.derivedEvents += n } }
 
     func abort(_ message: String) { state.withLock { if $0.failure == nil { $0.failure = message } } }
     var aborted: Bool { state.withLock { $0.failure != nil } }
