@@ -46,3 +46,20 @@ import XMLEventFramer
         #expect(cut == 16)
     }
 }
+
+@Suite struct JSONFramerLineModeTests {
+    let framer = try! JSONFramer(config: PluginConfig())
+
+    @Test func ndjsonAndAnArrayWithOneElementPerLine() {
+        func records(_ text: String) -> [String] {
+            var out: [String] = []
+            withBytes(of: text) { b in framer.forEachRecord(in: b) { r, _ in out.append(r.string) } }
+            return out
+        }
+        #expect(records("{\"a\":1}\n{\"b\":\"x\\ny\"}\n") == [#"{"a":1}"#, #"{"b":"x\ny"}"#])
+        // After the envelope's `[`: elements with trailing commas, the last one closing the array.
+        #expect(records("{\"a\":1},\n{\"b\":2}]}\n") == [#"{"a":1}"#, #"{"b":2}"#])
+        // A pretty-printed array is not line-delimited: objects are found by scanning.
+        #expect(records("{\n \"a\": 1\n},\n{\n \"b\": 2\n}\n]") == ["{\n \"a\": 1\n}", "{\n \"b\": 2\n}"])
+    }
+}

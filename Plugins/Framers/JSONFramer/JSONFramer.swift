@@ -35,6 +35,11 @@ public struct JSONFramer: Framer {
     }
 
     public func completeLength(_ window: Bytes, atEnd: Bool) -> Int {
+        // NDJSON (the common case): cut at the last line end, without scanning every object.
+        if isLineDelimited(window) {
+            if atEnd { return window.count }
+            return window.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        }
         var last = 0
         var i = 0
         while true {
@@ -56,22 +61,61 @@ public struct JSONFramer: Framer {
     }
 
     public func forEachRecord(in chunk: Bytes, _ body: (Bytes, Int) -> Void) {
+        if isLineDelimited(chunk) {
+            // One object per line: the parser checks each is well-formed (a line that is not
+            // becomes a dead letter with its bytes).
+            var start = 0
+            while start < chunk.count {
+                let end = chunk.firstIndex(of: 0x0A, from: start) ?? chunk.count
+                let line = chunk.slice(start, end)
+                var s = 0, e = line.count
+                while s < e, isSeparator(line[s]) { s += 1 }
+                while e > s, isSeparator(line[e - 1]) { e -= 1 }
+                let record = line.slice(s, e)
+                if record.hasSuffix("]") || record.hasSuffix("]}") {
+                    // The last element and the envelope's close on one line: scan it.
+                    scanObjects(record, base: start + s, body)
+                } else if e > s {
+                    body(record, start + s)
+                }
+                start = end + 1
+            }
+            return
+        }
+        scanObjects(chunk, base: 0, body)
+    }
+
+    /// Objects one by one, with whatever lies between them handed on as junk records.
+    private func scanObjects(_ chunk: Bytes, base: Int, _ body: (Bytes, Int) -> Void) {
         var i = 0
         while true {
             while i < chunk.count, isSeparator(chunk[i]) { i += 1 }
             guard i < chunk.count else { return }
             if chunk[i] == 0x7B, let end = JSONScan.valueEnd(chunk, from: i) {
-                body(chunk.slice(i, end), i)
+                body(chunk.slice(i, end), base + i)
                 i = end
             } else {
                 // Bytes that are no object (the envelope's tail, a broken record): one record
                 // up to the next line, so that it is dead-lettered, not lost.
                 let end = chunk.firstIndex(of: 0x0A, from: i) ?? chunk.count
                 let junk = chunk.slice(i, end)
-                if !isEnvelopeTail(junk) { body(junk, i) }
+                if !isEnvelopeTail(junk) { body(junk, base + i) }
                 i = end
             }
         }
+    }
+
+    /// Whether the bytes are NDJSON: the first line holds exactly one complete object. (A
+    /// pretty-printed array's first line is `{` alone, or a part of an object.)
+    @inline(__always)
+    private func isLineDelimited(_ b: Bytes) -> Bool {
+        var i = 0
+        while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0D || b[i] == 0x0A { i += 1 }
+        guard i < b.count, b[i] == 0x7B, let newline = b.firstIndex(of: 0x0A, from: i),
+              let end = JSONScan.valueEnd(b, from: i), end <= newline else { return false }
+        var j = end
+        while j < newline, b[j] == 0x20 || b[j] == 0x09 || b[j] == 0x0D || b[j] == 0x2C { j += 1 }
+        return j == newline
     }
 
     /// Junk between objects is cut at its line end, so the objects after it are not held back.
