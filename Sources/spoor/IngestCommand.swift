@@ -9,27 +9,37 @@ struct IngestCommand: ParsableCommand {
         commandName: "ingest",
         abstract: "Read logs and archives, write the normalized dataset.",
         discussion: """
-            Inputs are files, directories (read recursively) or '-' for stdin. Compression and
-            tar archives are recognised by their first bytes: gzip (also concatenated), zstd,
-            xz, bzip2, lz4 frames, tar, and any nesting of them. A truncated or corrupt member
-            costs one dead letter; the records before the fault are kept.
+            Inputs are files, directories (read recursively) or '-' for stdin.
+            Compression and tar archives are recognised by their first bytes:
+            gzip (also concatenated), zstd, xz, bzip2, lz4 frames, tar, and any
+            nesting of them. A truncated or corrupt member costs one dead letter;
+            the records before the fault are kept. Each stream's format (syslog,
+            exim, entra.signin, o365.audit, iis, exchange, windows.xml, ...) is
+            sniffed from its first bytes unless --input-format or a job file's
+            formats: says otherwise.
 
-            Output (--out DIR):
-              DIR/events/event.dataset=<dataset>/date=<YYYY-MM-DD>/part-<job>-<n>.parquet  (or .ndjson.lz4)
+            Output (--out DIR), Parquet with LZ4_RAW by default:
+              DIR/events/event.dataset=<d>/date=<YYYY-MM-DD>/part-<job>-<n>.parquet
               DIR/dead_letter/date=<YYYY-MM-DD>/part-<job>-<n>.ndjson.lz4
-              DIR/_manifest.json     inputs, counts, schema version, every file written
-            Files appear only complete (written under a hidden name, synced, renamed).
-            Parquet (LZ4_RAW) is the default; DuckDB, pyarrow, polars and Spark read it. With
-            --format ndjson, `lz4 -dc FILE` or `lz4cat` decodes the files. With --out -, events stream to stdout as
-            NDJSON and dead letters to stderr.
+              DIR/_manifest.json   every file of every job, inputs, counts
+              DIR/_state.json      what has been read (see below)
+            A job's files appear all together when it ends, or not at all. With
+            --format ndjson, events are LZ4-framed NDJSON (lz4 -dc decodes them).
+            With --out -, events stream to stdout as NDJSON, dead letters to
+            stderr.
 
-            At the end the job prints records in = events out + dead letters + filtered, and
-            fails (exit 3) if that does not hold. With --strict, any dead letter makes the exit
-            code 4.
+            Running a job again reads only what is new: streams are recognised by
+            their first bytes, so a grown file is read from where the last job
+            stopped and a rotated or gzipped one is not read twice. --full reads
+            everything again.
+
+            At the end the job prints records in = events + dead letters +
+            filtered, and fails (exit 3) if that does not hold. With --strict, any
+            dead letter makes the exit code 4.
 
             Examples:
               spoor ingest /var/log/archive --out out/
-              spoor ingest auth.log.2.gz --year 2025 --timezone Europe/Berlin --out - | my-detector
+              spoor ingest auth.log.2.gz --year 2025 --out - | my-detector
               spoor ingest --job samples/job.yaml
             """)
 
