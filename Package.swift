@@ -45,13 +45,14 @@ let package = Package(
         plugin("MailParsers", kind: "Parsers"),
         plugin("MicrosoftParsers", kind: "Parsers"),
         plugin("DatasetSinks", kind: "Sinks", extra: ["CLZ4", "SpoorParquet"]),
+        plugin("DirectoryEnrichers", kind: "Enrichers"),
 
         // The built-in plugins in one registry: what the CLI runs and the tests parse with.
         .target(
             name: "SpoorBuiltins",
             dependencies: [
                 "SpoorKit", "FileSources", "LineFramer", "JSONFramer", "XMLEventFramer", "SyslogParsers", "AuthParsers",
-                "MailParsers", "MicrosoftParsers", "DatasetSinks",
+                "MailParsers", "MicrosoftParsers", "DatasetSinks", "DirectoryEnrichers",
             ]
         ),
         .executableTarget(
@@ -72,6 +73,7 @@ let package = Package(
         .testTarget(name: "SpoorParquetTests", dependencies: ["SpoorParquet"]),
         .testTarget(name: "MailParsersTests", dependencies: ["SpoorTestSupport", "MailParsers", "SpoorKit"]),
         .testTarget(name: "MicrosoftParsersTests", dependencies: ["SpoorTestSupport", "MicrosoftParsers", "JSONFramer", "XMLEventFramer", "SpoorKit"]),
+        .testTarget(name: "DirectoryEnrichersTests", dependencies: ["SpoorTestSupport", "DirectoryEnrichers", "SpoorKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["spoor", "SpoorBuiltins", "DatasetSinks", "SpoorKit", "CLZ4"]),
     ],
     swiftLanguageModes: [.v6]

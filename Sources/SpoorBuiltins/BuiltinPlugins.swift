@@ -5,6 +5,7 @@ import LineFramer
 import MailParsers
 import MicrosoftParsers
 import DatasetSinks
+import DirectoryEnrichers
 import SpoorKit
 import SyslogParsers
 import XMLEventFramer
@@ -36,6 +37,8 @@ public func builtinRegistry() -> Registry {
     registry.register(parser: Office365AuditCSVParser.self)
     registry.register(parser: WindowsEventXMLParser.self)
     registry.register(parser: WindowsEventJSONParser.self)
+    registry.register(enricher: AccountDirectoryEnricher.self)
+    registry.register(enricher: IPListEnricher.self)
     registry.register(sink: ParquetDatasetSink.self)
     registry.register(sink: NDJSONDatasetSink.self)
     registry.register(sink: StdoutSink.self)

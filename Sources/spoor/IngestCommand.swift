@@ -73,6 +73,12 @@ struct IngestCommand: ParsableCommand {
     @Flag(help: "Do not write event.original (the raw record) into events.")
     var noOriginal = false
 
+    @Option(help: ArgumentHelp("An account list (`address[,alias…]` per line): sets user.exists.", valueName: "FILE"))
+    var accounts: String?
+
+    @Option(name: .customLong("ip-list"), help: ArgumentHelp("A CIDR list (`cidr,label` per line): sets labels.ip_list of source.ip.", valueName: "FILE"))
+    var ipList: String?
+
     @Flag(help: "Also write one email event per Postfix message (sender, every recipient, message-id, final status), put together by queue id.")
     var correlateMail = false
 
@@ -131,6 +137,10 @@ struct IngestCommand: ParsableCommand {
         }
         plan.keepOriginal = noOriginal ? false : (file.keepOriginal ?? true)
         plan.correlateMail = correlateMail || file.correlateMail == true
+        var enricherConfigs = file.enricherConfigs
+        if let accounts { enricherConfigs["accounts"] = PluginConfig(["file": .string(accounts)], origin: "--accounts") }
+        if let ipList { enricherConfigs["ip-lists"] = PluginConfig(["file": .string(ipList)], origin: "--ip-list") }
+        plan.enrichers = try registry.makeEnrichers(configs: enricherConfigs)
         let known = Set(plan.formatParsers.keys)
         for (glob, format) in file.formats where !known.contains(format) {
             throw ConfigError(origin: job ?? "job", message: "formats: '\(glob)' names an unknown format '\(format)'",

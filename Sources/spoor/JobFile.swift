@@ -35,10 +35,11 @@ struct JobFile {
     var keepOriginal: Bool?
     var correlateMail: Bool?
     var parserConfigs: [String: PluginConfig] = [:]
+    var enricherConfigs: [String: PluginConfig] = [:]
     var formats: [(glob: String, format: String)] = []
 
     static let keys = ["inputs", "include", "exclude", "out", "format", "workers", "year", "timezone", "strict",
-                       "max_record_bytes", "keep_original", "correlate_mail", "parsers", "formats"]
+                       "max_record_bytes", "keep_original", "correlate_mail", "parsers", "enrichers", "formats"]
 
     init() {}
 
@@ -102,11 +103,11 @@ struct JobFile {
                 for (glob, format) in globs {
                     formats.append((glob.string ?? "", try string(format, "formats")))
                 }
-            case "parsers":
-                guard let parsers = value.mapping else {
-                    throw ConfigError(origin: origin(value), message: "'parsers' maps parser ids to their options")
+            case "parsers", "enrichers":
+                guard let plugins = value.mapping else {
+                    throw ConfigError(origin: origin(value), message: "'\(key)' maps plugin ids to their options")
                 }
-                for (idNode, options) in parsers {
+                for (idNode, options) in plugins {
                     var values: [String: ConfigValue] = [:]
                     for (k, v) in options.mapping ?? [:] {
                         let name = k.string ?? ""
@@ -115,7 +116,8 @@ struct JobFile {
                         else if let seq = v.sequence { values[name] = .list(seq.compactMap(\.string)) }
                         else { values[name] = .string(v.string ?? "") }
                     }
-                    parserConfigs[idNode.string ?? ""] = PluginConfig(values, origin: origin(idNode))
+                    let config = PluginConfig(values, origin: origin(idNode))
+                    if key == "parsers" { parserConfigs[idNode.string ?? ""] = config } else { enricherConfigs[idNode.string ?? ""] = config }
                 }
             default:
                 throw ConfigError(origin: origin(keyNode), message: "unknown key '\(key)'",
@@ -128,5 +130,13 @@ struct JobFile {
         func resolve(_ p: String) -> String { p.hasPrefix("/") || p == "-" ? p : base.appendingPathComponent(p).path }
         inputs = inputs.map(resolve)
         out = out.map { $0 == "-" ? $0 : resolve($0) }
+        // An enricher's `file` is relative to the job file too.
+        for (id, config) in enricherConfigs {
+            if let f = config.string("file") {
+                var values = config.values
+                values["file"] = .string(resolve(f))
+                enricherConfigs[id] = PluginConfig(values, origin: config.origin)
+            }
+        }
     }
 }

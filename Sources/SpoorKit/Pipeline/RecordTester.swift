@@ -13,7 +13,8 @@ public final class RecordTester {
     }
 
     private let worker: ChunkWorker<CollectingSink>
-    private let plan: JobPlan
+    /// The plan the records run under.
+    public let plan: JobPlan
 
     public init(plan: JobPlan, explain: Bool = false) {
         self.plan = plan

@@ -55,6 +55,16 @@ public final class Registry {
         Dictionary(uniqueKeysWithValues: try framers.map { ($0.manifest.id, try $0.make(PluginConfig())) })
     }
 
+    /// The enrichers a job configured, in registration order (enrichers run only when asked for).
+    public func makeEnrichers(configs: [String: PluginConfig]) throws -> [any Enricher] {
+        if let unknown = configs.keys.first(where: { id in !enrichers.contains { $0.manifest.id == id } }) {
+            throw ConfigError(origin: configs[unknown]!.origin, message: "no enricher named '\(unknown)'",
+                              hint: suggestion(for: unknown, among: enrichers.map(\.manifest.id)).map { "did you mean '\($0)'?" }
+                                  ?? "known: " + enrichers.map(\.manifest.id).joined(separator: ", "))
+        }
+        return try enrichers.compactMap { entry in try configs[entry.manifest.id].map { try entry.make($0) } }
+    }
+
     public func framer(_ id: String, config: PluginConfig = PluginConfig()) throws -> any Framer {
         try find(id, in: framers.map { ($0.manifest, $0.make) }, kind: "framer")(config)
     }
