@@ -32,6 +32,7 @@ let package = Package(
         systemLibrary("CLZ4", pkgConfig: "liblz4", apt: "liblz4-dev"),
         systemLibrary("CArchive", pkgConfig: "libarchive", apt: "libarchive-dev"),
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+        systemLibrary("CMaxMindDB", pkgConfig: "libmaxminddb", apt: "libmaxminddb-dev"),
 
         .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4"], swiftSettings: hotPath),
         .target(name: "SpoorParquet", dependencies: ["CLZ4"], swiftSettings: hotPath),
@@ -46,6 +47,7 @@ let package = Package(
         plugin("MicrosoftParsers", kind: "Parsers"),
         plugin("DatasetSinks", kind: "Sinks", extra: ["CLZ4", "SpoorParquet"]),
         plugin("DirectoryEnrichers", kind: "Enrichers"),
+        plugin("GeoIPEnricher", kind: "Enrichers", extra: ["CMaxMindDB"]),
 
         // The built-in plugins in one registry: what the CLI runs and the tests parse with.
         .target(
@@ -53,6 +55,7 @@ let package = Package(
             dependencies: [
                 "SpoorKit", "FileSources", "LineFramer", "JSONFramer", "XMLEventFramer", "SyslogParsers", "AuthParsers",
                 "MailParsers", "MicrosoftParsers", "DatasetSinks", "DirectoryEnrichers",
+                "GeoIPEnricher",
             ]
         ),
         .executableTarget(
@@ -73,7 +76,7 @@ let package = Package(
         .testTarget(name: "SpoorParquetTests", dependencies: ["SpoorParquet"]),
         .testTarget(name: "MailParsersTests", dependencies: ["SpoorTestSupport", "MailParsers", "SpoorKit"]),
         .testTarget(name: "MicrosoftParsersTests", dependencies: ["SpoorTestSupport", "MicrosoftParsers", "JSONFramer", "XMLEventFramer", "SpoorKit"]),
-        .testTarget(name: "DirectoryEnrichersTests", dependencies: ["SpoorTestSupport", "DirectoryEnrichers", "SpoorKit"]),
+        .testTarget(name: "DirectoryEnrichersTests", dependencies: ["SpoorTestSupport", "DirectoryEnrichers", "GeoIPEnricher", "SpoorKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["spoor", "SpoorBuiltins", "DatasetSinks", "SpoorKit", "CLZ4"]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,6 +6,7 @@ import MailParsers
 import MicrosoftParsers
 import DatasetSinks
 import DirectoryEnrichers
+import GeoIPEnricher
 import SpoorKit
 import SyslogParsers
 import XMLEventFramer
@@ -39,6 +40,7 @@ public func builtinRegistry() -> Registry {
     registry.register(parser: WindowsEventJSONParser.self)
     registry.register(enricher: AccountDirectoryEnricher.self)
     registry.register(enricher: IPListEnricher.self)
+    registry.register(enricher: GeoIPEnricher.self)
     registry.register(sink: ParquetDatasetSink.self)
     registry.register(sink: NDJSONDatasetSink.self)
     registry.register(sink: StdoutSink.self)

@@ -79,6 +79,9 @@ struct IngestCommand: ParsableCommand {
     @Option(name: .customLong("ip-list"), help: ArgumentHelp("A CIDR list (`cidr,label` per line): sets labels.ip_list of source.ip.", valueName: "FILE"))
     var ipList: String?
 
+    @Option(help: ArgumentHelp("A MaxMind DB (.mmdb; repeatable): country and autonomous system of source.ip.", valueName: "FILE"))
+    var geoip: [String] = []
+
     @Flag(help: "Also write one email event per Postfix message (sender, every recipient, message-id, final status), put together by queue id.")
     var correlateMail = false
 
@@ -140,6 +143,7 @@ struct IngestCommand: ParsableCommand {
         var enricherConfigs = file.enricherConfigs
         if let accounts { enricherConfigs["accounts"] = PluginConfig(["file": .string(accounts)], origin: "--accounts") }
         if let ipList { enricherConfigs["ip-lists"] = PluginConfig(["file": .string(ipList)], origin: "--ip-list") }
+        if !geoip.isEmpty { enricherConfigs["geoip"] = PluginConfig(["files": .list(geoip)], origin: "--geoip") }
         plan.enrichers = try registry.makeEnrichers(configs: enricherConfigs)
         let known = Set(plan.formatParsers.keys)
         for (glob, format) in file.formats where !known.contains(format) {

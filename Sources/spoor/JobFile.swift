@@ -130,13 +130,12 @@ struct JobFile {
         func resolve(_ p: String) -> String { p.hasPrefix("/") || p == "-" ? p : base.appendingPathComponent(p).path }
         inputs = inputs.map(resolve)
         out = out.map { $0 == "-" ? $0 : resolve($0) }
-        // An enricher's `file` is relative to the job file too.
+        // An enricher's `file`/`files` are relative to the job file too.
         for (id, config) in enricherConfigs {
-            if let f = config.string("file") {
-                var values = config.values
-                values["file"] = .string(resolve(f))
-                enricherConfigs[id] = PluginConfig(values, origin: config.origin)
-            }
+            var values = config.values
+            if let f = config.string("file") { values["file"] = .string(resolve(f)) }
+            if let fs = config.list("files") { values["files"] = .list(fs.map(resolve)) }
+            enricherConfigs[id] = PluginConfig(values, origin: config.origin)
         }
     }
 }

@@ -26,6 +26,15 @@ public final class ParseContext {
     }
 
     private var headerCaches: [String: HeaderColumns] = [:]
+    private var pluginState: [String: AnyObject] = [:]
+
+    /// A plugin's own per-worker state (a lookup cache), made on first use.
+    public func state<T: AnyObject>(for key: String, make: () -> T) -> T {
+        if let s = pluginState[key] as? T { return s }
+        let s = make()
+        pluginState[key] = s
+        return s
+    }
 
     /// A parser's cache of header column positions, kept for this worker.
     public func columns(for key: String) -> HeaderColumns {
