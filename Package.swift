@@ -36,6 +36,7 @@ let package = Package(
 
         .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4"], swiftSettings: hotPath),
         .target(name: "SpoorParquet", dependencies: ["CLZ4"], swiftSettings: hotPath),
+        .target(name: "SpoorRules", dependencies: ["SpoorKit", .product(name: "Yams", package: "Yams")]),
 
         plugin("FileSources", kind: "Sources", extra: ["CArchive", "CZlib"]),
         plugin("LineFramer", kind: "Framers"),
@@ -55,7 +56,7 @@ let package = Package(
             dependencies: [
                 "SpoorKit", "FileSources", "LineFramer", "JSONFramer", "XMLEventFramer", "SyslogParsers", "AuthParsers",
                 "MailParsers", "MicrosoftParsers", "DatasetSinks", "DirectoryEnrichers",
-                "GeoIPEnricher",
+                "GeoIPEnricher", "SpoorRules",
             ]
         ),
         .executableTarget(
@@ -76,6 +77,7 @@ let package = Package(
         .testTarget(name: "SpoorParquetTests", dependencies: ["SpoorParquet"]),
         .testTarget(name: "MailParsersTests", dependencies: ["SpoorTestSupport", "MailParsers", "SpoorKit"]),
         .testTarget(name: "MicrosoftParsersTests", dependencies: ["SpoorTestSupport", "MicrosoftParsers", "JSONFramer", "XMLEventFramer", "SpoorKit"]),
+        .testTarget(name: "SpoorRulesTests", dependencies: ["SpoorTestSupport", "SpoorRules", "SpoorKit"]),
         .testTarget(name: "DirectoryEnrichersTests", dependencies: ["SpoorTestSupport", "DirectoryEnrichers", "GeoIPEnricher", "SpoorKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["spoor", "SpoorBuiltins", "DatasetSinks", "SpoorKit", "CLZ4"]),
     ],

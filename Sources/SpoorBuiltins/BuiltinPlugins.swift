@@ -8,6 +8,7 @@ import DatasetSinks
 import DirectoryEnrichers
 import GeoIPEnricher
 import SpoorKit
+import SpoorRules
 import SyslogParsers
 import XMLEventFramer
 
@@ -41,6 +42,7 @@ public func builtinRegistry() -> Registry {
     registry.register(enricher: AccountDirectoryEnricher.self)
     registry.register(enricher: IPListEnricher.self)
     registry.register(enricher: GeoIPEnricher.self)
+    registry.register(enricher: IndicatorAttributor.self)   // last: it reads what the others set
     registry.register(sink: ParquetDatasetSink.self)
     registry.register(sink: NDJSONDatasetSink.self)
     registry.register(sink: StdoutSink.self)

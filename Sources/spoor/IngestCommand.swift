@@ -79,6 +79,9 @@ struct IngestCommand: ParsableCommand {
     @Option(name: .customLong("ip-list"), help: ArgumentHelp("A CIDR list (`cidr,label` per line): sets labels.ip_list of source.ip.", valueName: "FILE"))
     var ipList: String?
 
+    @Option(help: ArgumentHelp("Attribution rules (actors and indicators, *.yaml): sets threat.group.* on matching events.", valueName: "DIR"))
+    var rules: String?
+
     @Option(help: ArgumentHelp("A MaxMind DB (.mmdb; repeatable): country and autonomous system of source.ip.", valueName: "FILE"))
     var geoip: [String] = []
 
@@ -144,6 +147,7 @@ struct IngestCommand: ParsableCommand {
         if let accounts { enricherConfigs["accounts"] = PluginConfig(["file": .string(accounts)], origin: "--accounts") }
         if let ipList { enricherConfigs["ip-lists"] = PluginConfig(["file": .string(ipList)], origin: "--ip-list") }
         if !geoip.isEmpty { enricherConfigs["geoip"] = PluginConfig(["files": .list(geoip)], origin: "--geoip") }
+        if let r = rules ?? file.rules { enricherConfigs["attribution"] = PluginConfig(["rules": .string(r)], origin: "--rules") }
         plan.enrichers = try registry.makeEnrichers(configs: enricherConfigs)
         let known = Set(plan.formatParsers.keys)
         for (glob, format) in file.formats where !known.contains(format) {

@@ -34,12 +34,13 @@ struct JobFile {
     var maxRecordBytes: Int?
     var keepOriginal: Bool?
     var correlateMail: Bool?
+    var rules: String?
     var parserConfigs: [String: PluginConfig] = [:]
     var enricherConfigs: [String: PluginConfig] = [:]
     var formats: [(glob: String, format: String)] = []
 
     static let keys = ["inputs", "include", "exclude", "out", "format", "workers", "year", "timezone", "strict",
-                       "max_record_bytes", "keep_original", "correlate_mail", "parsers", "enrichers", "formats"]
+                       "max_record_bytes", "keep_original", "correlate_mail", "rules", "parsers", "enrichers", "formats"]
 
     init() {}
 
@@ -57,7 +58,7 @@ struct JobFile {
             throw ConfigError(origin: path, message: "a job file is a YAML mapping of settings",
                               hint: "see `spoor ingest --help` for the keys")
         }
-        func origin(_ node: Node) -> String { "\(path):\((node.mark?.line ?? 0) + 1):\((node.mark?.column ?? 0) + 1)" }
+        func origin(_ node: Node) -> String { "\(path):\(node.mark?.line ?? 0):\(node.mark?.column ?? 0)" }   // Yams marks are 1-based
         func strings(_ node: Node, _ key: String) throws -> [String] {
             if let s = node.string, node.scalar != nil { return [s] }
             guard let seq = node.sequence else {
@@ -95,6 +96,7 @@ struct JobFile {
             case "max_record_bytes": maxRecordBytes = try int(value, key)
             case "keep_original": keepOriginal = try bool(value, key)
             case "correlate_mail": correlateMail = try bool(value, key)
+            case "rules": rules = try string(value, key)
             case "formats":
                 guard let globs = value.mapping else {
                     throw ConfigError(origin: origin(value), message: "'formats' maps file globs to format names",
@@ -130,6 +132,7 @@ struct JobFile {
         func resolve(_ p: String) -> String { p.hasPrefix("/") || p == "-" ? p : base.appendingPathComponent(p).path }
         inputs = inputs.map(resolve)
         out = out.map { $0 == "-" ? $0 : resolve($0) }
+        rules = rules.map(resolve)
         // An enricher's `file`/`files` are relative to the job file too.
         for (id, config) in enricherConfigs {
             var values = config.values
