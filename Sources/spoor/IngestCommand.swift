@@ -185,7 +185,9 @@ struct IngestCommand: ParsableCommand {
                                        inputs: result.inputs, members: result.members, counts: result.summary,
                                        files: result.files.map(\.path))
                 let manifest = (store.loadManifest() ?? DatasetManifest()).adding(record, files: result.files)
-                try store.commit(job: jobID, files: result.files.map(\.path), state: newState, manifest: manifest)
+                var campaign = store.loadCampaign() ?? CampaignTally()
+                campaign.merge(result.campaign)
+                try store.commit(job: jobID, files: result.files.map(\.path), state: newState, manifest: manifest, campaign: campaign)
             }
         } else {
             result = try Pipeline.run(plan, sink: try StdoutSink(config: PluginConfig(), job: context), progress: progress?.update)

@@ -17,6 +17,8 @@ public final class DatasetStore {
         var files: [String]          // relative paths, staged under .staging/<job>/
         var state: IngestState
         var manifest: DatasetManifest
+        /// The campaign tally of every job so far (`_campaign.json`).
+        var campaign: CampaignTally?
     }
 
     /// Opens (creating) the store and finishes or discards what a crashed job left.
@@ -49,14 +51,21 @@ public final class DatasetStore {
         }
     }
 
+    /// The campaign tally of every committed job (what `spoor report` reads).
+    public func loadCampaign() -> CampaignTally? {
+        let path = root + "/_campaign.json"
+        return (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap { try? JSONDecoder().decode(CampaignTally.self, from: $0) }
+    }
+
     public func loadManifest() -> DatasetManifest? {
         let path = root + "/_manifest.json"
         return (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap { try? JSONDecoder().decode(DatasetManifest.self, from: $0) }
     }
 
     /// Makes a job's staged files visible, with the state and manifest that go with them.
-    public func commit(job: String, files: [String], state: IngestState, manifest: DatasetManifest) throws {
-        let journal = Journal(job: job, files: files, state: state, manifest: manifest)
+    public func commit(job: String, files: [String], state: IngestState, manifest: DatasetManifest,
+                       campaign: CampaignTally? = nil) throws {
+        let journal = Journal(job: job, files: files, state: state, manifest: manifest, campaign: campaign)
         try writeDurably(try JSONEncoder().encode(journal), to: journalDirectory + "/" + job + ".json")
         try apply(journal)
     }
@@ -79,6 +88,7 @@ public final class DatasetStore {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try writeDurably(try encoder.encode(journal.state), to: root + "/_state.json")
         try writeDurably(try encoder.encode(journal.manifest), to: root + "/_manifest.json")
+        if let campaign = journal.campaign { try writeDurably(try encoder.encode(campaign), to: root + "/_campaign.json") }
         try? fm.removeItem(atPath: staged)
         try fm.removeItem(atPath: journalDirectory + "/" + journal.job + ".json")
         syncDirectory(journalDirectory)

@@ -15,6 +15,8 @@ final class ChunkWorker<S: Sink> {
     let context: ParseContext
     private var idBuffer = [UInt8](repeating: 0, count: 32)
     private var tally = DatasetTally()
+    /// What the campaign report counts, for the events this worker produced.
+    var campaign = CampaignTally()
     /// Every format parser, by name, for records the stream's own format does not take.
     private lazy var fallbackFormats: [(String, any Parser)] = formats.sorted { $0.key < $1.key }
 
@@ -82,6 +84,7 @@ final class ChunkWorker<S: Sink> {
             }
         }
         tally.flush(into: &counts.byDataset)
+        campaign.add(builder.batch)
         counts.eventsOut = builder.batch.events.count
         counts.deadLetters = builder.batch.deadLetters.count
         counts.filtered = builder.batch.filtered

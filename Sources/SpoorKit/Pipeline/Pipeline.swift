@@ -114,6 +114,8 @@ public struct MemberRecord: Sendable, Codable {
 
 public struct JobResult: Sendable {
     public var summary: JobSummary
+    /// Probes, attacks and compromises of this job's events, per actor.
+    public var campaign = CampaignTally()
     public var inputs: [InputDescriptor]
     public var members: [MemberRecord]
     public var files: [OutputFile]
@@ -152,6 +154,7 @@ public enum Pipeline {
                 }
             }
         }
+        let workerTallies = Mutex<CampaignTally>(CampaignTally())
         for _ in 0..<plan.workers {
             workersDone.enter()
             let context = ParseContext(zone: plan.zone, router: router)
@@ -160,6 +163,7 @@ public enum Pipeline {
                                                          context: context)
             Thread.detachNewThread {
                 defer { workersDone.leave() }
+                defer { let t = worker.campaign; workerTallies.withLock { $0.merge(t) } }
                 while let chunk = chunks.pop() {
                     let (payload, counts) = worker.process(chunk)
                     var item = Processed(payload: payload, counts: counts, consumed: chunk.consumed)
@@ -214,7 +218,9 @@ public enum Pipeline {
         summary.bytesRead = inputs.reduce(0) { $0 + $1.size }
         summary.eventsWritten = files.filter { $0.kind == "events" }.reduce(0) { $0 + $1.rows }
         summary.seconds = (ContinuousClock.now - started).seconds
-        return JobResult(summary: summary, inputs: inputs, members: state.members, files: files)
+        var result = JobResult(summary: summary, inputs: inputs, members: state.members, files: files)
+        result.campaign = workerTallies.withLock { $0 }
+        return result
     }
 
     /// Reads one input on a reader thread: every member through the chunker into the queue.

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// A small campaign in, `spoor report --json` out: probes, attacks and compromises counted as
+/// the report's contract says, per actor, with the benign rest unattributed.
+@Suite struct CampaignReportTests {
+    @Test func reportCountsProbesAttacksAndCompromisesPerActor() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        let probe = { (to: String) in
+            "Jan  5 10:00:00 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 550 5.1.1 <\(to)>: Recipient address rejected: User unknown in local recipient table; from=<x@evil.example> to=<\(to)> proto=ESMTP helo=<probe>\n"
+        }
+        var log = probe("nobody@example.net") + probe("Nobody@example.net") + probe("ghost@example.net")
+        // Relay denied is not a probe.
+        log += "Jan  5 10:00:01 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 <x@other.example>: Relay access denied; from=<x@evil.example> to=<x@other.example> proto=ESMTP helo=<probe>\n"
+        // Attacks on real accounts from the actor's network; one succeeds.
+        log += "Jan  5 10:01:00 mx1 postfix/smtpd[1]: warning: unknown[203.0.113.9]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=alice@example.net\n"
+        log += "Jan  5 10:02:00 mx1 dovecot: imap-login: Login: user=<bob@example.net>, method=PLAIN, rip=203.0.113.10, lip=10.0.0.5, mpid=1, TLS, session=<a>\n"
+        // A password try on an account the directory does not know: neither a probe nor an attack.
+        log += "Jan  5 10:03:00 mx1 postfix/smtpd[1]: warning: unknown[203.0.113.9]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=zed@example.net\n"
+        // A benign login elsewhere.
+        log += "Jan  5 10:04:00 mx1 dovecot: imap-login: Login: user=<carol@example.net>, method=PLAIN, rip=198.51.100.7, lip=10.0.0.5, mpid=2, TLS, session=<b>\n"
+        try fx.write("logs/mail.log", log)
+        try fx.write("accounts.txt", "alice@example.net\nbob@example.net\ncarol@example.net\n")
+        try fx.write("rules/phosphorus.yaml", """
+            actors:
+              - id: phosphorus
+                name: PHOSPHORUS
+                aliases: [APT35]
+                mitre: G0059
+            indicators:
+              - id: phosphorus-net
+                actor: phosphorus
+                ip: [203.0.113.0/24]
+            """)
+        let out = fx.url("out").path
+        let ingest = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--year", "2026", "-q",
+                                   "--rules", fx.url("rules").path, "--accounts", fx.url("accounts.txt").path])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let report = try fx.spoor(["report", out, "--json"])
+        let r = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any], "\(report.stderr)")
+        let actor = try #require((r["actors"] as? [[String: Any]])?.first)
+        #expect(actor["id"] as? String == "G0059" && actor["name"] as? String == "PHOSPHORUS")
+        #expect(actor["probe_attempts"] as? Int == 3)
+        #expect(actor["accounts_probed"] as? Int == 2)        // nobody (twice, any case) and ghost
+        #expect(actor["accounts_attacked"] as? Int == 2)      // alice and bob
+        #expect(actor["accounts_compromised"] as? Int == 1)
+        #expect(actor["compromised"] as? [String] == ["bob@example.net"])
+        let rest = try #require(r["unattributed"] as? [String: Any])
+        #expect(rest["accounts_attacked"] as? Int == 1)       // carol, from an unlisted address
+        #expect(rest["probe_attempts"] as? Int == 0)
+    }
+}
