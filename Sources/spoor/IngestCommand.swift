@@ -149,6 +149,8 @@ struct IngestCommand: ParsableCommand {
         if !geoip.isEmpty { enricherConfigs["geoip"] = PluginConfig(["files": .list(geoip)], origin: "--geoip") }
         if let r = rules ?? file.rules { enricherConfigs["attribution"] = PluginConfig(["rules": .string(r)], origin: "--rules") }
         plan.enrichers = try registry.makeEnrichers(configs: enricherConfigs)
+        // The campaign tally costs a little on every probe and attack: kept when attributing.
+        plan.keepCampaign = enricherConfigs["attribution"] != nil
         let known = Set(plan.formatParsers.keys)
         for (glob, format) in file.formats where !known.contains(format) {
             throw ConfigError(origin: job ?? "job", message: "formats: '\(glob)' names an unknown format '\(format)'",

@@ -4,16 +4,18 @@ import Foundation
 public struct CIDRTrie: Sendable {
     public init() {}
 
-    private var children: [(Int32, Int32)] = [(-1, -1)]
-    private var labels: [Int32: String] = [:]
+    /// Children (0 and 1 bit) and the label index of each node (-1: none); all in arrays, so a
+    /// lookup is at most 128 array steps, no hashing.
+    private var nodes: [(zero: Int32, one: Int32, label: Int32)] = [(-1, -1, -1)]
+    private var labels: [String] = []
 
     public var isEmpty: Bool { labels.isEmpty }
 
     /// Adds `a.b.c.d/n` or `x::y/n` (a bare address is a /32 or /128).
     public mutating func insert(cidr: String, label: String) -> Bool {
         let parts = cidr.split(separator: "/", maxSplits: 1)
-        guard let address = CIDRTrie.parse(String(parts[0])) else { return false }
-        let isV4 = !parts[0].contains(":")
+        guard let first = parts.first, let address = CIDRTrie.parse(String(first)) else { return false }
+        let isV4 = !first.contains(":")
         var length = isV4 ? 32 : 128
         if parts.count == 2 {
             guard let n = Int(parts[1]), n >= 0, n <= length else { return false }
@@ -23,30 +25,51 @@ public struct CIDRTrie: Sendable {
         var node = 0
         for i in 0..<bits {
             let bit = (address[i / 8] >> (7 - UInt8(i % 8))) & 1
-            var next = bit == 0 ? children[node].0 : children[node].1
+            var next = bit == 0 ? nodes[node].zero : nodes[node].one
             if next < 0 {
-                next = Int32(children.count)
-                children.append((-1, -1))
-                if bit == 0 { children[node].0 = next } else { children[node].1 = next }
+                next = Int32(nodes.count)
+                nodes.append((-1, -1, -1))
+                if bit == 0 { nodes[node].zero = next } else { nodes[node].one = next }
             }
             node = Int(next)
         }
-        labels[Int32(node)] = label
+        labels.append(label)
+        nodes[node].label = Int32(labels.count - 1)
         return true
     }
 
     /// The label of the longest prefix holding the address, if any.
     public func lookup(_ ip: Bytes) -> String? {
-        guard let address = CIDRTrie.parse(ip.string) else { return nil }
-        var node = 0, found: String?
+        var address = (UInt64(0), UInt64(0))
+        guard CIDRTrie.parse(ip, into: &address) else { return nil }
+        var node = 0, found: Int32 = -1
         for i in 0..<128 {
-            if let l = labels[Int32(node)] { found = l }
-            let bit = (address[i / 8] >> (7 - UInt8(i % 8))) & 1
-            let next = bit == 0 ? children[node].0 : children[node].1
-            if next < 0 { return found }
+            if nodes[node].label >= 0 { found = nodes[node].label }
+            let word = i < 64 ? address.0 : address.1
+            let bit = (word >> (63 - UInt64(i % 64))) & 1
+            let next = bit == 0 ? nodes[node].zero : nodes[node].one
+            if next < 0 { return found >= 0 ? labels[Int(found)] : nil }
             node = Int(next)
         }
-        return labels[Int32(node)] ?? found
+        if nodes[node].label >= 0 { found = nodes[node].label }
+        return found >= 0 ? labels[Int(found)] : nil
+    }
+
+    /// An address's 128 bits (IPv4 mapped into IPv6), parsed from bytes without a `String`
+    /// for IPv4.
+    static func parse(_ ip: Bytes, into out: inout (UInt64, UInt64)) -> Bool {
+        if ip.isIPv4 {
+            var v: UInt64 = 0, part: UInt64 = 0
+            for c in ip {
+                if c == 0x2E { v = v << 8 | part; part = 0 } else { part = part * 10 + UInt64(c - 0x30) }
+            }
+            v = v << 8 | part
+            out = (0, 0xFFFF_0000_0000 | v)
+            return true
+        }
+        guard let bytes = parse(ip.string) else { return false }
+        out = (bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }, bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) })
+        return true
     }
 
     /// 16 bytes (IPv4 mapped into IPv6).

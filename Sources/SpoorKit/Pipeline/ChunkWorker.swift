@@ -15,8 +15,9 @@ final class ChunkWorker<S: Sink> {
     let context: ParseContext
     private var idBuffer = [UInt8](repeating: 0, count: 32)
     private var tally = DatasetTally()
-    /// What the campaign report counts, for the events this worker produced.
+    /// What the campaign report counts, for the events this worker produced (when asked).
     var campaign = CampaignTally()
+    var keepCampaign = false
     /// Every format parser, by name, for records the stream's own format does not take.
     private lazy var fallbackFormats: [(String, any Parser)] = formats.sorted { $0.key < $1.key }
 
@@ -84,7 +85,7 @@ final class ChunkWorker<S: Sink> {
             }
         }
         tally.flush(into: &counts.byDataset)
-        campaign.add(builder.batch)
+        if keepCampaign { campaign.add(builder.batch) }
         counts.eventsOut = builder.batch.events.count
         counts.deadLetters = builder.batch.deadLetters.count
         counts.filtered = builder.batch.filtered

@@ -29,6 +29,8 @@ public struct JobPlan: Sendable {
     public var state = IngestState()
     /// Whether Postfix lines are put together by queue id into one `email` event per message.
     public var correlateMail = false
+    /// Whether the job keeps the campaign tally (`spoor report`): with attribution rules.
+    public var keepCampaign = false
 
     /// The parser of each record format (the first registered for a name wins).
     public var formatParsers: [String: any Parser] {
@@ -161,6 +163,7 @@ public enum Pipeline {
             nonisolated(unsafe) let worker = ChunkWorker(framers: plan.framers, formats: formats, enrichers: plan.enrichers,
                                                          sink: sink, keepOriginal: plan.keepOriginal,
                                                          context: context)
+            worker.keepCampaign = plan.keepCampaign
             Thread.detachNewThread {
                 defer { workersDone.leave() }
                 defer { let t = worker.campaign; workerTallies.withLock { $0.merge(t) } }

@@ -50,19 +50,38 @@ public struct CampaignTally: Codable, Sendable {
 
     static let attackReasons: Set<String> = ["bad_password", "locked", "disabled", "expired", "mfa_required", "mfa_failed"]
 
+    /// Classifies one event on bytes; `String`s are made only for the events that count.
     private mutating func add(_ event: EventHeader, _ r: BatchReader) {
-        var action = "", category = "", outcome = "", reason = "", email = "", name = "", domain = ""
-        var exists: Bool?, group = "", groupName: String?, aliases: [String] = [], ip = ""
+        let none = Bytes(start: nil, count: 0)
+        var action = none, category = none, outcome = none, reason = none
+        var exists: Bool?
         for s in r.slots(of: event) {
             switch s.field {
-            case .eventAction: action = r.bytes(s).string
-            case .eventCategory: category = r.bytes(s).string
-            case .eventOutcome: outcome = r.bytes(s).string
-            case .eventReason: reason = r.bytes(s).string
+            case .eventAction: action = r.bytes(s)
+            case .eventCategory: category = r.bytes(s)
+            case .eventOutcome: outcome = r.bytes(s)
+            case .eventReason: reason = r.bytes(s)
+            case .userExists: exists = s.value != 0
+            default: break
+            }
+        }
+        let unknownUser = reason.equals("unknown_user")
+        let authentication = category.equals("authentication")
+        let probe = (action.equals("recipient-check") && (unknownUser || outcome.equals("success")))
+            || action.equals("account-lookup")
+            || (authentication && unknownUser)
+        // An attack checks a credential of an account that exists: the directory decides when
+        // one is loaded, the log's own word otherwise.
+        let attack = authentication && (exists ?? !unknownUser)
+            && (outcome.equals("success") || (outcome.equals("failure") && Self.attackReasons.contains(reason.string)))
+        guard probe || attack else { return }
+
+        var email = "", name = "", domain = "", group = "", groupName: String?, aliases: [String] = [], ip = ""
+        for s in r.slots(of: event) {
+            switch s.field {
             case .userEmail: email = r.bytes(s).string
             case .userName: name = r.bytes(s).string
             case .userDomain: domain = r.bytes(s).string
-            case .userExists: exists = s.value != 0
             case .threatGroupID: group = r.bytes(s).string
             case .threatGroupName: groupName = r.bytes(s).string
             case .threatGroupAlias: aliases.append(r.bytes(s).string)
@@ -70,36 +89,39 @@ public struct CampaignTally: Codable, Sendable {
             default: break
             }
         }
-        let probe = (action == "recipient-check" && (reason == "unknown_user" || outcome == "success"))
-            || action == "account-lookup"
-            || (category == "authentication" && reason == "unknown_user")
-        // An attack checks a credential of an account that exists: the directory decides when
-        // one is loaded, the log's own word otherwise.
-        let accountExists = exists ?? (reason != "unknown_user")
-        let attack = category == "authentication" && accountExists
-            && (outcome == "success" || (outcome == "failure" && Self.attackReasons.contains(reason)))
-        guard probe || attack else { return }
         let account = Self.account(email: email, name: name, domain: domain)
         let id = group.isEmpty ? "unattributed" : group
-        var a = actors[id] ?? Actor(id: id, name: group.isEmpty ? nil : groupName, aliases: aliases)
-        if probe {
-            a.probeAttempts += 1
-            if !account.isEmpty { a.probed.insert(account) }
+        // Mutated in place: a copy of the actor would copy its account sets on every event.
+        var index = actors.index(forKey: id)
+        if index == nil {
+            actors[id] = Actor(id: id, name: group.isEmpty ? nil : groupName, aliases: aliases)
+            index = actors.index(forKey: id)
         }
-        if attack, !account.isEmpty {
-            a.attacked.insert(account)
-            if outcome == "success" { a.compromised.insert(account) }
+        let success = outcome.equals("success")
+        Self.update(&actors.values[index!]) { a in
+            if probe {
+                a.probeAttempts += 1
+                if !account.isEmpty { a.probed.insert(account) }
+            }
+            if attack, !account.isEmpty {
+                a.attacked.insert(account)
+                if success { a.compromised.insert(account) }
+            }
+            a.firstSeen = min(a.firstSeen, event.timestamp)
+            a.lastSeen = max(a.lastSeen, event.timestamp)
+            if !ip.isEmpty { a.sources[ip, default: 0] += 1 }
         }
-        a.firstSeen = min(a.firstSeen, event.timestamp)
-        a.lastSeen = max(a.lastSeen, event.timestamp)
-        if !ip.isEmpty { a.sources[ip, default: 0] += 1 }
-        actors[id] = a
     }
+
+    @inline(__always)
+    private static func update(_ a: inout Actor, _ body: (inout Actor) -> Void) { body(&a) }
 
     /// The account as the report compares it: `user.email`, else `user.name@user.domain`,
     /// else `user.name`; lower-cased and URL-decoded.
     static func account(email: String, name: String, domain: String) -> String {
-        let raw = !email.isEmpty ? email : (!domain.isEmpty && !name.contains("@") && !name.isEmpty ? name + "@" + domain : name)
-        return (raw.removingPercentEncoding ?? raw).lowercased()
+        let raw = !email.isEmpty ? email : (!domain.isEmpty && !name.utf8.contains(0x40) && !name.isEmpty ? name + "@" + domain : name)
+        let decoded = raw.utf8.contains(0x25) ? (raw.removingPercentEncoding ?? raw) : raw
+        return decoded.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) || !decoded.utf8.allSatisfy({ $0 < 0x80 })
+            ? decoded.lowercased() : decoded
     }
 }
