@@ -19,6 +19,8 @@ demo: release
 	rm -rf out/demo
 	$(SPOOR_RELEASE) ingest --job samples/job.yaml
 	@echo
+	$(SPOOR_RELEASE) report out/demo
+	@echo
 	@echo "The dataset is in out/demo (Parquet, Hive-partitioned). With DuckDB, for example:"
 	@echo "  select \"event.dataset\", \"event.outcome\", count(*) from read_parquet('out/demo/events/**/*.parquet', hive_partitioning=true) group by all"
 

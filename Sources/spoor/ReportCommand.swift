@@ -48,13 +48,14 @@ struct ReportCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("actor                      probes  probed  attacked  compromised  first seen            last seen")
+        print("actor                             probes  probed  attacked  compromised  first seen            last seen")
         for a in actors + (tally.actors["unattributed"].map { [$0] } ?? []) {
             let label = a.id == "unattributed" ? "(unattributed)" : "\(a.name ?? a.id) (\(a.id))"
-            print(label.padding(toLength: 25, withPad: " ", startingAt: 0),
-                  String(a.probeAttempts).leftPad(7), String(a.probed.count).leftPad(7), String(a.attacked.count).leftPad(9),
-                  String(a.compromised.count).leftPad(12), " ", Self.day(a.firstSeen), " ", Self.day(a.lastSeen))
             // Unattributed successes are mostly ordinary logins: only an actor's are compromises.
+            let compromised = a.id == "unattributed" ? "-" : String(a.compromised.count)
+            print(label.padding(toLength: 32, withPad: " ", startingAt: 0),
+                  String(a.probeAttempts).leftPad(7), String(a.probed.count).leftPad(7), String(a.attacked.count).leftPad(9),
+                  compromised.leftPad(12), " ", Self.day(a.firstSeen), " ", Self.day(a.lastSeen))
             if !a.compromised.isEmpty, a.id != "unattributed" { print("  compromised: " + a.compromised.sorted().joined(separator: ", ")) }
         }
     }
