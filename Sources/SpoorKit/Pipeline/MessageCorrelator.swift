@@ -15,9 +15,10 @@ public struct MessageFact: Sendable {
 }
 
 /// Puts Postfix's lines of one message together by queue id and emits one `email` event per
-/// message (sender, every recipient, message-id, final status) when the queue manager
-/// removes it, or at the end of the job for messages still open. Memory is bounded by the
-/// messages open at once (the oldest are emitted as incomplete beyond `maxOpen`).
+/// message (sender, every recipient, message-id, final status) at the end of the job: files
+/// are read in any order and in parallel, so a message's lines can arrive after the queue
+/// manager's removal. Memory is bounded by the messages held (the oldest are emitted early
+/// beyond `maxOpen`, marked incomplete when not yet removed).
 final class MessageCorrelator {
     struct Message {
         var host: String
@@ -36,9 +37,9 @@ final class MessageCorrelator {
     private var order: [String] = []
     private let maxOpen: Int
 
-    init(maxOpen: Int = 1_000_000) { self.maxOpen = maxOpen }
+    init(maxOpen: Int = 500_000) { self.maxOpen = maxOpen }
 
-    /// Adds facts; returns the messages they completed.
+    /// Adds facts; returns the messages held beyond the bound (the oldest), if any.
     func add(_ facts: [MessageFact]) -> [Message] {
         var done: [Message] = []
         for f in facts {
@@ -52,13 +53,10 @@ final class MessageCorrelator {
             for t in f.to where !m.to.contains(t) { m.to.append(t) }
             if let id = f.messageID { m.messageID = id }
             if let d = f.delivered { if d { m.sent += 1 } else { m.failed += 1 } }
-            if f.removed {
-                m.complete = true
-                open[f.key] = nil
-                done.append(m)
-            } else {
-                open[f.key] = m
-            }
+            // A removal completes the message but does not close it: lines of the same message
+            // in another file (a rotation) may still come, in any order.
+            if f.removed { m.complete = true }
+            open[f.key] = m
         }
         if open.count > maxOpen { done += evict(open.count - maxOpen) }
         if order.count > 2 * max(open.count, 1024) { order.removeAll { open[$0] == nil } }
