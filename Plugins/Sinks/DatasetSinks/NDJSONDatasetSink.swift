@@ -47,7 +47,6 @@ public final class NDJSONDatasetSink: Sink {
         maxOpenFiles = max(1, config.int("max_open_files") ?? 128)
         writer = Mutex(WriterState())
         try makeDirectories(root)
-        removeOrphans(under: root)
     }
 
     public func encode(_ batch: EventBatch, input: InputFile) -> Payload {

@@ -77,19 +77,3 @@ func syncDirectory(of path: String) {
     let fd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY)
     if fd >= 0 { fsync(fd); close(fd) }
 }
-
-/// Removes temporary files a crashed job left behind under `root`.
-func removeOrphans(under root: String) {
-    guard let dir = opendir(root) else { return }
-    defer { closedir(dir) }
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if name == "." || name == ".." { continue }
-        let path = root + "/" + name
-        if name.hasPrefix(".") && name.hasSuffix(".inprogress") {
-            unlink(path)
-        } else if entry.pointee.d_type == UInt8(DT_DIR) {
-            removeOrphans(under: path)
-        }
-    }
-}

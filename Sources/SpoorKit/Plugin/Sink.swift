@@ -19,7 +19,8 @@ public protocol Sink: AnyObject, Sendable {
 /// What a sink knows about the job it writes for.
 public struct JobContext: Sendable {
     public let jobID: String
-    /// The dataset directory, or nil for stdout.
+    /// Where the sink writes: the job's staging directory inside the dataset (the commit
+    /// moves its files into place), or nil for stdout.
     public let outputDirectory: String?
     /// Job start, µs since the epoch: partitions dead letters that carry no time.
     public let startedAt: Int64
