@@ -42,26 +42,17 @@ struct Fail2banConformanceTests {
     @Test func pamGeneric() { check("pam-generic", minimumRecall: 0.95) }
 
     func check(_ filter: String, minimumRecall: Double) {
-        let cases = Fail2ban.cases(filter)
-        #expect(!cases.isEmpty)
+        #expect(!Fail2ban.cases(filter).isEmpty)
         #expect(Fail2ban.unhandledConstraints(filter).isEmpty)
-        let tester = makeTester(year: 2005)
-        var hits = 0, positives = 0
-        var misses: [String] = []
+        let score = Fail2ban.score(filter, with: makeTester(year: 2005), setAside: Array(Self.matchedButNotFailures.keys))
+        for (line, outcome) in score.setAside {
+            #expect(outcome == "success", "\(line): \(Self.matchedButNotFailures.first { line.hasSuffix($0.key) }?.value ?? "")")
+        }
         var listedUsed = Set<String>()
-        for c in cases {
-            let e = parse(c.line, with: tester)
-            let failed = e["event.outcome"] == "failure"
-            if c.match, let why = Self.matchedButNotFailures.first(where: { c.line.hasSuffix($0.key) })?.value {
-                #expect(e["event.outcome"] == "success", "\(c.line): \(why)")
-            } else if c.match {
-                positives += 1
-                if failed, e["source.ip"] == c.host || e["source.domain"] == c.host { hits += 1 } else { misses.append(c.line) }
-            } else if failed {
-                let listed = Self.failuresNotWorthABan.keys.filter { c.line.contains($0) }
-                listedUsed.formUnion(listed)
-                #expect(!listed.isEmpty, "match:false line classified as a failure without a listed reason: \(c.line)")
-            }
+        for (line, _) in score.failedNonMatches {
+            let listed = Self.failuresNotWorthABan.keys.filter { line.contains($0) }
+            listedUsed.formUnion(listed)
+            #expect(!listed.isEmpty, "match:false line classified as a failure without a listed reason: \(line)")
         }
         if filter == "sshd" {
             // Every reason listed is needed by sshd's or pam-generic's lines: no stale entries.
@@ -69,9 +60,9 @@ struct Fail2banConformanceTests {
                 .filter { key in !Fail2ban.cases("pam-generic").contains { $0.line.contains(key) } }
             #expect(stale.isEmpty, "listed but never classified as a failure: \(stale)")
         }
-        let recall = Double(hits) / Double(max(positives, 1))
-        print("fail2ban \(filter): recall \(hits)/\(positives) = \(String(format: "%.1f", recall * 100))%")
-        for m in misses { print("  missed: \(m)") }
+        let recall = score.recall
+        print(score.summary(filter))
+        for m in score.misses { print("  missed: \(m)") }
         #expect(recall >= minimumRecall, "fail2ban \(filter) recall \(recall) is below \(minimumRecall)")
     }
 }

@@ -117,3 +117,47 @@ public enum Fail2ban {
         return nil
     }
 }
+
+extension Fail2ban {
+    /// How Spoor did on one filter's default-mode cases.
+    public struct Score {
+        public var hits = 0
+        public var positives = 0
+        /// `match: true` lines that did not become a failure from the annotated host.
+        public var misses: [String] = []
+        /// `match: false` lines Spoor calls failures, with the reason it gave.
+        public var failedNonMatches: [(line: String, reason: String?)] = []
+        /// `match: true` lines set aside by the caller (fail2ban context lines), with the outcome Spoor gave.
+        public var setAside: [(line: String, outcome: String?)] = []
+
+        public var recall: Double { Double(hits) / Double(max(positives, 1)) }
+
+        /// The line every conformance test prints.
+        public func summary(_ filter: String) -> String {
+            "fail2ban \(filter): recall \(hits)/\(positives) = \(String(format: "%.1f", recall * 100))%"
+        }
+    }
+
+    /// Scores a filter: a `match: true` line counts when it becomes a failure whose
+    /// `source.ip` or `source.domain` is the annotated host. Lines ending with one of
+    /// `setAside` are not counted; their outcome is returned for the caller to check.
+    public static func score(_ filter: String, with tester: RecordTester, setAside: [String] = []) -> Score {
+        var s = Score()
+        for c in cases(filter) {
+            let e = parse(c.line, with: tester)
+            if c.match, setAside.contains(where: { c.line.hasSuffix($0) }) {
+                s.setAside.append((c.line, e["event.outcome"]))
+            } else if c.match {
+                s.positives += 1
+                if e.failed, e["source.ip"] == c.host || e["source.domain"] == c.host {
+                    s.hits += 1
+                } else {
+                    s.misses.append("\(c.line)\n      → outcome \(e["event.outcome"] ?? "-"), source \(e["source.ip"] ?? e["source.domain"] ?? "-"), dataset \(e["event.dataset"] ?? "-")")
+                }
+            } else if e.failed {
+                s.failedNonMatches.append((c.line, e["event.reason"]))
+            }
+        }
+        return s
+    }
+}

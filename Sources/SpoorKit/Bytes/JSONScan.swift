@@ -152,7 +152,7 @@ public final class JSONIndex {
     public func element(_ array: StaticString, _ index: Int, _ key: StaticString) -> Value? {
         var h = self.key(JSONIndex.seed, Bytes(start: array.utf8Start, count: array.utf8CodeUnitCount))
         h = JSONIndex.extend(h, byte: 0x5B)
-        for d in String(index).utf8 { h = JSONIndex.extend(h, byte: d) }
+        h = JSONIndex.extendDecimal(h, index)
         h = JSONIndex.extend(h, byte: 0x5D)
         h = JSONIndex.extend(h, byte: 0x2E)
         h = self.key(h, Bytes(start: key.utf8Start, count: key.utf8CodeUnitCount))
@@ -184,6 +184,20 @@ public final class JSONIndex {
 
     static func hash(_ path: Bytes) -> UInt64 { extend(seed, path) }
 
+    /// Extends a hash with the decimal digits of `n` (an array index), most significant first.
+    @inline(__always)
+    static func extendDecimal(_ h: UInt64, _ n: Int) -> UInt64 {
+        var divisor = 1
+        while divisor * 10 <= n { divisor *= 10 }
+        var h = h, rest = n
+        while divisor > 0 {
+            h = extend(h, byte: UInt8(0x30 + rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+        return h
+    }
+
     private func object(_ b: Bytes, _ start: Int, prefix: UInt64, depth: Int) -> Int? {
         guard depth < 32 else { return nil }
         var i = start + 1
@@ -212,10 +226,7 @@ public final class JSONIndex {
             guard i < b.count else { return nil }
             if b[i] == 0x5D { return i + 1 }
             var path = JSONIndex.extend(prefix, byte: 0x5B)
-            var digits: [UInt8] = []
-            var k = n
-            repeat { digits.append(UInt8(0x30 + k % 10)); k /= 10 } while k > 0
-            for d in digits.reversed() { path = JSONIndex.extend(path, byte: d) }
+            path = JSONIndex.extendDecimal(path, n)
             path = JSONIndex.extend(path, byte: 0x5D)
             guard let end = value(b, i, path: path, depth: depth) else { return nil }
             i = end

@@ -48,7 +48,12 @@ public struct CampaignTally: Codable, Sendable {
         }
     }
 
-    static let attackReasons: Set<String> = ["bad_password", "locked", "disabled", "expired", "mfa_required", "mfa_failed"]
+    /// Failure reasons of a checked credential (compared on bytes, no String per event).
+    @inline(__always)
+    static func isAttackReason(_ r: Bytes) -> Bool {
+        r.equals("bad_password") || r.equals("locked") || r.equals("disabled") || r.equals("expired")
+            || r.equals("mfa_required") || r.equals("mfa_failed")
+    }
 
     /// Classifies one event on bytes; `String`s are made only for the events that count.
     private mutating func add(_ event: EventHeader, _ r: BatchReader) {
@@ -73,7 +78,7 @@ public struct CampaignTally: Codable, Sendable {
         // An attack checks a credential of an account that exists: the directory decides when
         // one is loaded, the log's own word otherwise.
         let attack = authentication && (exists ?? !unknownUser)
-            && (outcome.equals("success") || (outcome.equals("failure") && Self.attackReasons.contains(reason.string)))
+            && (outcome.equals("success") || (outcome.equals("failure") && Self.isAttackReason(reason)))
         guard probe || attack else { return }
 
         var email = "", name = "", domain = "", group = "", groupName: String?, aliases: [String] = [], ip = ""
