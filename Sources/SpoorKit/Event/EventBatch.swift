@@ -64,9 +64,14 @@ public struct EventBatch {
     public var filtered = 0
 
     public init() {
-        events.reserveCapacity(16_384)
-        slots.reserveCapacity(16_384 * 16)
-        arena.reserveCapacity(1 << 20)
+        self.init(capacity: 16_384)
+    }
+
+    /// Room for `capacity` events without growing.
+    init(capacity: Int) {
+        events.reserveCapacity(capacity)
+        slots.reserveCapacity(capacity * 16)
+        arena.reserveCapacity(capacity * 64)
     }
 
     public mutating func removeAll() {

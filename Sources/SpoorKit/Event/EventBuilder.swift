@@ -17,6 +17,11 @@ public final class EventBuilder {
 
     public init() {}
 
+    /// A builder for one event at a time (a run-time plugin's side), without a chunk's reserve.
+    init(capacity: Int) {
+        batch = EventBatch(capacity: capacity)
+    }
+
     // MARK: - Pipeline side
 
     /// Starts an event for `record`; everything set until `commit` or `discard` belongs to it.
@@ -116,6 +121,18 @@ public final class EventBuilder {
         return value(of: .eventDataset) ?? Bytes(start: nil, count: 0)
     }
 
+    /// Each value of the open event, in the order set, with its bytes (empty for numbers; key
+    /// then value for a label): what a run-time plugin hands its host.
+    func forEachOpenValue(_ body: (Slot, UnsafeRawBufferPointer) -> Void) {
+        guard open else { return }
+        batch.withReader { reader in
+            for i in Int(current.slotStart)..<reader.slots.count {
+                let slot = reader.slots[i]
+                body(slot, reader.bytes(slot))
+            }
+        }
+    }
+
     /// Whether `field` has a value in the current event.
     public func has(_ field: Field) -> Bool { slotOfField[Int(field.rawValue)] >= 0 }
 
@@ -195,6 +212,15 @@ public final class EventBuilder {
         batch.arena.append(contentsOf: value)
         batch.slots.append(Slot(field: .labels, kind: .label, keyLength: UInt32(batch.arena.count - offset - value.count),
                                 length: UInt32(batch.arena.count - offset), value: Int64(offset)))
+    }
+
+    /// Adds a `labels` entry from bytes (both copied).
+    public func label(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
+        let offset = batch.arena.count
+        batch.arena.append(contentsOf: key)
+        batch.arena.append(contentsOf: value)
+        batch.slots.append(Slot(field: .labels, kind: .label, keyLength: UInt32(key.count),
+                                length: UInt32(key.count + value.count), value: Int64(offset)))
     }
 
     public func label(_ key: String, string: String) {

@@ -36,6 +36,18 @@ public final class ParseContext {
         return s
     }
 
+    private var instances: [ObjectIdentifier: AnyObject] = [:]
+
+    /// An object's own per-worker companion (a run-time plugin's parser instance), made on
+    /// first use and kept until the worker ends.
+    public func instance<T: AnyObject>(for owner: AnyObject, make: () -> T) -> T {
+        let key = ObjectIdentifier(owner)
+        if let s = instances[key] as? T { return s }
+        let s = make()
+        instances[key] = s
+        return s
+    }
+
     /// A parser's cache of header column positions, kept for this worker.
     public func columns(for key: String) -> HeaderColumns {
         if let c = headerCaches[key] { return c }

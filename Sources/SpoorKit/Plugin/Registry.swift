@@ -9,10 +9,21 @@ public final class Registry {
     public private(set) var enrichers: [(manifest: PluginManifest, make: (PluginConfig) throws -> any Enricher)] = []
     public private(set) var sinks: [(manifest: PluginManifest, type: any Sink.Type)] = []
 
+    /// Plugins loaded at run time whose parsers are registered here (`spoor plugins` names their files).
+    public private(set) var loadedPlugins: [LoadedPlugin] = []
+
     public init() {}
+
+    func noteOrigin(of plugin: LoadedPlugin) { loadedPlugins.append(plugin) }
 
     public func register<P: Parser>(parser: P.Type) {
         parsers.append((P.manifest, { try P(config: $0.validated(for: P.manifest)) }))
+    }
+
+    /// Registers a parser whose manifest is data, not a type (one loaded from a plugin);
+    /// `make` receives the configuration unvalidated.
+    public func register(parser manifest: PluginManifest, make: @escaping (PluginConfig) throws -> any Parser) {
+        parsers.append((manifest, { try make($0.validated(for: manifest)) }))
     }
 
     public func register<F: Framer>(framer: F.Type) {
