@@ -103,6 +103,8 @@ struct IngestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A YAML job file; flags given as well override it.", valueName: "FILE"))
     var job: String?
 
+    @OptionGroup var pluginOptions: PluginOptions
+
     func run() throws {
         do {
             try ingest()
@@ -128,7 +130,7 @@ struct IngestCommand: ParsableCommand {
         guard formatName == "ndjson" || formatName == "parquet" else {
             throw ConfigError(origin: "--format", message: "unknown output format '\(formatName)'", hint: "parquet or ndjson")
         }
-        let registry = builtinRegistry()
+        let registry = try pluginOptions.registry(more: file.plugins)
         let zone = try ZoneClock.zone(named: time.timezone ?? file.timezone ?? "UTC")
         let source = try registry.source("files", config: PluginConfig(
             ["paths": .list(paths), "include": .list(include.isEmpty ? file.include : include),

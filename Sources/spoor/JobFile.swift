@@ -21,6 +21,7 @@ import Yams
 ///       "*/u_ex*.log": iis
 ///     parsers:
 ///       sshd: {}
+///     plugins: [plugins/libAcmeVPN.so]   # shared libraries or directories of lib*.so
 struct JobFile {
     var inputs: [String] = []
     var include: [String] = []
@@ -38,9 +39,11 @@ struct JobFile {
     var parserConfigs: [String: PluginConfig] = [:]
     var enricherConfigs: [String: PluginConfig] = [:]
     var formats: [(glob: String, format: String)] = []
+    /// Plugins to load at run time (files or directories), relative to the job file.
+    var plugins: [String] = []
 
     static let keys = ["inputs", "include", "exclude", "out", "format", "workers", "year", "timezone", "strict",
-                       "max_record_bytes", "keep_original", "correlate_mail", "rules", "parsers", "enrichers", "formats"]
+                       "max_record_bytes", "keep_original", "correlate_mail", "rules", "parsers", "enrichers", "formats", "plugins"]
 
     init() {}
 
@@ -97,6 +100,7 @@ struct JobFile {
             case "keep_original": keepOriginal = try bool(value, key)
             case "correlate_mail": correlateMail = try bool(value, key)
             case "rules": rules = try string(value, key)
+            case "plugins": plugins = try strings(value, key)
             case "formats":
                 guard let globs = value.mapping else {
                     throw ConfigError(origin: origin(value), message: "'formats' maps file globs to format names",
@@ -133,6 +137,7 @@ struct JobFile {
         inputs = inputs.map(resolve)
         out = out.map { $0 == "-" ? $0 : resolve($0) }
         rules = rules.map(resolve)
+        plugins = plugins.map(resolve)
         // An enricher's `file`/`files` are relative to the job file too.
         for (id, config) in enricherConfigs {
             var values = config.values

@@ -19,6 +19,7 @@ struct ParseCommand: ParsableCommand {
             Examples:
               spoor parse 'Sep  3 14:02:11 mx1 sshd[2211]: Failed password for invalid user admin from 203.0.113.7 port 51234 ssh2'
               zcat auth.log.2.gz | spoor parse --explain | less
+              spoor parse --plugin plugins/libAcmeVPN.so < gateway.log
             """)
 
     @Argument(help: "The line to parse; without it, lines are read from stdin.")
@@ -29,10 +30,16 @@ struct ParseCommand: ParsableCommand {
 
     @OptionGroup var time: TimeOptions
 
+    @OptionGroup var pluginOptions: PluginOptions
+
     func run() throws {
-        let registry = builtinRegistry()
-        var plan = JobPlan(source: try registry.source("files"), framers: try registry.makeFramers(),
+        var plan: JobPlan?
+        try exitingOnConfigError {
+            let registry = try pluginOptions.registry()
+            plan = JobPlan(source: try registry.source("files"), framers: try registry.makeFramers(),
                            parsers: try registry.makeParsers(), workers: 1, zone: try time.zone(), pinnedYear: time.year)
+        }
+        guard var plan else { return }
         plan.keepOriginal = false
         let tester = RecordTester(plan: plan, explain: explain)
         var text: [UInt8]

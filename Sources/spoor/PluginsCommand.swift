@@ -6,20 +6,37 @@ struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
         abstract: "List every registered source, framer, parser, enricher and sink.",
-        discussion: "With --verbose, also each plugin's configuration options with their types and defaults.")
+        discussion: """
+            With --verbose, also each plugin's configuration options with their types and defaults.
+            With --plugin, the plugins loaded at run time are listed first, each with its file,
+            and their parsers are listed with the built-in ones.
+            """)
 
     @Flag(name: .shortAndLong, help: "Show each plugin's options.")
     var verbose = false
 
+    @OptionGroup var pluginOptions: PluginOptions
+
     func run() throws {
-        let manifests = builtinRegistry().manifests
+        var loaded: Registry?
+        try exitingOnConfigError { loaded = try pluginOptions.registry() }
+        guard let registry = loaded else { return }
+        if !registry.loadedPlugins.isEmpty {
+            print("loaded plugins (ABI version \(PluginABI.version)):")
+            for plugin in registry.loadedPlugins {
+                print("  \(plugin.name) \(plugin.version)  \(plugin.file)  parsers: \(plugin.parsers.map(\.id).joined(separator: ", "))")
+            }
+        }
+        let fromPlugin = Dictionary(registry.loadedPlugins.flatMap { p in p.parsers.map { ($0.id, p.name) } }, uniquingKeysWith: { a, _ in a })
+        let manifests = registry.manifests
         let idWidth = manifests.map(\.id.count).max() ?? 0
         for kind in PluginManifest.Kind.allCases {
             let ofKind = manifests.filter { $0.kind == kind }
             print("\(kind.rawValue)s:")
             if ofKind.isEmpty { print("  (none built in)") }
             for m in ofKind {
-                print("  \(m.id.padding(toLength: idWidth, withPad: " ", startingAt: 0))  \(m.version)  \(m.summary)")
+                let origin = m.kind == .parser ? fromPlugin[m.id].map { "  (plugin \($0))" } ?? "" : ""
+                print("  \(m.id.padding(toLength: idWidth, withPad: " ", startingAt: 0))  \(m.version)  \(m.summary)\(origin)")
                 if verbose {
                     for o in m.options {
                         print("      \(o.name) (\(o.type.rawValue)\(o.defaultValue.map { ", default \($0)" } ?? "")): \(o.doc)")
