@@ -10,32 +10,18 @@ import Testing
     /// Builds the sample plugin once per test run (into its own scratch directory, so it
     /// never contends with the build of Spoor itself) and returns its .so.
     static let samplePlugin: Result<String, SamplePluginError> = {
+        let package = repo.appendingPathComponent("samples/plugins/acme-vpn").path
         let scratch = repo.appendingPathComponent(".build-plugins/acme-vpn").path
         let started = ContinuousClock.now
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["swift", "build", "--package-path", repo.appendingPathComponent("samples/plugins/acme-vpn").path,
-                       "--scratch-path", scratch, "--product", "AcmeVPN"]
-        let output = Pipe()
-        p.standardOutput = output
-        p.standardError = output
-        do { try p.run() } catch { return .failure(SamplePluginError(message: "cannot run swift build: \(error)")) }
-        let log = output.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            return .failure(SamplePluginError(message: "swift build of the sample plugin failed:\n" + String(decoding: log, as: UTF8.self)))
+        guard let built = try? swift(["build", "--package-path", package, "--scratch-path", scratch, "--product", "AcmeVPN"]) else {
+            return .failure(SamplePluginError(message: "cannot run swift build"))
+        }
+        guard built.status == 0 else {
+            return .failure(SamplePluginError(message: "swift build of the sample plugin failed:\n" + built.output))
         }
         print("sample plugin built in \(started.duration(to: .now)) (swift build --package-path samples/plugins/acme-vpn)")
-        let binPath = Process()
-        binPath.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        binPath.arguments = ["swift", "build", "--package-path", repo.appendingPathComponent("samples/plugins/acme-vpn").path,
-                             "--scratch-path", scratch, "--show-bin-path"]
-        let bin = Pipe()
-        binPath.standardOutput = bin
-        try? binPath.run()
-        let dir = String(decoding: bin.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        binPath.waitUntilExit()
-        return .success(dir + "/libAcmeVPN.so")
+        let bin = (try? swift(["build", "--package-path", package, "--scratch-path", scratch, "--show-bin-path"]))?.output ?? ""
+        return .success(bin.trimmingCharacters(in: .whitespacesAndNewlines) + "/libAcmeVPN.so")
     }()
 
     struct SamplePluginError: Error, CustomStringConvertible { let message: String; var description: String { message } }
@@ -182,5 +168,63 @@ import Testing
         let old = try fx.spoor(["plugins", "--plugin", fx.url("liboldabi.so").path])
         #expect(old.status == 2)
         #expect(old.stderr.contains("plugin \(fx.url("liboldabi.so").path): speaks plugin ABI version 99, this spoor expects ABI version 1"), "\(old.stderr)")
+    }
+
+    /// `spoor new parser NAME --swift` writes a package that builds, passes its own test and
+    /// loads into the stock binary as written.
+    @Test func aScaffoldedPluginBuildsPassesItsTestAndLoads() throws {
+        let sources = Self.repo.appendingPathComponent(".build-plugins/scaffold-src")
+        let scratch = Self.repo.appendingPathComponent(".build-plugins/scaffold").path
+        try? FileManager.default.removeItem(at: sources)
+        let fx = try Fixture()
+        defer { fx.remove() }
+        let made = try fx.spoor(["new", "parser", "acme-sso", "--swift", "--dir", sources.path])
+        #expect(made.status == 0, "\(made.stderr)")
+        let package = sources.appendingPathComponent("acme-sso")
+        for file in ["Package.swift", "Sources/AcmeSso/Entry.swift", "Sources/AcmeSso/AcmeSsoParser.swift",
+                     "Tests/AcmeSsoTests/AcmeSsoParserTests.swift", "README.md"] {
+            #expect(made.stdout.contains("wrote \(package.appendingPathComponent(file).path)"), "\(made.stdout)")
+        }
+        let again = try fx.spoor(["new", "parser", "acme-sso", "--swift", "--dir", sources.path])
+        #expect(again.status == 2 && again.stderr.contains("exists; not overwritten"))
+        let badName = try fx.spoor(["new", "parser", "9 lives", "--swift", "--dir", sources.path])
+        #expect(badName.status == 2 && badName.stderr.contains("is not a plugin name"))
+
+        let started = ContinuousClock.now
+        let tested = try Self.swift(["test", "--package-path", package.path, "--scratch-path", scratch])
+        #expect(tested.status == 0, "\(tested.output)")
+        #expect(tested.output.contains("Test run with 1 test"), "\(tested.output)")
+        let built = try Self.swift(["build", "--package-path", package.path, "--scratch-path", scratch, "--product", "AcmeSso"])
+        #expect(built.status == 0, "\(built.output)")
+        print("scaffolded plugin tested and built in \(started.duration(to: .now))")
+        let bin = try Self.swift(["build", "--package-path", package.path, "--scratch-path", scratch, "--show-bin-path"])
+        let plugin = bin.output.trimmingCharacters(in: .whitespacesAndNewlines) + "/libAcmeSso.so"
+
+        try fx.write("logs/messages", """
+            Nov 25 10:00:00 host1 acme-sso[42]: session 17 user alice from 192.0.2.10
+            Nov 25 10:00:02 host1 acme-sso[42]: session 17 login failed
+
+            """)
+        let run = try fx.spoor(["ingest", fx.url("logs").path, "--plugin", plugin, "--out", "-", "--year", "2026"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let login = try #require(try events(run.stdout).first { $0["event.type"] as? String == "start" })
+        #expect(login["event.dataset"] as? String == "acme-sso")
+        #expect(login["user.name"] as? String == "alice")
+        #expect(login["source.ip"] as? String == "192.0.2.10")
+        #expect(login["event.outcome"] as? String == "failure")
+    }
+
+    /// Runs `swift` with arguments; stdout and stderr together.
+    static func swift(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["swift"] + arguments
+        let output = Pipe()
+        p.standardOutput = output
+        p.standardError = output
+        try p.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -21,7 +21,7 @@ public final class ProgramRouter: Sendable {
         var fallbacks: [any Parser] = []
         var ids: [ObjectIdentifier: String] = [:]
         for (id, parser) in parsers {
-            ids[Self.identity(parser)] = id
+            ids[ObjectIdentifier(type(of: parser))] = id
             for route in parser.routes {
                 switch route {
                 case .program(let name): byName[name, default: []].append(parser)
@@ -43,12 +43,6 @@ public final class ProgramRouter: Sendable {
         self.ids = ids
     }
 
-    /// What names a parser in explanations: its type, or the instance when parsers of one
-    /// class stand for several ids (parsers loaded from a plugin).
-    private static func identity(_ parser: any Parser) -> ObjectIdentifier {
-        type(of: parser) is AnyObject.Type ? ObjectIdentifier(parser as AnyObject) : ObjectIdentifier(type(of: parser))
-    }
-
     /// Whether any parser is routed by program at all.
     public var isEmpty: Bool { exact.isEmpty && prefixes.isEmpty && fallbacks.isEmpty }
 
@@ -58,7 +52,7 @@ public final class ProgramRouter: Sendable {
         for parser in candidates(for: input.program) {
             let mark = event.mark()
             let result = try parser.parse(input, into: event)
-            ctx.note("parser '\(ids[Self.identity(parser)] ?? "?")' for program '\(input.program.string)': \(result)")
+            ctx.note("parser '\(ids[ObjectIdentifier(type(of: parser))] ?? "?")' for program '\(input.program.string)': \(result)")
             if case .notMine = result {
                 event.rollback(to: mark)
                 continue

@@ -9,21 +9,25 @@ public final class Registry {
     public private(set) var enrichers: [(manifest: PluginManifest, make: (PluginConfig) throws -> any Enricher)] = []
     public private(set) var sinks: [(manifest: PluginManifest, type: any Sink.Type)] = []
 
-    /// Plugins loaded at run time whose parsers are registered here (`spoor plugins` names their files).
-    public private(set) var loadedPlugins: [LoadedPlugin] = []
-
     public init() {}
-
-    func noteOrigin(of plugin: LoadedPlugin) { loadedPlugins.append(plugin) }
 
     public func register<P: Parser>(parser: P.Type) {
         parsers.append((P.manifest, { try P(config: $0.validated(for: P.manifest)) }))
     }
 
-    /// Registers a parser whose manifest is data, not a type (one loaded from a plugin);
-    /// `make` receives the configuration unvalidated.
-    public func register(parser manifest: PluginManifest, make: @escaping (PluginConfig) throws -> any Parser) {
-        parsers.append((manifest, { try make($0.validated(for: manifest)) }))
+    /// Registers a parser made at run time (a declarative module loaded from a file). One with
+    /// the id of a parser already registered takes its place (and its turn in routing and
+    /// format sniffing); returns the manifest it replaced, if any.
+    @discardableResult
+    public func register(parser manifest: PluginManifest, make: @escaping (PluginConfig) throws -> any Parser) -> PluginManifest? {
+        let entry = (manifest: manifest, make: { (config: PluginConfig) throws -> any Parser in try make(config.validated(for: manifest)) })
+        if let i = parsers.firstIndex(where: { $0.manifest.id == manifest.id }) {
+            let replaced = parsers[i].manifest
+            parsers[i] = entry
+            return replaced
+        }
+        parsers.append(entry)
+        return nil
     }
 
     public func register<F: Framer>(framer: F.Type) {
@@ -95,4 +99,9 @@ public final class Registry {
         }
         return hit.1
     }
+
+    /// Plugins loaded at run time whose parsers are registered here (`spoor plugins` names their files).
+    public private(set) var loadedPlugins: [LoadedPlugin] = []
+
+    func noteOrigin(of plugin: LoadedPlugin) { loadedPlugins.append(plugin) }
 }
