@@ -34,6 +34,8 @@ venv: .venv/.installed
 test: bootstrap venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	# The sample plugin's own tests (the end-to-end tests built and loaded it already).
+	$(SWIFT) test --package-path samples/plugins/acme-vpn --scratch-path .build-plugins/acme-vpn
 
 bench: release
 	@scripts/bootstrap --bench
@@ -44,4 +46,4 @@ samples:
 	scripts/gen-samples
 
 clean:
-	rm -rf .build out
+	rm -rf .build .build-plugins out

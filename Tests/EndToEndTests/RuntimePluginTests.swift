@@ -125,6 +125,7 @@ import Testing
         let fx = try Fixture()
         defer { fx.remove() }
         try fx.write("junk/libjunk.so", "this is text, not ELF\n")
+        try fx.write("empty/README.txt", "no plugin here\n")
         try fx.write("noentry.c", "int something_else(void) { return 1; }\n")
         try fx.write("oldabi.c", """
             #include <stdint.h>
@@ -152,6 +153,7 @@ import Testing
         }
         let cases: [(plugin: String, says: String)] = [
             (fx.url("missing/libnothing.so").path, "no such file or directory"),
+            (fx.url("empty").path, "the directory holds no lib*.so"),
             (fx.url("junk/libjunk.so").path, "not a loadable shared library"),
             (fx.url("libnoentry.so").path, "has no entry point 'spoor_plugin_entry'"),
             (fx.url("libbadmanifest.so").path, "its manifest is not valid"),

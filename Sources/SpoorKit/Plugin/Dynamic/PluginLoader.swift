@@ -98,8 +98,13 @@ public enum PluginLoader {
                                   hint: "name a plugin's .so or a directory of lib*.so (this spoor loads plugins of ABI version \(PluginABI.version))")
             }
             if isDirectory.boolValue {
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-                files += names.filter { $0.hasPrefix("lib") && $0.hasSuffix(".so") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+                let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+                    .filter { $0.hasPrefix("lib") && $0.hasSuffix(".so") }.sorted()
+                guard !names.isEmpty else {
+                    throw ConfigError(origin: "plugin \(path)", message: "the directory holds no lib*.so",
+                                      hint: "copy the plugins' .so files into it, or name a .so (this spoor loads plugins of ABI version \(PluginABI.version))")
+                }
+                files += names.map { (path as NSString).appendingPathComponent($0) }
             } else {
                 files.append(path)
             }
