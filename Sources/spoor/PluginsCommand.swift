@@ -24,10 +24,12 @@ struct PluginsCommand: ParsableCommand {
         if !registry.loadedPlugins.isEmpty {
             print("loaded plugins (ABI version \(PluginABI.version)):")
             for plugin in registry.loadedPlugins {
-                print("  \(plugin.name) \(plugin.version)  \(plugin.file)  parsers: \(plugin.parsers.map(\.id).joined(separator: ", "))")
+                let enrichers = plugin.enrichers.isEmpty ? "" : "  enrichers: " + plugin.enrichers.map(\.id).joined(separator: ", ")
+                print("  \(plugin.name) \(plugin.version)  \(plugin.file)  parsers: \(plugin.parsers.map(\.id).joined(separator: ", "))\(enrichers)")
             }
         }
-        let fromPlugin = Dictionary(registry.loadedPlugins.flatMap { p in p.parsers.map { ($0.id, p.name) } }, uniquingKeysWith: { a, _ in a })
+        let fromPlugin = Dictionary(registry.loadedPlugins.flatMap { p in (p.parsers + p.enrichers).map { ("\($0.kind) \($0.id)", p.name) } },
+                                    uniquingKeysWith: { a, _ in a })
         let manifests = registry.manifests
         let idWidth = manifests.map(\.id.count).max() ?? 0
         for kind in PluginManifest.Kind.allCases {
@@ -35,7 +37,7 @@ struct PluginsCommand: ParsableCommand {
             print("\(kind.rawValue)s:")
             if ofKind.isEmpty { print("  (none built in)") }
             for m in ofKind {
-                let origin = m.kind == .parser ? fromPlugin[m.id].map { "  (plugin \($0))" } ?? "" : ""
+                let origin = fromPlugin["\(m.kind) \(m.id)"].map { "  (plugin \($0))" } ?? ""
                 print("  \(m.id.padding(toLength: idWidth, withPad: " ", startingAt: 0))  \(m.version)  \(m.summary)\(origin)")
                 if verbose {
                     for o in m.options {

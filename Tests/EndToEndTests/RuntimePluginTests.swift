@@ -109,14 +109,22 @@ import Testing
         try FileManager.default.copyItem(atPath: plugin, toPath: fx.url("plugins/libAcmeVPN.so").path)
         try fx.write("plugins/README.txt", "not a plugin: only lib*.so are loaded\n")
         try fx.write("logs/gateway.log", Self.gatewayLog)
-        try fx.write("job.yaml", "inputs: [logs]\nout: '-'\nplugins: [plugins]\n")
+        // The plugin's enricher, configured in the job file like a built-in one.
+        try fx.write("job.yaml", "inputs: [logs]\nout: '-'\nplugins: [plugins]\nenrichers:\n  acme.vpn.sites: {sites: [gw1=fra]}\n")
         let run = try fx.spoor(["ingest", "--job", fx.url("job.yaml").path])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(try events(run.stdout).filter { $0["event.dataset"] as? String == "acme.vpn" }.count == 5)
+        let vpn = try events(run.stdout).filter { $0["event.dataset"] as? String == "acme.vpn" }
+        #expect(vpn.count == 5)
+        #expect(vpn.allSatisfy { ($0["labels"] as? [String: String])?["site"] == "fra" }, "\(vpn)")
+        // A configuration the plugin refuses stops the job before any input is read.
+        try fx.write("bad.yaml", "inputs: [logs]\nout: '-'\nplugins: [plugins]\nenrichers:\n  acme.vpn.sites: {sites: [gw1]}\n")
+        let refused = try fx.spoor(["ingest", "--job", fx.url("bad.yaml").path])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("enricher 'acme.vpn.sites' of plugin") && refused.stderr.contains("'gw1' is not host=site"), "\(refused.stderr)")
 
         let list = try fx.spoor(["plugins", "--plugin", fx.url("plugins").path])
         #expect(list.status == 0)
-        #expect(list.stdout.contains("acme-vpn 1.0.0  \(fx.url("plugins").path)/libAcmeVPN.so  parsers: acme.vpn"), "\(list.stdout)")
+        #expect(list.stdout.contains("acme-vpn 1.0.0  \(fx.url("plugins").path)/libAcmeVPN.so  parsers: acme.vpn  enrichers: acme.vpn.sites"), "\(list.stdout)")
         #expect(list.stdout.contains("(plugin acme-vpn)"))
     }
 

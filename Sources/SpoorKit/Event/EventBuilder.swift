@@ -133,6 +133,21 @@ public final class EventBuilder {
         }
     }
 
+    /// The values of the open event added or overwritten since `mark`, with their bytes:
+    /// what a run-time plugin's enricher hands back to its host.
+    func forEachValueChanged(since mark: Mark, _ body: (Slot, UnsafeRawBufferPointer) -> Void) {
+        guard open else { return }
+        batch.withReader { reader in
+            var seen = Set<Int32>()
+            for (index, _) in overwritten[mark.overwritten...] where Int(index) < mark.slots && seen.insert(index).inserted {
+                body(reader.slots[Int(index)], reader.bytes(reader.slots[Int(index)]))
+            }
+            for i in mark.slots..<reader.slots.count {
+                body(reader.slots[i], reader.bytes(reader.slots[i]))
+            }
+        }
+    }
+
     /// Whether `field` has a value in the current event.
     public func has(_ field: Field) -> Bool { slotOfField[Int(field.rawValue)] >= 0 }
 

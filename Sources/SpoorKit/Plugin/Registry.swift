@@ -100,6 +100,11 @@ public final class Registry {
         return hit.1
     }
 
+    /// Registers an enricher whose manifest is data, not a type (one loaded from a plugin).
+    public func register(enricher manifest: PluginManifest, make: @escaping (PluginConfig) throws -> any Enricher) {
+        enrichers.append((manifest, { try make($0.validated(for: manifest)) }))
+    }
+
     /// Plugins loaded at run time whose parsers are registered here (`spoor plugins` names their files).
     public private(set) var loadedPlugins: [LoadedPlugin] = []
 

@@ -92,7 +92,7 @@ final class LoadedParser: Parser, @unchecked Sendable {
     }
 }
 
-/// One worker's instance of a plugin parser, and where its values go during a call.
+/// One worker's instance of a plugin parser or enricher, and where its values go during a call.
 final class PluginInstance {
     let plugin: LoadedPlugin
     let handle: UnsafeMutableRawPointer?
@@ -100,6 +100,10 @@ final class PluginInstance {
     var builder: EventBuilder?
     var failure: String?
     var notes: [String] = []
+    /// An enricher's copy of the event it is handed: bytes, then values pointing into them.
+    var scratch: [UInt8] = []
+    var pending: [(field: UInt32, kind: PluginValueKind, offset: Int, length: Int, number: Int64)] = []
+    var values: [PluginValue] = []
 
     init(plugin: LoadedPlugin, handle: (handle: UnsafeMutableRawPointer?, error: String)) {
         self.plugin = plugin
@@ -142,7 +146,7 @@ final class PluginInstance {
 }
 
 /// The host's end of `PluginEmit`: a plain function, its context the `PluginInstance`.
-private func receivePluginValue(_ host: UnsafeMutableRawPointer?, _ index: UInt32, _ kind: UInt32,
+func receivePluginValue(_ host: UnsafeMutableRawPointer?, _ index: UInt32, _ kind: UInt32,
                                 _ bytes: UnsafeRawPointer?, _ count: Int, _ number: Int64) {
     guard let host else { return }
     Unmanaged<PluginInstance>.fromOpaque(host).takeUnretainedValue().receive(index, kind, Bytes(start: bytes, count: count), number)

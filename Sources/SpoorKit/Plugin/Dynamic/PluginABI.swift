@@ -37,6 +37,8 @@ public typealias PluginEmit = @convention(c) (UnsafeMutableRawPointer?, UInt32, 
 ///         int32_t (*parse)(void *instance, const struct spoor_record *, spoor_emit, void *host);
 ///         void (*destroy)(void *instance);
 ///         void (*free_string)(char *);
+///         void *(*create_enricher)(uint32_t enricher, const char *config_json, char **error);
+///         int32_t (*enrich)(void *instance, const struct spoor_value *values, size_t count, spoor_emit, void *host);
 ///     };
 ///
 /// The first two fields never move: they are how a host and a plugin of different versions
@@ -56,6 +58,11 @@ public struct PluginTable {
     public var parse: (@convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, PluginEmit?, UnsafeMutableRawPointer?) -> Int32)? = nil
     public var destroy: (@convention(c) (UnsafeMutableRawPointer?) -> Void)? = nil
     public var freeString: (@convention(c) (UnsafeMutablePointer<CChar>?) -> Void)? = nil
+    /// Makes one instance of enricher number `enricher`, like `create`; `destroy` frees it.
+    public var createEnricher: (@convention(c) (UInt32, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> UnsafeMutableRawPointer?)? = nil
+    /// Enriches one event: `values` (an array of `PluginValue`) are the event's values so far;
+    /// the values the enricher added or changed come back through the callback.
+    public var enrich: (@convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, Int, PluginEmit?, UnsafeMutableRawPointer?) -> Int32)? = nil
 
     public init() {}
 }
@@ -83,6 +90,16 @@ public struct PluginRecord {
     public var yearOrdinal: Int64
     /// Nonzero when the host explains (`spoor parse --explain`): send trace lines.
     public var explain: Int64
+}
+
+/// One value of an event as it crosses to an enricher, in C layout (32 bytes): the same
+/// (field, kind, bytes, number) as `PluginEmit` carries back, field by the plugin's index.
+public struct PluginValue {
+    public var field: UInt32
+    public var kind: UInt32
+    public var bytes: UnsafeRawPointer?
+    public var length: Int
+    public var number: Int64
 }
 
 /// Kinds of values emitted through `PluginEmit`.
@@ -116,6 +133,15 @@ struct PluginWireManifest: Codable {
     /// the host maps them by name.
     var fields: [WireField]
     var parsers: [WireParser]
+    /// Absent in a plugin that exports none.
+    var enrichers: [WireEnricher]?
+
+    struct WireEnricher: Codable {
+        var id: String
+        var version: String
+        var summary: String
+        var options: [WireOption]
+    }
 
     struct WireField: Codable {
         var name: String

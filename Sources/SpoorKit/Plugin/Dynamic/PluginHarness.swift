@@ -65,6 +65,34 @@ public final class PluginHarness {
         }
     }
 
+    /// Runs an enricher on an event given as `field name → text` (`labels.KEY` for labels)
+    /// and returns the event after it.
+    public func enrich(_ event: [String: String], enricher id: String, options: [String: ConfigValue] = [:]) throws -> [String: String] {
+        guard let index = plugin.enrichers.firstIndex(where: { $0.id == id }) else {
+            throw ConfigError(origin: "harness", message: "no enricher '\(id)' in plugin \(plugin.name)")
+        }
+        let enricher = try LoadedEnricher(plugin: plugin, index: index,
+                                          config: PluginConfig(options).validated(for: plugin.enrichers[index]))
+        builder.reset()
+        builder.begin(record: Bytes(start: nil, count: 0))
+        defer { builder.reset() }
+        for (name, text) in event.sorted(by: { $0.key < $1.key }) {
+            if name.hasPrefix("labels.") {
+                builder.label(String(name.dropFirst(7)), string: text)
+                continue
+            }
+            guard let field = Schema.field(named: name) else { continue }
+            switch field.spec.type {
+            case .int64, .timestamp: builder.set(field, int: Int64(text) ?? 0)
+            case .bool: builder.set(field, bool: text == "true")
+            case .stringList: for item in text.split(separator: ",") { builder.append(field, string: String(item)) }
+            case .string, .stringMap: builder.set(field, string: text)
+            }
+        }
+        enricher.enrich(builder, context: context)
+        return fields()
+    }
+
     private func fields() -> [String: String] {
         var out: [String: String] = [:]
         builder.forEachOpenValue { slot, bytes in

@@ -14,6 +14,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let version: String
     /// The manifests of the parsers it exports, in its order.
     public let parsers: [PluginManifest]
+    /// The manifests of the enrichers it exports, in its order.
+    public let enrichers: [PluginManifest]
     let routes: [[Route]]
     let framers: [String]
     let table: PluginTable
@@ -21,6 +23,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     /// column of that name (a newer plugin): such values become labels under `fieldNames`.
     let fields: [Field?]
     let fieldNames: [[UInt8]]
+    /// The plugin's index of each host column (by `Field.rawValue`), nil when it lacks it.
+    let pluginIndex: [UInt32?]
 
     init(file: String, table: PluginTable) throws(ConfigError) {
         self.file = file
@@ -42,7 +46,9 @@ public final class LoadedPlugin: @unchecked Sendable {
             throw refuse("its manifest says ABI version \(manifest.abi)", "rebuild it against this spoor's SpoorKit")
         }
         guard !manifest.name.isEmpty else { throw refuse("its manifest has no plugin name", "pass name: to PluginExport.fill") }
-        guard !manifest.parsers.isEmpty else { throw refuse("it exports no parser", "pass parsers: [YourParser.self] to PluginExport.fill") }
+        guard !manifest.parsers.isEmpty || !(manifest.enrichers ?? []).isEmpty else {
+            throw refuse("it exports no parser and no enricher", "pass parsers: [YourParser.self] to PluginExport.fill")
+        }
         name = manifest.name
         version = manifest.version
         var fields: [Field?] = []
@@ -56,6 +62,9 @@ public final class LoadedPlugin: @unchecked Sendable {
         }
         self.fields = fields
         fieldNames = manifest.fields.map { Array($0.name.utf8) }
+        var pluginIndex = [UInt32?](repeating: nil, count: Field.allCases.count)
+        for (i, f) in fields.enumerated() { if let f { pluginIndex[Int(f.rawValue)] = UInt32(i) } }
+        self.pluginIndex = pluginIndex
         var manifests: [PluginManifest] = [], routes: [[Route]] = [], framers: [String] = []
         for p in manifest.parsers {
             guard !p.id.isEmpty, !p.id.contains(where: { $0 == " " || $0 == "/" }) else {
@@ -80,6 +89,24 @@ public final class LoadedPlugin: @unchecked Sendable {
         parsers = manifests
         self.routes = routes
         self.framers = framers
+        var enrichers: [PluginManifest] = []
+        for e in manifest.enrichers ?? [] {
+            guard !e.id.isEmpty, !e.id.contains(where: { $0 == " " || $0 == "/" }) else {
+                throw refuse("an enricher has the id '\(e.id)'", "an id is one word: acme.sites")
+            }
+            guard table.createEnricher != nil, table.enrich != nil else {
+                throw refuse("it exports enrichers but its table has no enricher functions", "export it with PluginExport.fill")
+            }
+            var options: [OptionSpec] = []
+            for o in e.options {
+                guard let kind = ConfigValue.Kind(rawValue: o.type) else {
+                    throw refuse("option '\(o.name)' of enricher '\(e.id)' has the unknown type '\(o.type)'", "string, int, bool or list")
+                }
+                options.append(OptionSpec(o.name, kind, default: o.defaultValue?.value, o.doc))
+            }
+            enrichers.append(PluginManifest(id: e.id, kind: .enricher, version: e.version, summary: e.summary, options: options))
+        }
+        self.enrichers = enrichers
     }
 }
 
@@ -155,23 +182,29 @@ public enum PluginLoader {
         return try LoadedPlugin(file: file, table: table.pointee)
     }
 
-    /// Adds a plugin's parsers to `registry`; an id already taken or a framer the host does
-    /// not have is refused.
+    /// Adds a plugin's parsers and enrichers to `registry`; an id already taken or a framer
+    /// the host does not have is refused before anything is registered.
     public static func register(_ plugin: LoadedPlugin, into registry: Registry) throws(ConfigError) {
         let taken = Set(registry.parsers.map(\.manifest.id))
+        let takenEnrichers = Set(registry.enrichers.map(\.manifest.id))
         let framers = Set(registry.framers.map(\.manifest.id))
+        func clash(_ what: String, _ id: String) -> ConfigError {
+            ConfigError(origin: "plugin \(plugin.file)", message: "its \(what) '\(id)' has the id of \(what == "parser" ? "a" : "an") \(what) already registered",
+                        hint: "give it another id (see `spoor plugins`)")
+        }
         for (i, manifest) in plugin.parsers.enumerated() {
-            guard !taken.contains(manifest.id) else {
-                throw ConfigError(origin: "plugin \(plugin.file)", message: "its parser '\(manifest.id)' has the id of a parser already registered",
-                                  hint: "give it another id (see `spoor plugins`)")
-            }
+            guard !taken.contains(manifest.id) else { throw clash("parser", manifest.id) }
             guard framers.isEmpty || framers.contains(plugin.framers[i]) else {
                 throw ConfigError(origin: "plugin \(plugin.file)", message: "its parser '\(manifest.id)' reads records of framer '\(plugin.framers[i])', which this spoor does not have",
                                   hint: "known framers: " + framers.sorted().joined(separator: ", "))
             }
         }
+        for manifest in plugin.enrichers where takenEnrichers.contains(manifest.id) { throw clash("enricher", manifest.id) }
         for (i, manifest) in plugin.parsers.enumerated() {
             registry.register(parser: manifest) { config in try LoadedParser(plugin: plugin, index: i, config: config) }
+        }
+        for (i, manifest) in plugin.enrichers.enumerated() {
+            registry.register(enricher: manifest) { config in try LoadedEnricher(plugin: plugin, index: i, config: config) }
         }
         registry.noteOrigin(of: plugin)
     }

@@ -53,4 +53,14 @@ import Testing
         #expect(harness.sniff("Mar  1 10:00:01 gw1 sshd[1]: Accepted password for a\n", parser: "acme.vpn") == 0)
         #expect(harness.routes(of: "acme.vpn") == [.format("acme.vpn"), .program("acmevpn")])
     }
+
+    @Test func theSiteEnricherLabelsGatewaysItKnows() throws {
+        let sites: [String: ConfigValue] = ["sites": .list(["gw1=fra", "gw2=ams"])]
+        let enriched = try harness.enrich(["host.name": "gw2", "event.dataset": "acme.vpn", "source.port": "4"],
+                                          enricher: "acme.vpn.sites", options: sites)
+        #expect(enriched == ["host.name": "gw2", "event.dataset": "acme.vpn", "source.port": "4", "labels.site": "ams"])
+        let unknown = try harness.enrich(["host.name": "gw9"], enricher: "acme.vpn.sites", options: sites)
+        #expect(unknown == ["host.name": "gw9"])
+        #expect(throws: ConfigError.self) { try harness.enrich([:], enricher: "acme.vpn.sites", options: ["sites": .list(["gw1"])]) }
+    }
 }
