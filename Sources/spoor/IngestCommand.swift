@@ -61,6 +61,8 @@ struct IngestCommand: ParsableCommand {
 
     @OptionGroup var time: TimeOptions
 
+    @OptionGroup var pluginOptions: PluginOptions
+
     @Option(help: ArgumentHelp("Only files whose path or name matches this glob (repeatable).", valueName: "GLOB"))
     var include: [String] = []
 
@@ -103,8 +105,6 @@ struct IngestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A YAML job file; flags given as well override it.", valueName: "FILE"))
     var job: String?
 
-    @OptionGroup var pluginOptions: PluginOptions
-
     func run() throws {
         do {
             try ingest()
@@ -130,11 +130,12 @@ struct IngestCommand: ParsableCommand {
         guard formatName == "ndjson" || formatName == "parquet" else {
             throw ConfigError(origin: "--format", message: "unknown output format '\(formatName)'", hint: "parquet or ndjson")
         }
-        let registry = try pluginOptions.registry(more: file.plugins)
+        let registry = builtinRegistry()
         let zone = try ZoneClock.zone(named: time.timezone ?? file.timezone ?? "UTC")
         let source = try registry.source("files", config: PluginConfig(
             ["paths": .list(paths), "include": .list(include.isEmpty ? file.include : include),
              "exclude": .list(exclude.isEmpty ? file.exclude : exclude)], origin: job ?? "command line"))
+        try pluginOptions.load(into: registry, more: file.plugins)
         var plan = JobPlan(source: source, framers: try registry.makeFramers(),
                            parsers: try registry.makeParsers(configs: file.parserConfigs),
                            workers: workers ?? file.workers ?? ProcessInfo.processInfo.activeProcessorCount,

@@ -28,18 +28,15 @@ struct ParseCommand: ParsableCommand {
     @Flag(help: "Show the route, the pattern that matched and the fields, step by step.")
     var explain = false
 
-    @OptionGroup var time: TimeOptions
-
     @OptionGroup var pluginOptions: PluginOptions
 
+    @OptionGroup var time: TimeOptions
+
     func run() throws {
-        var plan: JobPlan?
-        try exitingOnConfigError {
-            let registry = try pluginOptions.registry()
-            plan = JobPlan(source: try registry.source("files"), framers: try registry.makeFramers(),
+        let registry = builtinRegistry()
+        try exitingOnConfigError { try pluginOptions.load(into: registry) }
+        var plan = JobPlan(source: try registry.source("files"), framers: try registry.makeFramers(),
                            parsers: try registry.makeParsers(), workers: 1, zone: try time.zone(), pinnedYear: time.year)
-        }
-        guard var plan else { return }
         plan.keepOriginal = false
         let tester = RecordTester(plan: plan, explain: explain)
         var text: [UInt8]

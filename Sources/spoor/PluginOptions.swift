@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import SpoorBuiltins
 import SpoorKit
 
 /// `--plugin PATH`: plugins loaded at run time, shared by the commands that parse.
@@ -11,11 +10,9 @@ struct PluginOptions: ParsableArguments {
                                valueName: "PATH"))
     var plugins: [String] = []
 
-    /// The built-in plugins, then those named here and in `more` (a job file's `plugins:`).
-    func registry(more: [String] = []) throws(ConfigError) -> Registry {
-        let registry = builtinRegistry()
+    /// Loads the plugins named here and in `more` (a job file's `plugins:`) into `registry`.
+    func load(into registry: Registry, more: [String] = []) throws(ConfigError) {
         try PluginLoader.load(more + plugins, into: registry)
-        return registry
     }
 }
 

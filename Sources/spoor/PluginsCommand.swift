@@ -12,15 +12,14 @@ struct PluginsCommand: ParsableCommand {
             and their parsers are listed with the built-in ones.
             """)
 
+    @OptionGroup var pluginOptions: PluginOptions
+
     @Flag(name: .shortAndLong, help: "Show each plugin's options.")
     var verbose = false
 
-    @OptionGroup var pluginOptions: PluginOptions
-
     func run() throws {
-        var loaded: Registry?
-        try exitingOnConfigError { loaded = try pluginOptions.registry() }
-        guard let registry = loaded else { return }
+        let registry = builtinRegistry()
+        try exitingOnConfigError { try pluginOptions.load(into: registry) }
         if !registry.loadedPlugins.isEmpty {
             print("loaded plugins (ABI version \(PluginABI.version)):")
             for plugin in registry.loadedPlugins {
