@@ -43,6 +43,8 @@ public final class ParquetDatasetSink: Sink {
     /// The schema's fields and their types, in column order (hoisted out of the row loop).
     static let fields: [Field] = Field.allCases
     static let types: [ColumnType] = Schema.types
+    /// Columns that hold several values per event (a list, a map).
+    static let repeated: [Bool] = types.map { $0 == .stringList || $0 == .stringMap }
 
     private let job: JobContext
     private let root: String
@@ -73,6 +75,7 @@ public final class ParquetDatasetSink: Sink {
         case let other: throw ConfigError(origin: config.origin, message: "unknown Parquet codec '\(other)'", hint: "lz4_raw or uncompressed")
         }
         options = ParquetOptions(codec: codec, rowGroupBytes: config.int("row_group_bytes") ?? 32 << 20,
+                                 sortingColumn: Int(Field.timestamp.rawValue),
                                  keyValueMetadata: ["spoor.schema_version": String(Schema.version), "spoor.job": job.jobID],
                                  createdBy: "spoor version 1.0.0")
         maxFileRows = config.int("max_file_rows") ?? 4_000_000
@@ -97,6 +100,7 @@ public final class ParquetDatasetSink: Sink {
                 blocks[last].add(event, reader)
             }
         }
+        for i in blocks.indices { blocks[i].seal(repeated: Self.repeated) }
         var payload = Payload(blocks: blocks)
         if !batch.deadLetters.isEmpty {
             let scratch = deadLetterScratch.take()
@@ -152,51 +156,22 @@ public final class ParquetDatasetSink: Sink {
         }
         let writer = s.open[dir]!.writer
         s.open[dir]!.tick = s.tick
-        let fields = Self.fields, types = Self.types
-        let fieldCount = fields.count
-        var first = [Int32](repeating: -1, count: fieldCount)
-        var rowError: ParquetError?
-        var items: [Bytes] = [], pairs: [(Bytes, Bytes)] = []
-        block.arena.withUnsafeBytes { arena in
-            block.values.withUnsafeBufferPointer { values in
-                block.rowStarts.withUnsafeBufferPointer { rowStarts in
-                    first.withUnsafeMutableBufferPointer { first in
-                        func bytes(_ v: RowBlock.Value) -> Bytes {
-                            Bytes(rebasing: arena[Int(v.value)..<Int(v.value) + Int(v.length)])
-                        }
-                        for row in 0..<block.rows {
-                            let start = Int(rowStarts[row]), end = Int(rowStarts[row + 1])
-                            for i in 0..<fieldCount { first[i] = -1 }
-                            for v in start..<end where first[Int(values[v].field)] < 0 { first[Int(values[v].field)] = Int32(v) }
-                            for column in 0..<fieldCount {
-                                let at = Int(first[column])
-                                guard at >= 0 else { writer.appendNull(column); continue }
-                                let v = values[at]
-                                switch types[column] {
-                                case .timestamp, .int64: writer.append(column, int64: v.value)
-                                case .bool: writer.append(column, bool: v.value != 0)
-                                case .string: writer.append(column, bytes: bytes(v))
-                                case .stringList:
-                                    items.removeAll(keepingCapacity: true)
-                                    for w in at..<end where values[w].field == v.field { items.append(bytes(values[w])) }
-                                    writer.append(column, list: items)
-                                case .stringMap:
-                                    pairs.removeAll(keepingCapacity: true)
-                                    for w in at..<end where values[w].field == v.field {
-                                        let all = bytes(values[w]), k = Int(values[w].keyLength)
-                                        pairs.append((all.slice(0, k), all.dropFirst(k)))
-                                    }
-                                    writer.append(column, map: pairs)
-                                }
-                            }
-                            do throws(ParquetError) { try writer.endRow() } catch { rowError = error }
-                        }
+        do throws(ParquetError) {
+            try writer.beginRows(block.rows)
+            block.arena.withUnsafeBytes { arena in
+                block.cells.withUnsafeBufferPointer { cells in
+                    let starts = block.columnStarts
+                    for column in 0..<Self.fields.count where starts[column] < starts[column + 1] {
+                        writer.appendColumn(column, cells: UnsafeBufferPointer(rebasing: cells[Int(starts[column])..<Int(starts[column + 1])]),
+                                            arena: arena)
                     }
                 }
             }
+            try writer.endRows()
+        } catch {
+            // Never expected: the schema and the columns are one list.
+            throw JobError(description: "cannot write \(dir): \(error)")
         }
-        // A row the writer refused (never expected: the schema and the columns are one list).
-        if let rowError { throw JobError(description: "cannot write \(dir): \(rowError)") }
     }
 
     private func close(_ dir: String, _ s: inout WriterState) throws {
