@@ -130,9 +130,12 @@ public struct ParquetOptions: Sendable {
 /// A misuse or an I/O failure, with a message.
 public struct ParquetError: Error, CustomStringConvertible, Sendable, Equatable {
     public let message: String
+    /// The system error behind an I/O failure (ENOSPC, EFBIG, …), or 0.
+    public let code: Int32
 
-    public init(_ message: String) {
+    public init(_ message: String, code: Int32 = 0) {
         self.message = message
+        self.code = code
     }
 
     public var description: String { message }

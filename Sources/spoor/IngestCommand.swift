@@ -104,6 +104,9 @@ struct IngestCommand: ParsableCommand {
     var job: String?
 
     func run() throws {
+        // A file that outgrows the size limit (`ulimit -f`) then fails with EFBIG and is
+        // reported like a full disk, instead of the signal killing the job mid-write.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             try ingest()
         } catch let error as ConfigError {

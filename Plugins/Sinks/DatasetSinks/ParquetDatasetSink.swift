@@ -151,7 +151,7 @@ public final class ParquetDatasetSink: Sink {
             do {
                 s.open[dir] = (try ParquetWriter(path: path, columns: Self.columns, options: options), s.tick)
             } catch {
-                throw JobError(description: "cannot create \(path): \(error)")
+                throw failure(error, path: path, operation: "create")
             }
         }
         let writer = s.open[dir]!.writer
@@ -169,8 +169,7 @@ public final class ParquetDatasetSink: Sink {
             }
             try writer.endRows()
         } catch {
-            // Never expected: the schema and the columns are one list.
-            throw JobError(description: "cannot write \(dir): \(error)")
+            throw failure(error, path: writer.path, operation: "write")
         }
     }
 
@@ -178,7 +177,7 @@ public final class ParquetDatasetSink: Sink {
         guard let open = s.open.removeValue(forKey: dir) else { return }
         let temporary = open.writer.path
         let (rows, bytes): (Int, Int)
-        do { (rows, bytes) = try open.writer.close() } catch { throw JobError(description: "cannot write \(temporary): \(error)") }
+        do { (rows, bytes) = try open.writer.close() } catch { throw failure(error, path: temporary, operation: "write") }
         let name = (temporary as NSString).lastPathComponent.dropFirst().replacingOccurrences(of: ".inprogress", with: "")
         let final = dir + "/" + name
         let fd = Foundation.open(temporary, O_RDONLY)
@@ -187,4 +186,11 @@ public final class ParquetDatasetSink: Sink {
         syncDirectory(of: final)
         s.done.append(OutputFile(path: final, rows: rows, bytes: bytes, kind: "events"))
     }
+}
+
+/// An I/O failure as the NDJSON sink reports it (the system's reason and what to do);
+/// anything else (never expected: the schema and the columns are one list) as it is.
+private func failure(_ error: ParquetError, path: String, operation: String) -> Error {
+    error.code != 0 ? SinkFailure(path: path, operation: operation, errno: error.code)
+        : JobError(description: "cannot \(operation) \(path): \(error)")
 }
