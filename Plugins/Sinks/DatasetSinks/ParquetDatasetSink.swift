@@ -3,8 +3,8 @@ import SpoorKit
 import SpoorParquet
 import Synchronization
 
-/// Writes the dataset as Parquet (LZ4_RAW by default), Hive-partitioned:
-/// `events/event.dataset=<d>/date=<YYYY-MM-DD>/part-<job>-<n>.parquet`; dead letters as
+/// Writes the dataset as Parquet (LZ4_RAW by default), Hive-partitioned (by default
+/// `events/event.dataset=<d>/date=<YYYY-MM-DD>/part-<job>-<n>.parquet`, see `Partitioning`); dead letters as
 /// LZ4-framed NDJSON beside them, as the NDJSON sink writes them.
 ///
 /// Columns are the schema's, in its order, one per field (a list for `email.to.address`,
@@ -85,15 +85,16 @@ public final class ParquetDatasetSink: Sink {
 
     public func encode(_ batch: EventBatch, input: InputFile) -> Payload {
         var blocks: [RowBlock] = []
+        var signature: [UInt8] = []
+        let partitioning = job.partitioning
         batch.withReader { reader in
             var last = -1
             for event in reader.events {
-                let dataset = reader.bytes(reader.slots[Int(event.datasetSlot)])
-                let day = CivilTime.day(ofMicros: event.timestamp)
-                if last < 0 || blocks[last].day != day || !blocks[last].dataset.utf8.elementsEqual(dataset) {
-                    last = blocks.firstIndex { $0.day == day && $0.dataset.utf8.elementsEqual(dataset) } ?? -1
+                partitioning.signature(of: event, reader, into: &signature)
+                if last < 0 || blocks[last].signature != signature {
+                    last = blocks.firstIndex { $0.signature == signature } ?? -1
                     if last < 0 {
-                        blocks.append(RowBlock(dataset: String(decoding: dataset, as: UTF8.self), day: day))
+                        blocks.append(RowBlock(signature: signature))
                         last = blocks.count - 1
                     }
                 }
@@ -105,9 +106,7 @@ public final class ParquetDatasetSink: Sink {
         if !batch.deadLetters.isEmpty {
             let scratch = deadLetterScratch.take()
             defer { deadLetterScratch.give(scratch) }
-            let g = scratch.group(dataset: Bytes(start: nil, count: 0), day: 0)
-            for letter in batch.deadLetters { JSONWriter.appendDeadLetter(letter, input: input, job: job, to: &g.json) }
-            payload.deadLetters = (batch.deadLetters.count, LZ4Frame.compress(g.json.bytes, scratch: &scratch.compressed))
+            payload.deadLetters = scratch.deadLetterFrame(batch, input: input, job: job)
         }
         return payload
     }
@@ -138,9 +137,7 @@ public final class ParquetDatasetSink: Sink {
     }
 
     private func write(_ block: RowBlock, _ s: inout WriterState) throws {
-        var date: [UInt8] = []
-        CivilTime.appendDate(days: block.day, to: &date)
-        let dir = root + "/events/event.dataset=" + hivePartitionValue(block.dataset) + "/date=" + String(decoding: date, as: UTF8.self)
+        let dir = root + "/events/" + job.partitioning.directory(of: block.signature)
         s.tick += 1
         if let open = s.open[dir], open.writer.rowCount >= maxFileRows { try close(dir, &s) }
         if s.open[dir] == nil {

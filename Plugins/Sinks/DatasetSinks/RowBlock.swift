@@ -8,8 +8,8 @@ import SpoorParquet
 /// `@timestamp` order (stable), and the values grouped by column, so the sink thread appends
 /// whole columns.
 struct RowBlock: Sendable {
-    let dataset: String
-    let day: Int64
+    /// The partition (`Partitioning.signature`).
+    let signature: [UInt8]
     var arena: [UInt8] = []
     /// After `seal`: every value, grouped by column (the field's raw value), each column's
     /// rows ascending. A scalar field set twice in one event keeps its first value.
@@ -24,9 +24,8 @@ struct RowBlock: Sendable {
     private var pending: [ParquetCell] = []
     private var rowStarts: [Int32] = [0]
 
-    init(dataset: String, day: Int64) {
-        self.dataset = dataset
-        self.day = day
+    init(signature: [UInt8]) {
+        self.signature = signature
     }
 
     var rows: Int { timestamps.count }
