@@ -11,6 +11,7 @@ import Yams
 ///     exclude: ["*.journal"]
 ///     out: out/
 ///     format: ndjson
+///     partition_by: [event.dataset, date]   # or "date,host.name"
 ///     workers: 4
 ///     year: 2026
 ///     timezone: Europe/Berlin
@@ -36,6 +37,7 @@ struct JobFile {
     var keepOriginal: Bool?
     var correlateMail: Bool?
     var rules: String?
+    var partitionBy: (spec: String, origin: String)?
     var parserConfigs: [String: PluginConfig] = [:]
     var enricherConfigs: [String: PluginConfig] = [:]
     var formats: [(glob: String, format: String)] = []
@@ -43,7 +45,8 @@ struct JobFile {
     var plugins: [String] = []
 
     static let keys = ["inputs", "include", "exclude", "out", "format", "workers", "year", "timezone", "strict",
-                       "max_record_bytes", "keep_original", "correlate_mail", "rules", "parsers", "enrichers", "formats", "plugins"]
+                       "max_record_bytes", "keep_original", "correlate_mail", "rules", "parsers", "enrichers", "formats",
+                       "partition_by", "plugins"]
 
     init() {}
 
@@ -100,6 +103,9 @@ struct JobFile {
             case "keep_original": keepOriginal = try bool(value, key)
             case "correlate_mail": correlateMail = try bool(value, key)
             case "rules": rules = try string(value, key)
+            case "partition_by":
+                let spec = try value.string ?? strings(value, key).joined(separator: ",")
+                partitionBy = (spec, origin(value))
             case "plugins": plugins = try strings(value, key)
             case "formats":
                 guard let globs = value.mapping else {
