@@ -6,7 +6,7 @@ import SpoorKit
 struct PluginOptions: ParsableArguments {
     @Option(name: .customLong("plugin"),
             help: ArgumentHelp("A plugin to load: a shared library (lib*.so), or a directory whose lib*.so are all loaded (repeatable).",
-                               discussion: "A plugin is a Swift package built as a .dynamic library against this spoor's SpoorKit; its parsers are routed and sniffed like the built-in ones. A plugin of another ABI version, or a file that is no plugin, is refused with exit code 2.",
+                               discussion: "A plugin is a Swift package built as a .dynamic library against this spoor's SpoorKit; its parsers are routed and sniffed like the built-in ones, its enrichers run when the job file names them under enrichers:. A plugin of another ABI version, or a file that is no plugin, is refused with exit code 2.",
                                valueName: "PATH"))
     var plugins: [String] = []
 
