@@ -101,6 +101,33 @@ import Testing
         #expect(joined.count == 18_000, "every result joined to its own file's connect line")
     }
 
+    /// A file of several chunks, its sessions opened in the first half and decided in the
+    /// second: parsed by two workers, every result still finds its connect line, because the
+    /// parser is StreamOrdered (one instance per stream, the chunks in order).
+    @Test func aStreamOrderedParserKeepsItsStateAcrossChunksAndWorkers() throws {
+        let plugin = try Self.samplePlugin.get()
+        let fx = try Fixture()
+        defer { fx.remove() }
+        var text = ""
+        let sessions = 25_000
+        for s in 0..<sessions {
+            text += "2026-03-01 10:00:00 gw1 sess=s\(s) connect user=user\(s)@example.com from=192.0.2.\(s % 250 + 1):\(1000 + s % 60000) method=password\n"
+        }
+        for s in 0..<sessions { text += "2026-03-01 11:00:00 gw1 sess=s\(s) auth result=accept\n" }
+        #expect(text.utf8.count > 3 << 20, "more than three 1 MiB chunks")
+        try fx.write("logs/big.log", text)
+        let run = try fx.spoor(["ingest", fx.url("logs").path, "--plugin", plugin, "--out", "-", "--workers", "2", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let logins = try events(run.stdout).filter { $0["event.action"] as? String == "vpn-login" }
+        #expect(logins.count == sessions)
+        let unknown = logins.filter { ($0["labels"] as? [String: String])?["session_state"] == "unknown" }.count
+        #expect(unknown == 0, "results that lost their session: \(unknown)")
+        #expect(logins.allSatisfy { login in
+            let id = (login["labels"] as? [String: String])?["session_id"] ?? ""
+            return login["user.email"] as? String == "user\(id.dropFirst())@example.com"
+        })
+    }
+
     @Test func aJobFileAndADirectoryOfPluginsLoadItAndPluginsListsItsFile() throws {
         let plugin = try Self.samplePlugin.get()
         let fx = try Fixture()

@@ -14,6 +14,8 @@ final class Chunk: @unchecked Sendable {
     let pool: BufferPool?
     /// The context record (a `#Fields:` header) in force at the chunk's start.
     let context: [UInt8]?
+    /// Its place among the chunks of its stream (0, 1, ...), in the order they were made.
+    let sequence: Int
 
     init(input: InputFile, storage: UnsafeMutableRawBufferPointer, count: Int, startOffset: Int64,
          startLine: Int64, deadLetters: [DeadLetter], consumed: Int64, pool: BufferPool? = nil, context: [UInt8]? = nil) {
@@ -26,6 +28,7 @@ final class Chunk: @unchecked Sendable {
         self.startLine = startLine
         self.deadLetters = deadLetters
         self.consumed = consumed
+        sequence = input.order.issue()
     }
 
     deinit {

@@ -20,6 +20,8 @@ final class ChunkWorker<S: Sink> {
     /// What the campaign report counts, for the events this worker produced (when asked).
     var campaign = CampaignTally()
     var keepCampaign = false
+    /// Whether chunks of one stream are parsed in order, one at a time (a `StreamOrdered` parser).
+    var orderedStreams = false
     /// Every format parser, by name, for records the stream's own format does not take.
     private lazy var fallbackFormats: [(String, any Parser)] = formats.sorted { $0.key < $1.key }
 
@@ -34,6 +36,7 @@ final class ChunkWorker<S: Sink> {
     }
 
     func process(_ chunk: Chunk) -> (S.Payload, WorkerCounts) {
+        if orderedStreams { chunk.input.order.wait(for: chunk.sequence) }
         builder.reset()
         var counts = WorkerCounts()
         // Records the reader could not frame are records in too.
@@ -95,6 +98,8 @@ final class ChunkWorker<S: Sink> {
         counts.eventsOut = builder.batch.events.count
         counts.deadLetters = builder.batch.deadLetters.count
         counts.filtered = builder.batch.filtered
+        // Parsed: the stream's next chunk may start while this one is encoded.
+        if orderedStreams { chunk.input.order.done(chunk.sequence) }
         return (sink.encode(builder.batch, input: input), counts)
     }
 

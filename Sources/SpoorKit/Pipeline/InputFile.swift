@@ -20,6 +20,8 @@ public final class InputFile: Sendable {
     /// The first bytes' length and hash, recorded in the ingest state.
     public let headLength: Int
     public let headHash: UInt64
+    /// The order of the stream's chunks, and its per-stream companions (see `StreamOrdered`).
+    public let order = StreamOrder()
 
     nonisolated(unsafe) private let pathStorage: UnsafeMutableRawBufferPointer
     nonisolated(unsafe) private let memberStorage: UnsafeMutableRawBufferPointer?

@@ -25,6 +25,10 @@ public struct JobPlan: Sendable {
     public var formatsByGlob: [(glob: String, format: String)] = []
     /// Whether events carry `event.original` (the record as read).
     public var keepOriginal = true
+    /// Whether some parser needs each stream's records in order on one instance.
+    var needsStreamOrder: Bool {
+        parsers.contains { $0.parser is StreamOrdered || ($0.parser as? LoadedParser)?.ordered == true }
+    }
     /// What earlier jobs read: streams found in it are read from where they stopped.
     public var state = IngestState()
     /// Whether Postfix lines are put together by queue id into one `email` event per message.
@@ -164,6 +168,7 @@ public enum Pipeline {
                                                          sink: sink, keepOriginal: plan.keepOriginal,
                                                          context: context)
             worker.keepCampaign = plan.keepCampaign
+            worker.orderedStreams = plan.needsStreamOrder
             Thread.detachNewThread {
                 defer { workersDone.leave() }
                 defer { let t = worker.campaign; workerTallies.withLock { $0.merge(t) } }

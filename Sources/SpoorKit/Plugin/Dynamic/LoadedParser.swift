@@ -4,7 +4,8 @@ import Foundation
 /// built-in parser, through the plugin's function table.
 ///
 /// Each worker gets its own plugin instance (made on the worker's first record, destroyed
-/// with the worker's context), so the plugin may keep state across records; the instance
+/// with the worker's context), or, for a `StreamOrdered` parser, each stream (destroyed with
+/// the stream), so the plugin may keep state across records; the instance
 /// made here, at job set-up, checks the configuration before any input is read and answers
 /// `sniff`. Values come back as (field, kind, bytes, number) and go into the host's builder:
 /// bytes inside the record stay references, others are copied.
@@ -22,6 +23,8 @@ final class LoadedParser: Parser, @unchecked Sendable {
     let id: String
     let routes: [Route]
     let framer: String
+    /// One instance per stream, records in order (the plugin's parser is `StreamOrdered`).
+    let ordered: Bool
     private let options: [String: WireValue]
     /// For `sniff` (any thread): the plugin promises its parsers' `sniff` keeps no state.
     private let prototype: UnsafeMutableRawPointer
@@ -32,6 +35,7 @@ final class LoadedParser: Parser, @unchecked Sendable {
         id = plugin.parsers[index].id
         routes = plugin.routes[index]
         framer = plugin.framers[index]
+        ordered = plugin.ordered[index]
         options = config.values.mapValues(WireValue.init)
         let made = LoadedParser.create(plugin, index: self.index, options: options, zone: "UTC")
         guard let handle = made.handle else {
@@ -58,10 +62,11 @@ final class LoadedParser: Parser, @unchecked Sendable {
 
     func parse(_ input: ParserInput, into event: EventBuilder) throws(ParseFailure) -> ParseResult {
         let context = input.context
-        let instance = context.instance(for: self) {
-            PluginInstance(plugin: plugin, handle: LoadedParser.create(plugin, index: index, options: options,
-                                                                         zone: context.clock.zone.identifier))
+        let make = {
+            PluginInstance(plugin: self.plugin, handle: LoadedParser.create(self.plugin, index: self.index, options: self.options,
+                                                                              zone: context.clock.zone.identifier))
         }
+        let instance = ordered ? input.input.order.companion(for: self, make: make) : context.instance(for: self, make: make)
         guard let handle = instance.handle else {
             throw ParseFailure("parser '\(id)' of plugin \(plugin.file) could not start: \(instance.error)")
         }

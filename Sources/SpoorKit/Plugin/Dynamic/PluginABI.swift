@@ -156,6 +156,8 @@ struct PluginWireManifest: Codable {
         var routes: [String]
         var framer: String
         var options: [WireOption]
+        /// The parser is `StreamOrdered`: one instance per stream, records in order.
+        var ordered: Bool?
     }
 
     struct WireOption: Codable {

@@ -14,9 +14,11 @@ import Foundation
 ///     }
 ///
 /// Each instance the host asks for is one parser made from its configuration, with its own
-/// `ParseContext` and `EventBuilder`; the host makes one per worker thread and uses it from
-/// that thread only. So a parser may keep per-worker state across the records of a stream in
-/// `input.context.state(for:make:)`, as built-in parsers keep caches.
+/// `ParseContext` and `EventBuilder`, used by one thread at a time. The host makes one per
+/// worker thread; for a parser that conforms to `StreamOrdered`, one per stream instead, and
+/// it then hands that instance the stream's records in order. Either way a parser keeps its
+/// state in `input.context.state(for:make:)`, as built-in parsers keep caches. To learn its
+/// routes, `fill` makes each parser once with its default options.
 public enum PluginExport {
     /// Fills the host's table. Returns 0, or 1 when the host speaks another ABI version (the
     /// table then holds only this plugin's version, which the host reports).
@@ -36,7 +38,7 @@ public enum PluginExport {
                 let probe = try? type.init(config: PluginConfig().validated(for: m))
                 return .init(id: m.id, version: m.version, summary: m.summary,
                              routes: probe?.routes.map(\.wire) ?? [], framer: probe?.framer ?? "lines",
-                             options: wire(m.options))
+                             options: wire(m.options), ordered: type is any StreamOrdered.Type)
             },
             enrichers: enrichers.map { type in
                 let m = type.manifest

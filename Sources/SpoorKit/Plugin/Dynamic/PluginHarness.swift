@@ -5,7 +5,8 @@
 ///     #expect(harness.parse("sess=7f3a auth result=accept", parser: "acme.vpn", program: "acmevpn")
 ///             == .event(["event.outcome": "success", ...]))
 ///
-/// One harness is one worker: records given to it in a row share the plugin's state.
+/// One harness is one worker: records given to it in a row share the plugin's state (for a
+/// `StreamOrdered` parser, records of the same `path`).
 public final class PluginHarness {
     public enum Outcome: Equatable, Sendable {
         /// The event's values: numbers in decimal, `@timestamp` in ISO 8601, list values
@@ -20,6 +21,8 @@ public final class PluginHarness {
     private let context: ParseContext
     private let builder = EventBuilder(capacity: 64)
     private let years: YearResolver
+    /// One stream per path: records of one path share a `StreamOrdered` parser's instance.
+    private var inputs: [String: InputFile] = [:]
 
     public init(entry: (UnsafeMutableRawPointer?) -> Int32, zone: String = "UTC", year: Int = 2026) throws {
         plugin = try PluginLoader.load(entry: entry)
@@ -43,8 +46,9 @@ public final class PluginHarness {
     /// syslog envelope (then `message` is the message part).
     public func parse(_ message: String, parser id: String, program: String = "", path: String = "test.log") -> Outcome {
         guard let parser = parsers[id] else { return .failure("no parser '\(id)' in plugin \(plugin.name)") }
-        let input = InputFile(path: path, memberPath: nil, encoding: "plain", years: years,
-                              fingerprint: withBytes(of: path) { (Hash.fnv1a($0), Hash.fnv1a($0, seed: 7)) }, format: id)
+        let input = inputs[path] ?? InputFile(path: path, memberPath: nil, encoding: "plain", years: years,
+                                              fingerprint: withBytes(of: path) { (Hash.fnv1a($0), Hash.fnv1a($0, seed: 7)) }, format: id)
+        inputs[path] = input
         return withBytes(of: message) { record in
             withBytes(of: program) { programBytes in
                 builder.reset()

@@ -17,6 +17,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     /// The manifests of the enrichers it exports, in its order.
     public let enrichers: [PluginManifest]
     let routes: [[Route]]
+    /// Per parser: whether it is `StreamOrdered` (one instance per stream, records in order).
+    let ordered: [Bool]
     let framers: [String]
     let table: PluginTable
     /// The host column of each of the plugin's field indexes; nil when this host has no
@@ -65,7 +67,7 @@ public final class LoadedPlugin: @unchecked Sendable {
         var pluginIndex = [UInt32?](repeating: nil, count: Field.allCases.count)
         for (i, f) in fields.enumerated() { if let f { pluginIndex[Int(f.rawValue)] = UInt32(i) } }
         self.pluginIndex = pluginIndex
-        var manifests: [PluginManifest] = [], routes: [[Route]] = [], framers: [String] = []
+        var manifests: [PluginManifest] = [], routes: [[Route]] = [], framers: [String] = [], ordered: [Bool] = []
         for p in manifest.parsers {
             guard !p.id.isEmpty, !p.id.contains(where: { $0 == " " || $0 == "/" }) else {
                 throw refuse("a parser has the id '\(p.id)'", "an id is one word: acme.vpn, acme-sso")
@@ -85,10 +87,12 @@ public final class LoadedPlugin: @unchecked Sendable {
             manifests.append(PluginManifest(id: p.id, kind: .parser, version: p.version, summary: p.summary, options: options))
             routes.append(parsed)
             framers.append(p.framer)
+            ordered.append(p.ordered == true)
         }
         parsers = manifests
         self.routes = routes
         self.framers = framers
+        self.ordered = ordered
         var enrichers: [PluginManifest] = []
         for e in manifest.enrichers ?? [] {
             guard !e.id.isEmpty, !e.id.contains(where: { $0 == " " || $0 == "/" }) else {

@@ -10,15 +10,17 @@ import SpoorKit
 /// from the `connect` line of the same session. No pattern can say that: it takes state.
 /// The same lines also arrive through syslog (`... gw1 acmevpn[311]: sess=7f3a1 ...`).
 ///
-/// State lives per worker in `input.context` (the host gives each worker its own instance),
-/// so a session whose lines fall into chunks parsed by different workers loses its user on
-/// the later lines: the event still comes, with `labels.session_state=unknown`.
-public struct AcmeVPNParser: Parser {
+/// It is `StreamOrdered`: `spoor` gives it one instance per stream and the stream's records
+/// in order, so the open sessions it keeps in `input.context` are that stream's, even when
+/// a large file is cut into chunks for several workers. A result whose `connect` is not in
+/// the stream (it was in the file before) still makes an event, with
+/// `labels.session_state=unknown`.
+public struct AcmeVPNParser: Parser, StreamOrdered {
     public static let manifest = PluginManifest(
         id: "acme.vpn", kind: .parser, version: "1.0.0",
         summary: "Acme VPN gateway: connect, auth result (joined to its connect by session id), disconnect",
         options: [OptionSpec("max_sessions", .int, default: .int(100_000),
-                             "Open sessions remembered per worker; beyond it the oldest half is forgotten")])
+                             "Open sessions remembered per stream; beyond it the oldest half is forgotten")])
 
     let maxSessions: Int
 
