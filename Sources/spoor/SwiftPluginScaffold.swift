@@ -126,9 +126,11 @@ enum SwiftPluginScaffold {
         ///     Nov 25 10:00:00 host1 \(name)[42]: session 17 user alice from 192.0.2.10
         ///     Nov 25 10:00:02 host1 \(name)[42]: session 17 login failed
         ///
-        /// `spoor` gives each worker thread its own instance, so state kept in
-        /// `input.context.state(for:)` survives from one record to the next on that worker.
-        public struct \(module)Parser: Parser {
+        /// It is `StreamOrdered`: `spoor` gives it one instance per stream and the stream's
+        /// records in order, so state kept in `input.context.state(for:)` is that stream's.
+        /// A parser that keeps no state across records leaves `StreamOrdered` out: its
+        /// streams are then parsed by all workers at once.
+        public struct \(module)Parser: Parser, StreamOrdered {
             public static let manifest = PluginManifest(
                 id: "\(name)", kind: .parser, version: "0.1.0",
                 summary: "\(name): logins, the result joined to its session's user (edit me)")
