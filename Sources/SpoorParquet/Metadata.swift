@@ -23,7 +23,7 @@ enum PageType: Int32 {
 }
 
 enum CodecID: Int32 {
-    case uncompressed = 0, lz4Raw = 7
+    case uncompressed = 0, zstd = 6, lz4Raw = 7
 }
 
 /// The `LogicalType` union members this writer uses.

@@ -51,12 +51,27 @@ public struct ParquetColumn: Sendable, Hashable {
 public enum ParquetCodec: Sendable, Hashable {
     /// LZ4_RAW (codec 7): one bare LZ4 block per page.
     case lz4Raw
+    /// ZSTD (codec 6) at a level (1–22; 3 is zstd's default): smaller files, slower writes.
+    case zstd(level: Int32)
     case uncompressed
 
     var id: CodecID {
         switch self {
         case .lz4Raw: .lz4Raw
+        case .zstd: .zstd
         case .uncompressed: .uncompressed
+        }
+    }
+
+    /// `lz4_raw`, `zstd`, `zstd:LEVEL` or `uncompressed`; nil for anything else.
+    public init?(parsing text: String) {
+        switch text {
+        case "lz4_raw", "lz4": self = .lz4Raw
+        case "uncompressed", "none": self = .uncompressed
+        case "zstd": self = .zstd(level: 3)
+        default:
+            guard text.hasPrefix("zstd:"), let level = Int32(text.dropFirst(5)), (1...22).contains(level) else { return nil }
+            self = .zstd(level: level)
         }
     }
 }

@@ -52,6 +52,10 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Output format: parquet (default; LZ4_RAW) or ndjson (LZ4-framed NDJSON).")
     var format: String?
 
+    @Option(help: ArgumentHelp("Parquet page compression: lz4_raw (default), zstd, zstd:LEVEL (1-22; smaller, slower) or uncompressed.",
+                               valueName: "CODEC"))
+    var compression: String?
+
     @Option(name: .customLong("partition-by"),
             help: ArgumentHelp("Hive partition keys under events/, in order: schema fields and date, month, hour (default: event.dataset,date).",
                                valueName: "KEYS"))
@@ -136,6 +140,14 @@ struct IngestCommand: ParsableCommand {
         guard formatName == "ndjson" || formatName == "parquet" else {
             throw ConfigError(origin: "--format", message: "unknown output format '\(formatName)'", hint: "parquet or ndjson")
         }
+        let codec = compression ?? file.compression?.value
+        guard codec == nil || formatName == "parquet" else {
+            throw ConfigError(origin: compression == nil ? file.compression!.origin : "--compression",
+                              message: "compression applies to Parquet output; NDJSON is always LZ4-framed", hint: "drop it, or use --format parquet")
+        }
+        let parquetConfig = try PluginConfig(codec.map { ["codec": .string($0)] } ?? [:],
+                                             origin: compression == nil ? file.compression?.origin ?? "--compression" : "--compression")
+            .validated(for: ParquetDatasetSink.manifest)
         let partitioning = try partitionBy.map { try Partitioning(parsing: $0, origin: "--partition-by") }
             ?? file.partitionBy.map { try Partitioning(parsing: $0.spec, origin: $0.origin) } ?? .standard
         let registry = builtinRegistry()
@@ -184,7 +196,7 @@ struct IngestCommand: ParsableCommand {
         let result: JobResult
         if let store {
             result = formatName == "parquet"
-                ? try Pipeline.run(plan, sink: try ParquetDatasetSink(config: PluginConfig().validated(for: ParquetDatasetSink.manifest), job: context),
+                ? try Pipeline.run(plan, sink: try ParquetDatasetSink(config: parquetConfig, job: context),
                                    progress: progress?.update)
                 : try Pipeline.run(plan, sink: try NDJSONDatasetSink(config: PluginConfig(), job: context), progress: progress?.update)
             var newState = plan.state

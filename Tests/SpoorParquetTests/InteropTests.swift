@@ -325,18 +325,20 @@ struct InteropTests {
         #expect(Array(largest.utf8).lexicographicallyPrecedes(Array(max.utf8)), "max > largest")
     }
 
-    @Test("UNCOMPRESSED files are readable too")
-    func uncompressed() throws {
+    @Test("UNCOMPRESSED and ZSTD files are readable too", arguments: [
+        (ParquetCodec.uncompressed, "UNCOMPRESSED"), (.zstd(level: 3), "ZSTD"), (.zstd(level: 19), "ZSTD"),
+    ])
+    func otherCodecs(codec: ParquetCodec, name: String) throws {
         let dir = try TempDir()
         defer { dir.cleanUp() }
         let fixture = Self.mixedFixture(rows: 3_000, seed: 3)
-        let path = dir.path("plain.parquet")
-        try fixture.write(to: path, options: ParquetOptions(codec: .uncompressed, pageBytes: 8 << 10, rowGroupRows: 1_000))
+        let path = dir.path("other.parquet")
+        try fixture.write(to: path, options: ParquetOptions(codec: codec, pageBytes: 8 << 10, rowGroupRows: 1_000))
         let report = try readBack(path, columns: fixture.columns, values: true, in: dir)
         expectRoundTrip(report, fixture)
         let chunks = report.duckdbMeta ?? []
         #expect(chunks.count == 3 * 9)
-        #expect(chunks.allSatisfy { $0.compression == "UNCOMPRESSED" })
+        #expect(chunks.allSatisfy { $0.compression == name })
     }
 
     @Test("streaming: 500,000 rows in ~1 MB row groups, memory bounded by one row group")

@@ -14,7 +14,7 @@ public final class ParquetDatasetSink: Sink {
         id: "parquet", kind: .sink, version: "1.0.0",
         summary: "Hive-partitioned Parquet dataset (LZ4_RAW, dictionary, statistics); dead letters as LZ4 NDJSON",
         options: [
-            OptionSpec("codec", .string, default: .string("lz4_raw"), "lz4_raw or uncompressed."),
+            OptionSpec("codec", .string, default: .string("lz4_raw"), "lz4_raw, zstd, zstd:LEVEL (1-22) or uncompressed."),
             OptionSpec("row_group_bytes", .int, default: .int(32 << 20), "Close a row group past this many bytes (uncompressed)."),
             OptionSpec("max_file_rows", .int, default: .int(4_000_000), "Start a new part file past this many rows."),
             OptionSpec("max_open_files", .int, default: .int(16), "Partitions written at once; the least recently used is closed beyond."),
@@ -68,11 +68,9 @@ public final class ParquetDatasetSink: Sink {
         }
         self.job = job
         self.root = root
-        let codec: ParquetCodec
-        switch config.string("codec") ?? "lz4_raw" {
-        case "lz4_raw": codec = .lz4Raw
-        case "uncompressed": codec = .uncompressed
-        case let other: throw ConfigError(origin: config.origin, message: "unknown Parquet codec '\(other)'", hint: "lz4_raw or uncompressed")
+        let name = config.string("codec") ?? "lz4_raw"
+        guard let codec = ParquetCodec(parsing: name) else {
+            throw ConfigError(origin: config.origin, message: "unknown Parquet codec '\(name)'", hint: "lz4_raw, zstd, zstd:LEVEL (1-22) or uncompressed")
         }
         options = ParquetOptions(codec: codec, rowGroupBytes: config.int("row_group_bytes") ?? 32 << 20,
                                  sortingColumn: Int(Field.timestamp.rawValue),
