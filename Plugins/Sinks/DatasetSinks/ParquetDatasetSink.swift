@@ -35,9 +35,10 @@ public final class ParquetDatasetSink: Sink {
         case .stringList: .stringList
         case .stringMap: .stringMap
         }
-        // Ids and raw records are unique: a dictionary for them only costs lookups.
+        // Ids and raw records are unique: a dictionary for them only costs lookups. No one
+        // prunes by a range of raw records: their min/max would cost two compares a row.
         let unique = field == .eventID || field == .eventOriginal
-        return ParquetColumn(name: field.name, type: type, dictionary: !unique)
+        return ParquetColumn(name: field.name, type: type, dictionary: !unique, minMax: field != .eventOriginal)
     }
 
     /// The schema's fields and their types, in column order (hoisted out of the row loop).

@@ -31,21 +31,37 @@ struct RowBlock: Sendable {
     var rows: Int { timestamps.count }
 
     mutating func add(_ event: EventHeader, _ reader: BatchReader) {
-        for slot in reader.slots(of: event) {
+        let slots = reader.slots(of: event)
+        // The raw record is copied once, first: most values are pieces of it, and are kept
+        // as offsets into that copy instead of copies of their own.
+        var record = UnsafeRawBufferPointer(start: nil, count: 0)
+        var recordOffset = 0
+        if let original = slots.last(where: { $0.field == .eventOriginal }), original.kind == .external {
+            record = reader.bytes(original)
+            recordOffset = arena.count
+            arena.append(contentsOf: record)
+        }
+        for slot in slots {
             fields.append(slot.field.rawValue)
             if slot.kind == .number {
                 pending.append(ParquetCell(row: 0, value: slot.value))
+                continue
+            }
+            let bytes = reader.bytes(slot)
+            var offset: Int
+            if slot.kind == .external, let start = record.baseAddress, let p = bytes.baseAddress,
+               p >= start, p + bytes.count <= start + record.count {
+                offset = recordOffset + (p - start)
             } else {
-                let bytes = reader.bytes(slot)
-                pending.append(ParquetCell(row: 0, keyLength: slot.keyLength, length: UInt32(bytes.count), value: Int64(arena.count)))
+                offset = arena.count
                 arena.append(contentsOf: bytes)
             }
+            pending.append(ParquetCell(row: 0, keyLength: slot.keyLength, length: UInt32(bytes.count), value: Int64(offset)))
         }
         rowStarts.append(Int32(pending.count))
         timestamps.append(event.timestamp)
     }
 
-    /// Orders rows by time and groups the values by column.
     /// `repeated[c]`: column `c` holds several values per row (a list, a map).
     mutating func seal(repeated: [Bool]) {
         let n = rows, columns = repeated.count
