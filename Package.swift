@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "spoor",
             dependencies: [
-                "SpoorKit", "SpoorBuiltins", "DatasetSinks", "SpoorModules", "SpoorRules",
+                "SpoorKit", "SpoorBuiltins", "DatasetSinks", "SpoorModules", "SpoorRules", "DeclarativeParsers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

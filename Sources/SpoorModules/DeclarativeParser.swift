@@ -10,6 +10,8 @@ final class PatternNode: Sendable {
     let id: String
     /// `file:line:column` of the pattern in its module, for `--explain` and test output.
     let origin: String
+    /// The regex as the module writes it (before `%{…}` expansion), for `--explain`.
+    let written: String
     let prefix: [UInt8]?
     let contains: [UInt8]?
     let pattern: Pattern
@@ -17,10 +19,11 @@ final class PatternNode: Sendable {
     let constants: [Constant]
     let children: [PatternNode]
 
-    init(id: String, origin: String, prefix: String?, contains: String?, pattern: Pattern,
+    init(id: String, origin: String, written: String, prefix: String?, contains: String?, pattern: Pattern,
          captures: [CaptureMapping], constants: [Constant], children: [PatternNode]) {
         self.id = id
         self.origin = origin
+        self.written = written
         self.prefix = prefix.map { Array($0.utf8) }
         self.contains = contains.map { Array($0.utf8) }
         self.pattern = pattern
@@ -50,7 +53,7 @@ final class PatternNode: Sendable {
         }
         if context.trace != nil {
             let groups = captures.map { c in "\(c.capture)=\(m[c.group].map { "'\($0.string)'" } ?? "-")" }
-            context.note("\(indent(depth))pattern '\(id)' (\(origin)) matched: /\(pattern.source)/"
+            context.note("\(indent(depth))pattern '\(id)' (\(origin)) matched: /\(written)/"
                          + (groups.isEmpty ? "" : "\n\(indent(depth))  captures: " + groups.joined(separator: ", ")))
         }
         for constant in inherited { constant.target.store(constant: constant.value, event) }

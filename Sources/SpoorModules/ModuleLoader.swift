@@ -194,7 +194,7 @@ public enum ModuleLoader {
             }
             let pattern = try compile(headerNode)
             let captures = try value("fields").map { f throws(ConfigError) in try mappings(f, pattern: pattern) } ?? []
-            let header = PatternNode(id: "header", origin: source.origin(headerNode), prefix: nil, contains: nil, pattern: pattern,
+            let header = PatternNode(id: "header", origin: source.origin(headerNode), written: headerNode.string ?? "", prefix: nil, contains: nil, pattern: pattern,
                                      captures: captures, constants: [], children: [])
             return RecordFormat(name: try value("name").map { n throws(ConfigError) in try source.string(n, "name") } ?? id,
                                 framer: try value("framer").map { n throws(ConfigError) in try source.string(n, "framer") } ?? "lines",
@@ -214,7 +214,7 @@ public enum ModuleLoader {
                 for child in list { children.append(try pattern(child)) }
             }
             return PatternNode(
-                id: id, origin: source.origin(node),
+                id: id, origin: source.origin(node), written: regexNode.string ?? "",
                 prefix: try value("prefix").map { n throws(ConfigError) in try source.string(n, "prefix") },
                 contains: try value("contains").map { n throws(ConfigError) in try source.string(n, "contains") },
                 pattern: compiled,
