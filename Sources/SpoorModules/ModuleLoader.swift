@@ -272,7 +272,7 @@ public enum ModuleLoader {
             }
             guard words.contains(value) else {
                 throw source.error(node, "'\(value)' is not a value of \(f.name)",
-                                   hint: suggestion(for: value, among: words).map { "did you mean '\($0)'? " } ?? "" + "it takes: " + words.joined(separator: ", "))
+                                   hint: (suggestion(for: value, among: words).map { "did you mean '\($0)'? " } ?? "") + "it takes: " + words.joined(separator: ", "))
             }
         }
 
