@@ -57,11 +57,12 @@ public enum ModuleLoader {
             throw ConfigError(origin: path, message: "no such file or directory", hint: "give a parser module (*.yaml) or a directory of them")
         }
         guard isDirectory.boolValue else { return [path] }
-        let base = URL(fileURLWithPath: path)
+        // Paths stay as the user wrote them (relative stays relative) in messages.
+        let base = path.hasSuffix("/") ? path : path + "/"
         let found = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? [])
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
             .sorted()
-        return found.map { base.appendingPathComponent($0).path }
+        return found.map { base + $0 }
     }
 
     /// Loads every module of the files and directories given; two modules with one id are an error.
