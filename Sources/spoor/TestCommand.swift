@@ -32,17 +32,49 @@ struct TestCommand: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        // Each kind of test file is one suite; rule tests (SpoorRules) join here as another kind.
         let modules: [DeclarativeParser]
+        var skipped: [String] = []
         do {
-            modules = paths.isEmpty ? ShippedModules.load() : try ModuleLoader.load(paths: paths)
+            if paths.isEmpty {
+                modules = ShippedModules.load()
+            } else {
+                let files = try TestFiles.collect(paths)
+                skipped = files.other
+                modules = try ModuleLoader.load(paths: files.parserModules)
+            }
         } catch {
             FileHandle.standardError.write("spoor: \(error)\n")
             throw ExitCode(2)
         }
         let report = ModuleTestReport.run(modules)
         print(report.text(verbose: verbose), terminator: "")
+        if !skipped.isEmpty { print("skipped (not parser modules): " + skipped.joined(separator: ", ")) }
         if report.failed > 0 { throw ExitCode(1) }
+    }
+}
+
+/// The test files under some paths, by kind. Each kind has its own runner and report; rule
+/// tests (SpoorRules) join as another kind here, so one `spoor test` runs them all.
+struct TestFiles {
+    var parserModules: [String] = []
+    /// YAML files of no kind `spoor test` runs yet.
+    var other: [String] = []
+
+    static func collect(_ paths: [String]) throws(ConfigError) -> TestFiles {
+        var files = TestFiles()
+        for path in paths {
+            let named = try ModuleLoader.files(at: path)
+            for file in named {
+                if named == [path] || isParserModule(file) { files.parserModules.append(file) } else { files.other.append(file) }
+            }
+        }
+        return files
+    }
+
+    /// A parser module is a mapping with `patterns:` (what the loader requires of one).
+    static func isParserModule(_ file: String) -> Bool {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return true }   // the loader says why
+        return text.split(separator: "\n").contains { $0.hasPrefix("patterns:") || $0.hasPrefix("applies_to:") }
     }
 }
 

@@ -113,6 +113,28 @@ import Testing
         #expect(good.stdout == "job.yaml: ok — 1 input, parser modules: gizmo\n")
         // Nothing was read or written.
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path))
+
+        // Attribution rules are linted, with their places too.
+        try write("rules/r.yaml", "indicators:\n  - id: x\n    actor: nobody\n    ip: [203.0.113.9]\n")
+        try write("job.yaml", "inputs: [logs/a.log]\nout: out\nparsers: [mods]\nrules: rules\n")
+        let rules = try spoor(["validate", "job.yaml"])
+        #expect(rules.status == 2)
+        #expect(rules.stderr.contains("rules/r.yaml:2:5: indicator rule"), "\(rules.stderr)")
+        #expect(rules.stderr.contains("nobody"))
+        // And the job file's own mistakes.
+        try write("job.yaml", "inputs: [logs/a.log]\nout: out\nworkerz: 2\n")
+        let typo = try spoor(["validate", "job.yaml"])
+        #expect(typo.status == 2)
+        #expect(typo.stderr.contains("job.yaml:3:1: unknown key 'workerz'"), "\(typo.stderr)")
+    }
+
+    @Test func testSkipsYAMLThatIsNoParserModule() throws {
+        _ = try spoor(["new", "parser", "gizmo", "--dir", "mixed"])
+        try write("mixed/actors.yaml", "actors:\n  - id: a\n    name: A\n")
+        let r = try spoor(["test", "mixed"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("1 module, 2 tests: 2 passed, 0 failed"))
+        #expect(r.stdout.contains("skipped (not parser modules): mixed/actors.yaml"))
     }
 
     @Test func ingestWithParsersUsesAndReportsTheModules() throws {
