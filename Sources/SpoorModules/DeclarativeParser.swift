@@ -52,9 +52,7 @@ final class PatternNode: Sendable {
             return false
         }
         if context.trace != nil {
-            let groups = captures.map { c in "\(c.capture)=\(m[c.group].map { "'\($0.string)'" } ?? "-")" }
-            context.note("\(indent(depth))pattern '\(id)' (\(origin)) matched: /\(written)/"
-                         + (groups.isEmpty ? "" : "\n\(indent(depth))  captures: " + groups.joined(separator: ", ")))
+            context.note("\(indent(depth))pattern '\(id)' (\(origin)) matched: /\(written)/" + describe(m, depth: depth))
         }
         for constant in inherited { constant.target.store(constant: constant.value, event) }
         for constant in constants { constant.target.store(constant: constant.value, event) }
@@ -71,6 +69,18 @@ final class PatternNode: Sendable {
     }
 
     private func indent(_ depth: Int) -> String { String(repeating: "  ", count: depth) }
+
+    /// `captures: user='bob' → user.name, user.email; ip='…' → source.ip` (for `--explain`).
+    func describe(_ m: PatternMatch, depth: Int) -> String {
+        var seen: [String] = []
+        var parts: [String] = []
+        for c in captures where !seen.contains(c.capture) {
+            seen.append(c.capture)
+            let targets = captures.filter { $0.capture == c.capture }.map(\.target.name).joined(separator: ", ")
+            parts.append("\(c.capture)=\(m[c.group].map { "'\($0.string)'" } ?? "-") → \(targets)")
+        }
+        return parts.isEmpty ? "" : "\n\(indent(depth))  captures: " + parts.joined(separator: "; ")
+    }
 }
 
 /// How a module reads whole records of its own files (when it names a format): a header
@@ -143,7 +153,10 @@ public final class DeclarativeParser: Parser {
                 return .notMine
             }
             let end = whole.baseAddress! - message.baseAddress! + whole.count
-            context.note("module '\(id)': \(format.name) header (\(format.header.origin)) matched")
+            if context.trace != nil {
+                context.note("module '\(id)': \(format.name) header (\(format.header.origin)) matched: /\(format.header.written)/"
+                             + format.header.describe(header, depth: 0))
+            }
             for c in format.header.captures {
                 guard let value = header[c.group], value.count > 0 else { continue }
                 if !c.apply(value, event, context, input.input) {

@@ -49,7 +49,7 @@ import Testing
         let out = t.run(Array("Nov 25 10:00:00 vpn1 acmevpn[7]: login ok user=eve src=198.51.100.2".utf8))
         let trace = out.trace.joined(separator: "\n")
         #expect(trace.contains("pattern 'login' (test.yaml:9:5) matched: /^login (?<result>ok|failed) user=%{USER:user} src=%{IP:ip}/"), "\(trace)")
-        #expect(trace.contains("captures: result='ok', user='eve', ip='198.51.100.2'"), "\(trace)")
+        #expect(trace.contains("captures: result='ok' → event.outcome; user='eve' → user.name; ip='198.51.100.2' → source.ip"), "\(trace)")
         #expect(trace.contains("parser 'acme-vpn' for program 'acmevpn': event"), "\(trace)")
     }
 
