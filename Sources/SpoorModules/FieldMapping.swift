@@ -72,8 +72,9 @@ enum Conversion: Sendable {
     case ip
     /// Only when the value is a mail address (holds an `@`): `user.email` from a user name.
     case email
-    /// Read with the first of these formats that takes the whole value.
-    case timestamp([TimestampFormat], zone: TimeZone?)
+    /// Read with the first of these formats that takes the whole value; a zone comes with
+    /// the key of its per-worker clock (made once, not per event).
+    case timestamp([TimestampFormat], zone: (zone: TimeZone, key: String)?)
     /// Looked up in a table (words of the log → words of the vocabulary); `default` when
     /// the value is not in it, else the field stays unset.
     case map([(key: [UInt8], value: StableText)], default: StableText?)
@@ -112,7 +113,7 @@ struct CaptureMapping: Sendable {
             guard value.firstIndex(of: 0x40) != nil else { return true }
             target.store(value, event)
         case .timestamp(let formats, let zone):
-            let clock = zone.map { z in context.state(for: "zone:" + z.identifier) { ZoneClock(zone: z) } } ?? context.clock
+            let clock = zone.map { z in context.state(for: z.key) { ZoneClock(zone: z.zone) } } ?? context.clock
             for format in formats {
                 if let micros = format.read(value, clock: clock, years: input.years) {
                     if case .field(let f) = target, f == .timestamp || Schema.types[Int(f.rawValue)] == .int64 {

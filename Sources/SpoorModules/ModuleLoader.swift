@@ -358,7 +358,7 @@ public enum ModuleLoader {
                 if case .field(let f) = t, f != .timestamp {
                     throw source.error(fieldNode, "a timestamp goes to @timestamp or to labels.NAME, not \(f.name)")
                 }
-                return (t, .timestamp(formats, zone: zone))
+                return (t, .timestamp(formats, zone: zone.map { ($0, "spoor-modules.zone:" + $0.identifier) }))
             case "map":
                 guard let mapNode = value("map") else { throw source.error(node, "type map needs map: {word: value, …}") }
                 var table: [(key: [UInt8], value: StableText)] = []

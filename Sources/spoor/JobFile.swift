@@ -119,7 +119,7 @@ struct JobFile {
                 guard let paths = try? strings(value, key) else {
                     throw ConfigError(origin: origin(value), message: "'parsers' is a directory of parser modules, a list of them, or a map of parser ids to options")
                 }
-                parserModules = paths
+                parserModules = paths.filter { !$0.isEmpty }
                 for (item, node) in zip(paths, value.sequence.map(Array.init) ?? [value]) { origins[item] = origin(node) }
             case "parsers", "enrichers":
                 guard let plugins = value.mapping else {
