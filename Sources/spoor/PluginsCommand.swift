@@ -17,8 +17,11 @@ struct PluginsCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Show each plugin's options.")
     var verbose = false
 
+    @OptionGroup var modules: ParserModuleOptions
+
     func run() throws {
         let registry = builtinRegistry()
+        let userModules = try UserModules.register(modules.paths, into: registry)
         try exitingOnConfigError { try pluginOptions.load(into: registry) }
         if !registry.loadedPlugins.isEmpty {
             print("loaded plugins (ABI version \(PluginABI.version)):")
@@ -36,8 +39,10 @@ struct PluginsCommand: ParsableCommand {
             print("\(kind.rawValue)s:")
             if ofKind.isEmpty { print("  (none built in)") }
             for m in ofKind {
+                let replaces = userModules.loaded.first { $0.module.id == m.id }?.replaced.map { " [user module, replaces the built-in \($0.version)]" }
+                    ?? (userModules.loaded.contains { $0.module.id == m.id } ? " [user module]" : "")
                 let origin = fromPlugin["\(m.kind) \(m.id)"].map { "  (plugin \($0))" } ?? ""
-                print("  \(m.id.padding(toLength: idWidth, withPad: " ", startingAt: 0))  \(m.version)  \(m.summary)\(origin)")
+                print("  \(m.id.padding(toLength: idWidth, withPad: " ", startingAt: 0))  \(m.version)  \(m.summary)\(replaces)\(origin)")
                 if verbose {
                     for o in m.options {
                         print("      \(o.name) (\(o.type.rawValue)\(o.defaultValue.map { ", default \($0)" } ?? "")): \(o.doc)")

@@ -143,6 +143,8 @@ import Testing
         let vpn = try events(run.stdout).filter { $0["event.dataset"] as? String == "acme.vpn" }
         #expect(vpn.count == 5)
         #expect(vpn.allSatisfy { ($0["labels"] as? [String: String])?["site"] == "fra" }, "\(vpn)")
+        let validated = try fx.spoor(["validate", fx.url("job.yaml").path])
+        #expect(validated.status == 0 && validated.stdout.contains("plugins: acme-vpn 1.0.0"), "\(validated.stdout)\(validated.stderr)")
         // A configuration the plugin refuses stops the job before any input is read.
         try fx.write("bad.yaml", "inputs: [logs]\nout: '-'\nplugins: [plugins]\nenrichers:\n  acme.vpn.sites: {sites: [gw1]}\n")
         let refused = try fx.spoor(["ingest", "--job", fx.url("bad.yaml").path])

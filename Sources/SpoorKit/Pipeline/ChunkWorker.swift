@@ -38,6 +38,7 @@ final class ChunkWorker<S: Sink> {
     func process(_ chunk: Chunk) -> (S.Payload, WorkerCounts) {
         if orderedStreams { chunk.input.order.wait(for: chunk.sequence) }
         builder.reset()
+        builder.setRecords(UnsafeRawBufferPointer(chunk.bytes))
         var counts = WorkerCounts()
         // Records the reader could not frame are records in too.
         counts.recordsIn = chunk.deadLetters.count
