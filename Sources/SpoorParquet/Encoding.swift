@@ -108,6 +108,28 @@ func appendPackedBooleans(_ flags: [UInt8], to out: inout [UInt8]) {
     if bit > 0 { out.append(byte) }
 }
 
+/// Whether `n` bytes at `a` and `b` are equal: inline word compares, because most values
+/// compared on the hot path (dictionary entries, a column's previous value) are a few bytes
+/// long and a call to memcmp costs more than the compare.
+@inline(__always)
+func bytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+    if n >= 8 {
+        var i = 0
+        while i + 8 <= n {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        return i == n
+            || a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+    }
+    if n >= 4 {
+        return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+            && a.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+    }
+    for i in 0..<n where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+    return true
+}
+
 /// Unsigned byte-wise comparison (memcmp, then length): the sort order of UTF8 and BYTE_ARRAY.
 @inline(__always)
 func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
@@ -237,7 +259,7 @@ final class ByteDictionary {
     private func matches(_ i: Int, _ h: UInt64, _ value: UnsafeRawBufferPointer) -> Bool {
         let e = entries[i]
         guard e.hash == h && e.length == value.count else { return false }
-        return e.length == 0 || memcmp(bytes + e.start, value.baseAddress!, e.length) == 0
+        return e.length == 0 || bytesEqual(bytes + e.start, value.baseAddress!, e.length)
     }
 
     private func reserve(bytes needed: Int) {
