@@ -65,17 +65,39 @@ func appendHybrid<T: FixedWidthInteger & UnsignedInteger>(
             if k - i >= 8 { break }
         }
         appendVarint(UInt64(groups) << 1 | 1, to: &out)
-        var acc: UInt64 = 0
-        var bits = 0
+        var packer = BitPacker()
         for idx in start..<(start + groups * 8) {
-            let x: UInt64 = idx < n ? UInt64(values[idx]) : 0
-            acc |= x << UInt64(bits)
-            bits += bitWidth
-            while bits >= 8 {
-                out.append(UInt8(truncatingIfNeeded: acc))
-                acc >>= 8
-                bits -= 8
-            }
+            packer.put(idx < n ? UInt64(values[idx]) : 0, width: bitWidth, into: &out)
+        }
+    }
+}
+
+/// Packs values of one bit width LSB first into bytes: the bit-packed runs of the hybrid
+/// encoding and the miniblocks of DELTA_BINARY_PACKED. Both pack groups of 8 values, a whole
+/// number of bytes, so nothing is left over at the end.
+struct BitPacker {
+    private var acc: UInt64 = 0  // bits not yet written; fewer than 8 between puts
+    private var bits = 0
+
+    /// `value` (its low `width` bits, 1–64).
+    @inline(__always)
+    mutating func put(_ value: UInt64, width: Int, into out: inout [UInt8]) {
+        if width <= 56 {
+            putShort(value, width, &out)
+        } else {
+            putShort(value & 0xFFFF_FFFF, 32, &out)
+            putShort(value >> 32, width - 32, &out)
+        }
+    }
+
+    @inline(__always)
+    private mutating func putShort(_ value: UInt64, _ width: Int, _ out: inout [UInt8]) {
+        acc |= value << UInt64(bits)
+        bits += width
+        while bits >= 8 {
+            out.append(UInt8(truncatingIfNeeded: acc))
+            acc >>= 8
+            bits -= 8
         }
     }
 }
