@@ -88,7 +88,8 @@ public final class DatasetStore {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try writeDurably(try encoder.encode(journal.state), to: root + "/_state.json")
         try writeDurably(try encoder.encode(journal.manifest), to: root + "/_manifest.json")
-        if let campaign = journal.campaign { try writeDurably(try encoder.encode(campaign), to: root + "/_campaign.json") }
+        // The campaign tally holds every source and account: compact, not pretty-printed.
+        if let campaign = journal.campaign { try writeDurably(try JSONEncoder().encode(campaign), to: root + "/_campaign.json") }
         try? fm.removeItem(atPath: staged)
         try fm.removeItem(atPath: journalDirectory + "/" + journal.job + ".json")
         syncDirectory(journalDirectory)
