@@ -19,6 +19,13 @@ public struct CampaignTally: Codable, Sendable {
             public var country: String?
             /// The indicator rule that attributed its first event (nil when unattributed).
             public var rule: String?
+
+            public init(events: Int = 0, asn: Int64? = nil, country: String? = nil, rule: String? = nil) {
+                self.events = events
+                self.asn = asn
+                self.country = country
+                self.rule = rule
+            }
         }
 
         /// Counted records of one UTC day.
