@@ -15,7 +15,7 @@ public struct CampaignReport: Sendable {
     public func json() -> [String: Any] {
         ["actors": result.actors.map { object($0, actor: true) },
          "clusters": result.clusters.map { object($0, actor: false) },
-         "unattributed": Self.counts(result.unattributed)]
+         "unattributed": Self.counts(result.unattributed).filter { $0.key != "compromised" }]   // every ordinary login
     }
 
     public func jsonText() throws -> String {

@@ -19,9 +19,13 @@ extension CampaignReport {
             out += "  probes \(Self.number(c.probeAttempts)), accounts probed \(Self.number(c.probed.count)), "
                 + "attacked \(Self.number(c.attacked.count)), compromised \(Self.number(c.compromised.count))\n"
             if !c.compromised.isEmpty { out += "  compromised: " + c.compromised.sorted().joined(separator: ", ") + "\n" }
-            out += "  attributed by: " + attribution(e).map {
-                "\($0.rule) (\($0.kind)) \(Self.number($0.events)) records from \($0.sources) source\($0.sources == 1 ? "" : "s")"
-            }.joined(separator: "; ") + "\n"
+            if e.ruleEvents["cluster"] != nil {
+                out += "  grouped by shared infrastructure and targets: \(Self.number(c.events)) records from \(e.sourceRules.count) sources\n"
+            } else {
+                out += "  attributed by: " + attribution(e).map {
+                    "\($0.rule) (\($0.kind)) \(Self.number($0.events)) records from \($0.sources) source\($0.sources == 1 ? "" : "s")"
+                }.joined(separator: "; ") + "\n"
+            }
             let sources = Self.sources(c)
             out += "  top sources (\(sources.count)): " + sources.prefix(5).map { "\($0.ip) \(Self.number($0.info.events))" }.joined(separator: ", ") + "\n"
             let asns = Self.topASNs(c, limit: 4)
