@@ -18,7 +18,7 @@ final class FileOutput {
     init(path: String) throws(ParquetError) {
         self.path = path
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        if fd < 0 { throw ParquetError("cannot create \(path): \(errnoMessage())") }
+        if fd < 0 { throw ParquetError("cannot create \(path): \(errnoMessage())", code: errno) }
         self.fd = fd
         buffer.reserveCapacity(bufferLimit)
     }
@@ -56,7 +56,7 @@ final class FileOutput {
             let n = posixWrite(fd, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ParquetError("write to \(path) failed: \(errnoMessage())")
+                throw ParquetError("write to \(path) failed: \(errnoMessage())", code: errno)
             }
             done += n
         }
@@ -70,7 +70,7 @@ final class FileOutput {
         do { try flush() } catch { firstError = error }
         let rc = posixClose(fd)
         fd = -1
-        if rc != 0 && firstError == nil { firstError = ParquetError("close of \(path) failed: \(errnoMessage())") }
+        if rc != 0 && firstError == nil { firstError = ParquetError("close of \(path) failed: \(errnoMessage())", code: errno) }
         if let firstError { throw firstError }
     }
 

@@ -52,6 +52,11 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Output format: parquet (default; LZ4_RAW) or ndjson (LZ4-framed NDJSON).")
     var format: String?
 
+    @Option(name: .customLong("partition-by"),
+            help: ArgumentHelp("Hive partition keys under events/, in order: schema fields and date, month, hour (default: event.dataset,date).",
+                               valueName: "KEYS"))
+    var partitionBy: String?
+
     @Option(name: .customLong("input-format"),
             help: ArgumentHelp("Read every input as this format instead of sniffing each file (see `spoor plugins`).", valueName: "NAME"))
     var formatOverride: String?
@@ -104,6 +109,9 @@ struct IngestCommand: ParsableCommand {
     var job: String?
 
     func run() throws {
+        // A file that outgrows the size limit (`ulimit -f`) then fails with EFBIG and is
+        // reported like a full disk, instead of the signal killing the job mid-write.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             try ingest()
         } catch let error as ConfigError {
@@ -128,6 +136,8 @@ struct IngestCommand: ParsableCommand {
         guard formatName == "ndjson" || formatName == "parquet" else {
             throw ConfigError(origin: "--format", message: "unknown output format '\(formatName)'", hint: "parquet or ndjson")
         }
+        let partitioning = try partitionBy.map { try Partitioning(parsing: $0, origin: "--partition-by") }
+            ?? file.partitionBy.map { try Partitioning(parsing: $0.spec, origin: $0.origin) } ?? .standard
         let registry = builtinRegistry()
         let zone = try ZoneClock.zone(named: time.timezone ?? file.timezone ?? "UTC")
         let source = try registry.source("files", config: PluginConfig(
@@ -169,7 +179,7 @@ struct IngestCommand: ParsableCommand {
             plan.state = try store?.loadState() ?? statePath.map(IngestState.load(from:)) ?? IngestState()
         }
         let context = JobContext(jobID: jobID, outputDirectory: store?.staging(job: jobID),
-                                 startedAt: Int64(started.timeIntervalSince1970 * 1_000_000))
+                                 startedAt: Int64(started.timeIntervalSince1970 * 1_000_000), partitioning: partitioning)
         let progress = quiet ? nil : ProgressLine.makeIfTerminal()
         let result: JobResult
         if let store {
