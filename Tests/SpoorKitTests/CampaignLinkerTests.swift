@@ -102,3 +102,48 @@ import Testing
         #expect(text.contains("PHOSPHORUS (G0059)") && text.contains("behaviour-shared-infrastructure (behaviour) 2 records from 1 source"))
     }
 }
+
+/// `_campaign.json` is written and read by hand (Foundation's coders took seconds on a month of sources).
+@Suite struct CampaignTallyFileTests {
+    static func sample() -> CampaignTally {
+        var t = CampaignLinkerTests.tally()
+        var s = CampaignLinkerTests.source("198.18.10.77", asn: 64510, probed: ["a@x", "quote\"back\\slash\u{1}@x", "ünï@x"],
+                                           attacked: ["b@x"], failed: 2, succeeded: 1, agent: "Agent \"1\"")
+        s.compromised = ["b@x"]
+        s.days = [18_115: .init(probes: 3, attacks: 2, compromises: 1), -1: .init(probes: 1, attacks: 0, compromises: 0)]
+        s.asNames = ["64510": "Hosting, \"B.V.\""]
+        s.rules = ["r": 2]
+        t.sources["198.18.10.77"] = s
+        t.sources[""] = CampaignTally.Counts(id: "")
+        return t
+    }
+
+    static func same(_ a: CampaignTally, _ b: CampaignTally) -> Bool {
+        func eq(_ x: CampaignTally.Counts, _ y: CampaignTally.Counts) -> Bool {
+            x.id == y.id && x.name == y.name && x.aliases == y.aliases && x.probeAttempts == y.probeAttempts
+                && x.attackAttempts == y.attackAttempts && x.failedAttacks == y.failedAttacks && x.probed == y.probed
+                && x.attacked == y.attacked && x.compromised == y.compromised && x.firstSeen == y.firstSeen
+                && x.lastSeen == y.lastSeen && x.sources == y.sources && x.asNames == y.asNames && x.userAgents == y.userAgents
+                && x.rules == y.rules && x.days == y.days
+        }
+        return a.actors.keys.sorted() == b.actors.keys.sorted() && a.sources.keys.sorted() == b.sources.keys.sorted()
+            && a.actors.allSatisfy { eq($0.value, b.actors[$0.key]!) } && a.sources.allSatisfy { eq($0.value, b.sources[$0.key]!) }
+    }
+
+    @Test func roundTripsEveryField() throws {
+        let t = Self.sample()
+        let bytes = CampaignTallyFile.encode(t)
+        #expect(Self.same(try CampaignTallyFile.decode(bytes), t))
+        // It is JSON that Foundation reads too, and the Codable layout reads back the same.
+        #expect(try JSONSerialization.jsonObject(with: Data(bytes)) is [String: Any])
+        #expect(Self.same(try CampaignTallyFile.decode([UInt8](JSONEncoder().encode(t))), t))
+        #expect(Self.same(try JSONDecoder().decode(CampaignTally.self, from: Data(bytes)), t))
+    }
+
+    @Test func aCutFileIsAnErrorNotACrash() {
+        let bytes = CampaignTallyFile.encode(Self.sample())
+        for cut in stride(from: 0, to: bytes.count - 2, by: 7) {
+            #expect(throws: CampaignTallyFile.Malformed.self) { try CampaignTallyFile.decode(Array(bytes[..<cut])) }
+        }
+    }
+}

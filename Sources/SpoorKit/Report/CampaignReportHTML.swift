@@ -83,7 +83,7 @@ extension CampaignReport {
             let x = left + Double(i) * step
             let probes = Double(d.day.probes), attacks = Double(d.day.attacks - d.day.compromises), hits = Double(d.day.compromises)
             var base = 0.0
-            for (value, colour, what) in [(probes, "#4c78a8", "probes"), (attacks, "#f58518", "attacks"), (hits, "#d62728", "compromises")] where value > 0 {
+            for (value, colour, what) in [(probes, "#4c78a8", "probes"), (attacks, "#f58518", "failed attacks"), (hits, "#d62728", "compromises")] where value > 0 {
                 svg += "<rect x=\"\(f(x))\" y=\"\(f(y(base + value)))\" width=\"\(f(bar))\" height=\"\(f(y(base) - y(base + value)))\" fill=\"\(colour)\">"
                     + "<title>\(d.date): \(Int(value)) \(what)</title></rect>\n"
                 base += value

@@ -33,6 +33,12 @@ public struct CampaignTally: Codable, Sendable {
             public var probes = 0
             public var attacks = 0
             public var compromises = 0
+
+            public init(probes: Int = 0, attacks: Int = 0, compromises: Int = 0) {
+                self.probes = probes
+                self.attacks = attacks
+                self.compromises = compromises
+            }
         }
 
         public var id: String
