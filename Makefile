@@ -22,7 +22,7 @@ demo: release
 	@echo
 	$(SPOOR_RELEASE) report out/demo
 	@echo
-	scripts/gen-scenario --out out/scenario
+	scripts/gen-scenario --out out/scenario $(if $(wildcard rules/*.yaml),--rules-from rules)
 	$(SPOOR_RELEASE) ingest --job out/scenario/job.yaml
 	@echo
 	$(SPOOR_RELEASE) report out/scenario/dataset --html out/scenario/report.html
