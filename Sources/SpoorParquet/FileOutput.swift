@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CLZ4
+import CZstd
 
 /// An output file through a POSIX descriptor, with a small write buffer for headers; large
 /// chunks go straight to `write(2)`.
@@ -137,6 +138,21 @@ enum Compressor {
             }
             guard written > 0 else { throw ParquetError("LZ4 compression failed") }
             output.removeLast(output.count - Int(written))
+        case .zstd(let level):
+            // ZSTD (codec 6): one zstd frame per page.
+            let bound = ZSTD_compressBound(input.count)
+            if output.count < bound {
+                output.append(contentsOf: repeatElement(0, count: bound - output.count))
+            }
+            let written = input.withUnsafeBytes { src in
+                output.withUnsafeMutableBytes { dst in
+                    ZSTD_compress(dst.baseAddress, bound, src.baseAddress, input.count, level)
+                }
+            }
+            guard ZSTD_isError(written) == 0 else {
+                throw ParquetError("ZSTD compression failed: \(String(cString: ZSTD_getErrorName(written)))")
+            }
+            output.removeLast(output.count - written)
         }
     }
 }

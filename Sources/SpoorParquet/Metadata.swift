@@ -15,7 +15,7 @@ enum ConvertedType: Int32 {
 }
 
 enum Encoding: Int32 {
-    case plain = 0, plainDictionary = 2, rle = 3, deltaBinaryPacked = 5, rleDictionary = 8
+    case plain = 0, plainDictionary = 2, rle = 3, deltaBinaryPacked = 5, deltaByteArray = 7, rleDictionary = 8
 }
 
 enum PageType: Int32 {
@@ -23,7 +23,7 @@ enum PageType: Int32 {
 }
 
 enum CodecID: Int32 {
-    case uncompressed = 0, lz4Raw = 7
+    case uncompressed = 0, zstd = 6, lz4Raw = 7
 }
 
 /// The `LogicalType` union members this writer uses.

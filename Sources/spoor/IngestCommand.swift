@@ -52,6 +52,10 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Output format: parquet (default; LZ4_RAW) or ndjson (LZ4-framed NDJSON).")
     var format: String?
 
+    @Option(help: ArgumentHelp("Parquet page compression: lz4_raw (default), zstd, zstd:LEVEL (1-22; smaller, slower) or uncompressed.",
+                               valueName: "CODEC"))
+    var compression: String?
+
     @Option(name: .customLong("partition-by"),
             help: ArgumentHelp("Hive partition keys under events/, in order: schema fields and date, month, hour (default: event.dataset,date).",
                                valueName: "KEYS"))
@@ -108,6 +112,8 @@ struct IngestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A YAML job file; flags given as well override it.", valueName: "FILE"))
     var job: String?
 
+    @OptionGroup var modules: ParserModuleOptions
+
     func run() throws {
         // A file that outgrows the size limit (`ulimit -f`) then fails with EFBIG and is
         // reported like a full disk, instead of the signal killing the job mid-write.
@@ -136,9 +142,18 @@ struct IngestCommand: ParsableCommand {
         guard formatName == "ndjson" || formatName == "parquet" else {
             throw ConfigError(origin: "--format", message: "unknown output format '\(formatName)'", hint: "parquet or ndjson")
         }
+        let codec = compression ?? file.compression?.value
+        guard codec == nil || formatName == "parquet" else {
+            throw ConfigError(origin: compression == nil ? file.compression!.origin : "--compression",
+                              message: "compression applies to Parquet output; NDJSON is always LZ4-framed", hint: "drop it, or use --format parquet")
+        }
+        let parquetConfig = try PluginConfig(codec.map { ["codec": .string($0)] } ?? [:],
+                                             origin: compression == nil ? file.compression?.origin ?? "--compression" : "--compression")
+            .validated(for: ParquetDatasetSink.manifest)
         let partitioning = try partitionBy.map { try Partitioning(parsing: $0, origin: "--partition-by") }
             ?? file.partitionBy.map { try Partitioning(parsing: $0.spec, origin: $0.origin) } ?? .standard
         let registry = builtinRegistry()
+        let userModules = try UserModules.register(file.parserModules + modules.paths, into: registry)
         let zone = try ZoneClock.zone(named: time.timezone ?? file.timezone ?? "UTC")
         let source = try registry.source("files", config: PluginConfig(
             ["paths": .list(paths), "include": .list(include.isEmpty ? file.include : include),
@@ -167,7 +182,7 @@ struct IngestCommand: ParsableCommand {
                               hint: suggestion(for: format, among: Array(known)).map { "did you mean '\($0)'?" }
                                   ?? "known formats: " + known.sorted().joined(separator: ", "))
         }
-        plan.formatsByGlob = file.formats
+        plan.formatsByGlob = file.formats + userModules.formatGlobs
         if let forced = try format(named: formatOverride, known: known) { plan.format = forced }
 
         let started = Date()
@@ -184,7 +199,7 @@ struct IngestCommand: ParsableCommand {
         let result: JobResult
         if let store {
             result = formatName == "parquet"
-                ? try Pipeline.run(plan, sink: try ParquetDatasetSink(config: PluginConfig().validated(for: ParquetDatasetSink.manifest), job: context),
+                ? try Pipeline.run(plan, sink: try ParquetDatasetSink(config: parquetConfig, job: context),
                                    progress: progress?.update)
                 : try Pipeline.run(plan, sink: try NDJSONDatasetSink(config: PluginConfig(), job: context), progress: progress?.update)
             var newState = plan.state
@@ -210,7 +225,10 @@ struct IngestCommand: ParsableCommand {
             }
         }
         progress?.clear()
-        if !quiet { FileHandle.standardError.write(Summary.render(result, output: outPath)) }
+        if !quiet {
+            FileHandle.standardError.write(Summary.render(result, output: outPath))
+            for line in userModules.lines { FileHandle.standardError.write("parser      \(line)\n") }
+        }
         guard result.summary.reconciles else { throw ExitCode(3) }
         if (strict || file.strict == true) && result.summary.deadLetters > 0 { throw ExitCode(4) }
     }
