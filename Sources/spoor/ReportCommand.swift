@@ -51,6 +51,12 @@ struct ReportCommand: ParsableCommand {
     var html: String?
 
     func run() throws {
+        // A report only reads: opening the store of a directory that is not there would make it.
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            FileHandle.standardError.write(Data("spoor: \(directory) is not a dataset directory: give the --out of an ingest job\n".utf8))
+            throw ExitCode(2)
+        }
         guard let tally = try DatasetStore(root: directory).loadCampaign() else {
             FileHandle.standardError.write(Data("spoor: \(directory) has no campaign tally yet: ingest into it with --rules first\n".utf8))
             throw ExitCode(2)
