@@ -43,25 +43,9 @@ enum DeltaBinaryPacked {
             for m in 0..<used {
                 let width = widths[m]
                 guard width > 0 else { continue }
-                var acc: UInt64 = 0  // bits not yet written, LSB first; fewer than 8 between puts
-                var bits = 0
-                @inline(__always) func put(_ v: UInt64, _ w: Int) {
-                    acc |= v << UInt64(bits)
-                    bits += w
-                    while bits >= 8 {
-                        out.append(UInt8(truncatingIfNeeded: acc))
-                        acc >>= 8
-                        bits -= 8
-                    }
-                }
+                var packer = BitPacker()
                 for i in (m * miniblockSize)..<((m + 1) * miniblockSize) {
-                    let v: UInt64 = i < n ? UInt64(bitPattern: deltas[i] &- minDelta) : 0
-                    if width <= 56 {
-                        put(v, width)
-                    } else {
-                        put(v & 0xFFFF_FFFF, 32)
-                        put(v >> 32, width - 32)
-                    }
+                    packer.put(i < n ? UInt64(bitPattern: deltas[i] &- minDelta) : 0, width: width, into: &out)
                 }
                 // 32 values × width bits is a whole number of bytes: nothing is left over.
             }
