@@ -7,10 +7,10 @@ import SpoorKit
 public struct IndicatorAttributor: Enricher {
     public static let manifest = PluginManifest(
         id: "attribution", kind: .enricher, version: "1.0.0",
-        summary: "Indicator rules (IP/CIDR, ASN, domains, sender domains, user agents, subjects) → threat.group.*",
+        summary: "Indicator rules (IP/CIDR, ASN, domains, senders, user agents, subjects, STIX bundles) and Sigma rules → threat.*, rule.id, labels.rules",
         options: [OptionSpec("rules", .string, "The rules directory (actors and indicators, *.yaml).")])
 
-    let rules: RuleSet
+    public let rules: RuleSet
 
     public init(config: PluginConfig) throws {
         guard let dir = config.string("rules") else {
@@ -22,16 +22,78 @@ public struct IndicatorAttributor: Enricher {
     public init(rules: RuleSet) { self.rules = rules }
 
     public func enrich(_ event: EventBuilder, context: ParseContext) {
+        var attributed = false
         for rule in rules.indicators where matches(rule, event) {
             guard let actor = rules.actors[rule.actor] else { continue }
-            event.set(.threatGroupID, string: actor.mitre ?? actor.id)
-            event.set(.threatGroupName, string: actor.name)
-            for alias in actor.aliases { event.append(.threatGroupAlias, string: alias) }
-            event.set(.ruleID, string: rule.id)
-            event.label("confidence", string: rule.confidence)
-            context.note("attributed to \(actor.name) by rule '\(rule.id)'")
-            return
+            attribute(event, actor, rule: rule.id, confidence: rule.confidence, context)
+            attributed = true
+            break
         }
+        if !attributed, !rules.stix.isEmpty, let hit = stixMatch(event) {
+            let entry = rules.stix.entries[hit]
+            if let actor = rules.actors[entry.actor] {
+                attribute(event, actor, rule: entry.ruleID, confidence: entry.confidence, context)
+                event.label("stix.indicator", string: entry.stixID)
+                attributed = true
+            }
+        }
+        if !rules.selections.isEmpty { select(event, context, attributed: attributed) }
+    }
+
+    private func attribute(_ event: EventBuilder, _ actor: Actor, rule: String, confidence: String, _ context: ParseContext) {
+        event.set(.threatGroupID, string: actor.mitre ?? actor.id)
+        event.set(.threatGroupName, string: actor.name)
+        for alias in actor.aliases { event.append(.threatGroupAlias, string: alias) }
+        event.set(.ruleID, string: rule)
+        event.label("confidence", string: confidence)
+        context.note("attributed to \(actor.name) by rule '\(rule)'")
+    }
+
+    /// Evaluates every Sigma detection rule: records the matches for the behaviour rules
+    /// (by the index the event gets in the batch), lists them in `labels.rules`, sets
+    /// `threat.technique.id` from the first matching rule's tags, and attributes the event
+    /// when a matching rule names an actor and nothing attributed it yet.
+    private func select(_ event: EventBuilder, _ context: ParseContext, attributed: Bool) {
+        let matches = context.state(for: RuleMatches.key) { RuleMatches() }
+        let index = event.pendingIndex
+        let words = (rules.selections.count + 63) / 64
+        matches.startRow(index, words: words)
+        var names = ""
+        var attributed = attributed, technique = event.has(.threatTechniqueID)
+        for (i, rule) in rules.selections.enumerated() where rule.matches(event, context.scratch, memo: &matches.memo) {
+            matches.set(index, rule: i)
+            names += names.isEmpty ? rule.id : "," + rule.id
+            if !technique, let t = rule.technique { event.set(.threatTechniqueID, string: t); technique = true }
+            if !attributed, let a = rule.actor, let actor = rules.actors[a] {
+                attribute(event, actor, rule: rule.id, confidence: rule.level ?? "medium", context)
+                attributed = true
+            }
+            context.note("rule '\(rule.id)' matched")
+        }
+        if !names.isEmpty { event.label("rules", string: names) }
+    }
+
+    /// The STIX indicator that matches the event and holds at its time, if any.
+    func stixMatch(_ e: EventBuilder) -> Int? {
+        let s = rules.stix
+        let time = e.number(of: .timestamp) ?? 0
+        if let ip = e.value(of: .sourceIP), let label = s.networks.lookup(ip), let i = Int(label), s.entries[i].holds(at: time) { return i }
+        if !s.asns.isEmpty, let asn = e.number(of: .sourceASNumber), let list = s.asns[asn], let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
+        if !s.emails.isEmpty, let from = e.value(of: .emailFrom), let list = s.emails[from.string.lowercased()],
+           let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
+        if !s.domains.isEmpty {
+            var candidates: [Bytes] = [Field.sourceDomain, .userDomain].compactMap { e.value(of: $0) }
+            if let from = e.value(of: .emailFrom), let at = from.lastIndex(of: 0x40) { candidates.append(from.dropFirst(at + 1)) }
+            for c in candidates {
+                var d = Substring(c.string.lowercased())
+                while !d.isEmpty {
+                    if let list = s.domains[String(d)], let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
+                    guard let dot = d.firstIndex(of: ".") else { break }
+                    d = d[d.index(after: dot)...]
+                }
+            }
+        }
+        return nil
     }
 
     func matches(_ rule: IndicatorRule, _ e: EventBuilder) -> Bool {

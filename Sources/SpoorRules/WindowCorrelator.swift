@@ -1,0 +1,204 @@
+import Foundation
+import SpoorKit
+
+/// The behaviour rules' windows, on the sink thread.
+///
+/// Events arrive in chunk order, not time order: files are read in parallel and a month of
+/// one file can come before a day of another. So windows keep **per-key event time**: each
+/// (rule, group key) has its own clock, the latest event time seen for that key. A window
+/// spans at most `timespan` between its first and last event; an event that fits an open
+/// window of its key joins it (even when it is older than events already there), one that
+/// fits none opens a new window. A window closes — and is evaluated — when its key's clock
+/// passes its start + timespan + allowed lateness, when the job ends, or when more than
+/// `maxOpenWindows` are open (the least recently used close first). Memory is therefore
+/// bounded by the open windows, each holding counters and capped lists, never the events.
+final class WindowCorrelator: Correlator {
+    struct Window {
+        var start: Int64
+        var end: Int64
+        var count = 0
+        var values: Set<String> = []
+        var accounts: [String] = []
+        var sources: [String] = []
+        var evidence: [String] = []
+        var actorID: String?
+        var actorName: String?
+        /// Event times and the references they matched (temporal rules only), capped.
+        var marks: [(time: Int64, steps: UInt32)] = []
+        var lastUse = 0
+    }
+
+    struct Key: Hashable {
+        var rule: Int32
+        var group: String
+    }
+
+    static let maxValues = 100_000
+    static let maxMarks = 4096
+
+    let engine: BehaviourEngine
+    private var groups: [Key: (clock: Int64, windows: [Window])] = [:]
+    private(set) var openWindows = 0
+    private var tick = 0
+
+    init(engine: BehaviourEngine) { self.engine = engine }
+
+    func add(_ signals: any Sendable) -> [Finding] {
+        guard let signals = signals as? ChunkSignals else { return [] }
+        tick += 1
+        var found: [Finding] = []
+        for hit in signals.hits {
+            let fact = signals.facts[Int(hit.fact)]
+            let rule = engine.rules[Int(hit.rule)]
+            guard let group = groupKey(rule, fact) else { continue }
+            add(fact, hit, rule, Key(rule: hit.rule, group: group), &found)
+        }
+        if openWindows > engine.maxOpenWindows { evict(&found) }
+        return found
+    }
+
+    func finish() -> [Finding] {
+        var found: [Finding] = []
+        for (key, g) in groups.sorted(by: { ($0.key.rule, $0.key.group) < ($1.key.rule, $1.key.group) }) {
+            for w in g.windows { if let f = evaluate(w, key) { found.append(f) } }
+        }
+        groups.removeAll()
+        openWindows = 0
+        return found
+    }
+
+    private func add(_ fact: EventFact, _ hit: RuleHit, _ rule: CorrelationRule, _ key: Key, _ found: inout [Finding]) {
+        var g = groups.removeValue(forKey: key) ?? (clock: fact.time, windows: [])
+        g.clock = max(g.clock, fact.time)
+        // The key's clock passed these windows' span and the allowed lateness: they are done.
+        var kept: [Window] = []
+        for w in g.windows {
+            if w.start + rule.timespan + engine.lateness < g.clock {
+                if let f = evaluate(w, key) { found.append(f) }
+                openWindows -= 1
+            } else {
+                kept.append(w)
+            }
+        }
+        g.windows = kept
+        var index = g.windows.firstIndex { max($0.end, fact.time) - min($0.start, fact.time) <= rule.timespan }
+        if index == nil {
+            g.windows.append(Window(start: fact.time, end: fact.time))
+            openWindows += 1
+            index = g.windows.count - 1
+        }
+        update(&g.windows[index!], fact, hit, rule)
+        groups[key] = g
+    }
+
+    private func update(_ w: inout Window, _ fact: EventFact, _ hit: RuleHit, _ rule: CorrelationRule) {
+        w.start = min(w.start, fact.time)
+        w.end = max(w.end, fact.time)
+        w.count += 1
+        w.lastUse = tick
+        if let field = rule.valueField, w.values.count < Self.maxValues, let v = value(field, fact), !v.isEmpty {
+            w.values.insert(v)
+        }
+        if !fact.account.isEmpty, w.accounts.count < Finding.listCap, !w.accounts.contains(fact.account) { w.accounts.append(fact.account) }
+        if !fact.source.isEmpty, w.sources.count < Finding.listCap, !w.sources.contains(fact.source) { w.sources.append(fact.source) }
+        if w.evidence.count < Finding.listCap { w.evidence.append(fact.eventID) }
+        if w.actorID == nil, let a = fact.actorID { w.actorID = a; w.actorName = fact.actorName }
+        if rule.kind == .temporal || rule.kind == .temporalOrdered, w.marks.count < Self.maxMarks {
+            w.marks.append((fact.time, hit.steps))
+        }
+    }
+
+    /// Closes the least recently used tenth of the windows (evaluating them).
+    private func evict(_ found: inout [Finding]) {
+        var all: [(use: Int, key: Key, index: Int)] = []
+        for (key, g) in groups { for (i, w) in g.windows.enumerated() { all.append((w.lastUse, key, i)) } }
+        all.sort { $0.use < $1.use }
+        let n = max(1, openWindows - engine.maxOpenWindows + engine.maxOpenWindows / 10)
+        var remove: [Key: Set<Int>] = [:]
+        for item in all.prefix(n) { remove[item.key, default: []].insert(item.index) }
+        for (key, indices) in remove {
+            guard var g = groups[key] else { continue }
+            for i in indices.sorted(by: >) {
+                if let f = evaluate(g.windows[i], key) { found.append(f) }
+                g.windows.remove(at: i)
+                openWindows -= 1
+            }
+            groups[key] = g.windows.isEmpty ? nil : g
+        }
+    }
+
+    // MARK: - Keys and evaluation
+
+    /// `field=value` pairs of the rule's group-by; nil when the event lacks one of them.
+    func groupKey(_ rule: CorrelationRule, _ fact: EventFact) -> String? {
+        var parts: [String] = []
+        for key in rule.groupBy {
+            guard let v = value(key, fact), !v.isEmpty else { return nil }
+            parts.append(key.name + "=" + v)
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    func value(_ key: KeyRef, _ fact: EventFact) -> String? {
+        switch key {
+        case .account: return fact.account
+        case .field(let ref): return engine.columns.firstIndex(of: ref).flatMap { fact.columns[$0] }
+        case .prefix(let field, let bits):
+            guard let ip = engine.columns.firstIndex(of: .field(field)).flatMap({ fact.columns[$0] }) else { return nil }
+            return Self.network(ip, bits: bits)
+        }
+    }
+
+    /// The network address of `ip`'s first `bits` bits (IPv4 bits count within IPv4).
+    static func network(_ ip: String, bits: Int) -> String? {
+        guard var bytes = CIDRTrie.parse(ip) else { return nil }
+        let v4 = !ip.contains(":")
+        let keep = v4 ? 96 + min(bits, 32) : min(bits, 128)
+        for i in 0..<128 where i >= keep { bytes[i / 8] &= ~(UInt8(0x80) >> UInt8(i % 8)) }
+        if v4 { return bytes[12..<16].map(String.init).joined(separator: ".") }
+        var out = [CChar](repeating: 0, count: 64)
+        var addr = in6_addr()
+        withUnsafeMutableBytes(of: &addr) { for i in 0..<16 { $0[i] = bytes[i] } }
+        guard inet_ntop(AF_INET6, &addr, &out, 64) != nil else { return nil }
+        return String(cString: out)
+    }
+
+    func evaluate(_ w: Window, _ key: Key) -> Finding? {
+        let rule = engine.rules[Int(key.rule)]
+        let holds: Bool
+        switch rule.kind {
+        case .eventCount: holds = rule.holds(w.count)
+        case .valueCount: holds = rule.holds(w.values.count)
+        case .temporal, .temporalOrdered:
+            holds = Self.sequenceHolds(rule, w.marks) && (rule.conditions.isEmpty || rule.holds(w.count))
+        }
+        guard holds else { return nil }
+        let actor = rule.actor.flatMap { engine.actors[$0] }
+        let actorID = actor.map { $0.mitre ?? $0.id } ?? w.actorID
+        let seed = rule.id + "\u{1}" + key.group + "\u{1}" + String(w.start)
+        let hash = withBytes(of: seed) { (Hash.mix(Hash.fnv1a($0)), Hash.mix(Hash.fnv1a($0, seed: 0x9e37_79b9))) }
+        return Finding(id: Hash.hex(hash), ruleID: rule.id, title: rule.title, actorID: actorID,
+                       actorName: actor?.name ?? w.actorName, technique: rule.technique, level: rule.level,
+                       kind: rule.kind.rawValue, groupKey: key.group, windowStart: w.start, windowEnd: w.end,
+                       eventCount: w.count, valueCount: rule.kind == .valueCount ? w.values.count : 0,
+                       accounts: w.accounts, sources: w.sources, evidence: w.evidence, evidenceTotal: w.count)
+    }
+
+    /// Whether the marked events contain the rule's steps: in time order for
+    /// temporal_ordered (each event taking at most one step), in any order for temporal.
+    static func sequenceHolds(_ rule: CorrelationRule, _ marks: [(time: Int64, steps: UInt32)]) -> Bool {
+        if rule.kind == .temporal {
+            var needed = [Int](repeating: 0, count: rule.referenced.count)
+            for s in rule.steps { needed[s] += 1 }
+            var seen = [Int](repeating: 0, count: needed.count)
+            for m in marks { for j in needed.indices where m.steps & (1 << UInt32(j)) != 0 { seen[j] += 1 } }
+            return zip(needed, seen).allSatisfy { $1 >= $0 }
+        }
+        var next = 0
+        for m in marks.sorted(by: { $0.time < $1.time }) {
+            guard next < rule.steps.count else { break }
+            if m.steps & (1 << UInt32(rule.steps[next])) != 0 { next += 1 }
+        }
+        return next == rule.steps.count
+    }
+}
