@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "spoor",
             dependencies: [
-                "SpoorKit", "SpoorBuiltins", "DatasetSinks",
+                "SpoorKit", "SpoorBuiltins", "DatasetSinks", "SpoorRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -60,6 +60,9 @@ public struct RuleSet: Sendable {
     var stix = STIXIndicators()
     /// The `tests:` written inside rule files.
     public private(set) var tests: [RuleTestCase] = []
+    /// The correlator's allowed lateness (µs of event time) and window cap (`correlator:`).
+    public var lateness: Int64 = 24 * 3_600_000_000
+    public var maxOpenWindows = 100_000
 
     public init() {}
 
@@ -257,9 +260,22 @@ public struct RuleSet: Sendable {
                     pending.append((rule, at(item)))
                     indicators.append(rule)
                 }
+            case "correlator":
+                for (k, v) in value.mapping ?? [:] {
+                    switch k.string ?? "" {
+                    case "lateness":
+                        if let d = SigmaLoader.duration(v.string ?? "") { lateness = d }
+                        else { errors.append(ConfigError(origin: at(v), message: "lateness must be a duration such as 30m, 6h, 2d")) }
+                    case "max_open_windows":
+                        if let n = v.int, n > 0 { maxOpenWindows = n }
+                        else { errors.append(ConfigError(origin: at(v), message: "max_open_windows must be a positive number")) }
+                    default:
+                        errors.append(ConfigError(origin: at(k), message: "unknown correlator key '\(k.string ?? "")'", hint: "lateness, max_open_windows"))
+                    }
+                }
             default:
                 errors.append(ConfigError(origin: at(key), message: "unknown top-level key '\(key.string ?? "")'",
-                                          hint: "actors or indicators; a Sigma rule has detection:, a behaviour rule correlation:"))
+                                          hint: "actors, indicators or correlator; a Sigma rule has detection:, a behaviour rule correlation:"))
             }
         }
     }

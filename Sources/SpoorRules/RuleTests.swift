@@ -31,7 +31,8 @@ public struct RuleTestCase: Sendable {
     public var origin: String
     public var inputs: [Input]
     public var expectMatch: Bool?
-    public var expectFields: [(String, String)]
+    /// Expected values; nil expects the field absent (`field: null`).
+    public var expectFields: [(String, String?)]
     public var expectFindings: Int?
 
     static func read(_ node: Node, rule: String, loader: inout SigmaLoader) -> [RuleTestCase] {
@@ -73,7 +74,7 @@ public struct RuleTestCase: Sendable {
                 case "findings": test.expectFindings = v.int
                 case "fields":
                     for (fk, fv) in v.mapping ?? [:] {
-                        let value = fv.sequence.map { $0.compactMap(\.string).joined(separator: ",") } ?? fv.string ?? ""
+                        let value = fv.null != nil ? nil : fv.sequence.map { $0.compactMap(\.string).joined(separator: ",") } ?? fv.string
                         test.expectFields.append((fk.string ?? "", value))
                     }
                 default:
@@ -126,7 +127,7 @@ public enum RuleTests {
                 let event = matching.first ?? events.first ?? [:]
                 for (key, want) in test.expectFields {
                     let got = value(event, key)
-                    if got != want { diff += ["- \(key): \(want)", "+ \(key): \(got ?? "(absent)")"] }
+                    if got != want { diff += ["- \(key): \(want ?? "(absent)")", "+ \(key): \(got ?? "(absent)")"] }
                 }
             }
             if diff.isEmpty { passed += 1 } else { failures.append(RuleTestFailure(origin: test.origin, rule: test.rule, name: test.name, diff: diff)) }

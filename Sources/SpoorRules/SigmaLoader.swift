@@ -130,7 +130,7 @@ struct SigmaLoader {
             : mods.contains("gt") ? .gt : mods.contains("gte") ? .gte : nil
         var merged = CIDRTrie()
         for node in values {
-            if node.null != nil && node.tag.description.hasSuffix("null") { test.tests.append(.null); continue }
+            if node.null != nil { test.tests.append(.null); continue }
             guard let text = node.string else { error(node, "a value must be a scalar"); return nil }
             if ref.isNumeric || comparison != nil {
                 let n: Int64? = node.bool.map { $0 ? 1 : 0 } ?? Int64(text)

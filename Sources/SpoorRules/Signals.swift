@@ -64,13 +64,15 @@ public struct BehaviourEngine: BehaviourRules {
     let words: Int
     let interestMask: [UInt64]
     /// How far (event time) a key's window stays open past its span for late events.
-    public var lateness: Int64 = 3_600_000_000
+    public var lateness: Int64
     /// Windows held at most; beyond, the least recently used are closed (and evaluated).
-    public var maxOpenWindows = 100_000
+    public var maxOpenWindows: Int
 
     init(rules: RuleSet) {
         self.rules = rules.correlations
         actors = rules.actors
+        lateness = rules.lateness
+        maxOpenWindows = rules.maxOpenWindows
         var columns: [FieldRef] = []
         for r in rules.correlations {
             for key in r.groupBy + (r.valueField.map { [$0] } ?? []) {

@@ -9,9 +9,12 @@ import SpoorKit
 /// spans at most `timespan` between its first and last event; an event that fits an open
 /// window of its key joins it (even when it is older than events already there), one that
 /// fits none opens a new window. A window closes — and is evaluated — when its key's clock
-/// passes its start + timespan + allowed lateness, when the job ends, or when more than
-/// `maxOpenWindows` are open (the least recently used close first). Memory is therefore
-/// bounded by the open windows, each holding counters and capped lists, never the events.
+/// passes its start + timespan + allowed lateness (a watermark per key; 24 h by default, so
+/// that files of different days read side by side still meet in one window), when the job
+/// ends, or when more than `maxOpenWindows` are open (the least recently used close first).
+/// An event later than that opens a window of its own: a campaign that straddles it may be
+/// split in two. Memory is bounded by the open windows, each holding counters and capped
+/// lists, never the events.
 final class WindowCorrelator: Correlator {
     struct Window {
         var start: Int64
@@ -73,7 +76,8 @@ final class WindowCorrelator: Correlator {
         // The key's clock passed these windows' span and the allowed lateness: they are done.
         var kept: [Window] = []
         for w in g.windows {
-            if w.start + rule.timespan + engine.lateness < g.clock {
+            // (A window this chunk already fed stays: its chunk may hold more of its events.)
+            if w.start + rule.timespan + engine.lateness < g.clock && w.lastUse < tick {
                 if let f = evaluate(w, key) { found.append(f) }
                 openWindows -= 1
             } else {
