@@ -36,7 +36,7 @@ let package = Package(
 
         .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4"], swiftSettings: hotPath),
         .target(name: "SpoorParquet", dependencies: ["CLZ4"], swiftSettings: hotPath),
-        .target(name: "SpoorRules", dependencies: ["SpoorKit", .product(name: "Yams", package: "Yams")]),
+        .target(name: "SpoorRules", dependencies: ["SpoorKit", .product(name: "Yams", package: "Yams")], swiftSettings: hotPath),
 
         plugin("FileSources", kind: "Sources", extra: ["CArchive", "CZlib"]),
         plugin("LineFramer", kind: "Framers"),

@@ -16,10 +16,38 @@ public struct IndicatorAttributor: Enricher {
         guard let dir = config.string("rules") else {
             throw ConfigError(origin: config.origin, message: "the attribution stage needs a rules directory", hint: "--rules DIR")
         }
-        rules = try RuleSet.load(directory: dir)
+        self.init(rules: try RuleSet.load(directory: dir))
     }
 
-    public init(rules: RuleSet) { self.rules = rules }
+    public init(rules: RuleSet) {
+        self.rules = rules
+        borrowed = Borrowed(rules.selections, tests: rules.fieldTests, required: rules.requiredTests)
+        maxSelections = rules.selections.map(\.selections.count).max() ?? 0
+    }
+
+    /// The detection rules, borrowed for the per-event loop (the rule set keeps them alive).
+    private let borrowed: Borrowed
+    private let maxSelections: Int
+
+    final class Borrowed: @unchecked Sendable {
+        let list: UnsafeMutableBufferPointer<Unmanaged<SelectionRule>>
+        let tests: UnsafeMutableBufferPointer<Unmanaged<FieldTest>>
+        let required: UnsafeMutableBufferPointer<Int>
+        init(_ rules: [SelectionRule], tests fieldTests: [FieldTest], required: [Int]) {
+            list = .allocate(capacity: max(1, rules.count))
+            for (i, r) in rules.enumerated() { list[i] = Unmanaged.passUnretained(r) }
+            tests = .allocate(capacity: max(1, fieldTests.count))
+            for (i, t) in fieldTests.enumerated() { tests[i] = Unmanaged.passUnretained(t) }
+            self.required = .allocate(capacity: max(1, required.count))
+            for (i, r) in required.enumerated() { self.required[i] = r }
+        }
+        deinit {
+            list.deallocate()
+            tests.deallocate()
+            required.deallocate()
+        }
+        subscript(_ i: Int) -> Unmanaged<SelectionRule> { list[i] }
+    }
 
     public func enrich(_ event: EventBuilder, context: ParseContext) {
         var attributed = false
@@ -58,11 +86,24 @@ public struct IndicatorAttributor: Enricher {
         let index = event.pendingIndex
         let words = (rules.selections.count + 63) / 64
         matches.startRow(index, words: words)
-        var names = ""
+        matches.names.removeAll(keepingCapacity: true)
+        matches.reserve(tests: rules.distinctFieldTests, selections: maxSelections)
+        for i in 0..<rules.distinctFieldTests { matches.tests[i] = -1 }
         var attributed = attributed, technique = event.has(.threatTechniqueID)
-        for (i, rule) in rules.selections.enumerated() where rule.matches(event, context.scratch, memo: &matches.memo) {
+        let scratch = context.scratch
+        let tests = matches.tests
+        for i in 0..<rules.selections.count {
+            // Most rules fail on one test that many share: decided once, the rule skipped.
+            let r = borrowed.required[i]
+            if r >= 0 {
+                if tests[r] < 0 { tests[r] = borrowed.tests[r]._withUnsafeGuaranteedRef { $0.matches(event, scratch) } ? 1 : 0 }
+                if tests[r] == 0 { continue }
+            }
+            guard borrowed[i]._withUnsafeGuaranteedRef({ $0.matches(event, scratch, memo: matches.memo, tests: tests) }) else { continue }
+            let rule = rules.selections[i]
             matches.set(index, rule: i)
-            names += names.isEmpty ? rule.id : "," + rule.id
+            if !matches.names.isEmpty { matches.names.append(0x2C) }
+            matches.names.append(contentsOf: rule.idBytes)
             if !technique, let t = rule.technique { event.set(.threatTechniqueID, string: t); technique = true }
             if !attributed, let a = rule.actor, let actor = rules.actors[a] {
                 attribute(event, actor, rule: rule.id, confidence: rule.level ?? "medium", context)
@@ -70,7 +111,7 @@ public struct IndicatorAttributor: Enricher {
             }
             context.note("rule '\(rule.id)' matched")
         }
-        if !names.isEmpty { event.label("rules", string: names) }
+        if !matches.names.isEmpty { matches.names.withUnsafeBytes { event.label("rules", $0) } }
     }
 
     /// The STIX indicator that matches the event and holds at its time, if any.

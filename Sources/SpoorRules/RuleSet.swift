@@ -124,7 +124,36 @@ public struct RuleSet: Sendable {
             errors += reader.errors
         }
         set.resolveReferences(&errors)
+        set.numberFieldTests()
         return (set, errors)
+    }
+
+    /// How many distinct field tests the detection rules hold.
+    public private(set) var distinctFieldTests = 0
+    /// The distinct field tests by number, and per detection rule one it needs (or -1).
+    var fieldTests: [FieldTest] = []
+    var requiredTests: [Int] = []
+
+    /// Numbers the distinct field tests: a test that several rules share (`event.category:
+    /// authentication`) is evaluated once per event.
+    private mutating func numberFieldTests() {
+        var seen: [String: Int] = [:]
+        for rule in selections {
+            for selection in rule.selections {
+                for map in selection.alternatives {
+                    for t in map {
+                        if let i = seen[t.signature] { t.index = i } else {
+                            t.index = seen.count
+                            seen[t.signature] = seen.count
+                            fieldTests.append(t)
+                        }
+                    }
+                }
+            }
+        }
+        distinctFieldTests = seen.count
+        for rule in selections { for selection in rule.selections { selection.numbered() } }
+        requiredTests = selections.map(\.requiredTest)
     }
 
     /// Ties selection rules to actors and correlation rules to the selection rules they name.

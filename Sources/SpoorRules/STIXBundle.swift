@@ -150,13 +150,12 @@ struct STIXBundleReader {
         return id
     }
 
+    /// `2026-01-01T00:00:00Z`, with or without fractions or an offset, in µs.
     static func time(_ text: String) -> Int64? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: text) { return Int64(d.timeIntervalSince1970 * 1_000_000) }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: text).map { Int64($0.timeIntervalSince1970 * 1_000_000) }
+        withBytes(of: text) { Timestamps.iso8601($0, clock: utc)?.micros }
     }
+
+    nonisolated(unsafe) static let utc = ZoneClock(zone: TimeZone(identifier: "UTC")!)
 
     struct PatternFailure: Error { let message: String }
 

@@ -118,11 +118,10 @@ struct SigmaLoader {
                       ?? "contains, startswith, endswith, re, cidr, all, exists, cased, lt, lte, gt, gte")
             return nil
         }
-        var test = FieldTest(ref: ref, tests: [], all: mods.contains("all"))
+        var test = (tests: [ValueTest](), all: mods.contains("all"))
         if mods.contains("exists") {
             guard let b = value.bool else { error(value, "|exists takes true or false"); return nil }
-            test.exists = b
-            return test
+            return FieldTest(ref: ref, tests: [], exists: b, signature: "\(ref.name)|exists|\(b)")
         }
         let values: [Node] = value.sequence.map { Array($0) } ?? [value]
         let cased = mods.contains("cased")
@@ -175,7 +174,9 @@ struct SigmaLoader {
             }
         }
         if mods.contains("cidr"), !test.all { test.tests.append(.cidr(merged)) }
-        return test
+        let signature = ([ref.name] + mods.sorted()).joined(separator: "|") + "\u{1}"
+            + values.map { $0.null != nil ? "\u{2}" : ($0.string ?? "") }.joined(separator: "\u{1}")
+        return FieldTest(ref: ref, tests: test.tests, all: test.all, signature: signature)
     }
 
     /// Sigma wildcards (`*`, `?`, `\` escapes) as an anchored PCRE2 pattern; nil when the

@@ -8,8 +8,23 @@ final class RuleMatches {
     static let key = "spoor.rules.matches"
     var words = 1
     var bits: [UInt64] = []
-    /// Per-selection results of the rule being evaluated (scratch).
-    var memo: [Int8] = []
+    /// Per-selection results of the rule being evaluated, and of the event's distinct field
+    /// tests (scratch, -1: not evaluated yet).
+    private(set) var memo = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
+    private(set) var tests = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
+    private var memoCapacity = 1, testCapacity = 1
+
+    func reserve(tests n: Int, selections m: Int) {
+        if n > testCapacity { tests.deallocate(); tests = .allocate(capacity: n); testCapacity = n }
+        if m > memoCapacity { memo.deallocate(); memo = .allocate(capacity: m); memoCapacity = m }
+    }
+
+    deinit {
+        memo.deallocate()
+        tests.deallocate()
+    }
+    /// The ids of the rules the current event matched, comma-separated (scratch).
+    var names: [UInt8] = []
 
     /// Clears and returns the row of event `index`.
     @inline(__always)

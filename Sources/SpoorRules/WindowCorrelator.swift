@@ -23,6 +23,9 @@ final class WindowCorrelator: Correlator {
         var values: Set<String> = []
         var accounts: [String] = []
         var sources: [String] = []
+        /// Membership of the two lists while they are below their cap (then dropped).
+        var accountSet: Set<String> = []
+        var sourceSet: Set<String> = []
         var evidence: [String] = []
         var actorID: String?
         var actorName: String?
@@ -39,8 +42,18 @@ final class WindowCorrelator: Correlator {
     static let maxValues = 100_000
     static let maxMarks = 4096
 
+    /// The windows of one (rule, group key), with the key's clock.
+    final class Group {
+        var clock: Int64
+        var windows: [Window] = []
+        /// The earliest time at which the key's clock closes one of the windows.
+        var expiry: Int64 = .max
+
+        init(clock: Int64) { self.clock = clock }
+    }
+
     let engine: BehaviourEngine
-    private var groups: [Key: (clock: Int64, windows: [Window])] = [:]
+    private var groups: [Key: Group] = [:]
     private(set) var openWindows = 0
     private var tick = 0
 
@@ -71,28 +84,40 @@ final class WindowCorrelator: Correlator {
     }
 
     private func add(_ fact: EventFact, _ hit: RuleHit, _ rule: CorrelationRule, _ key: Key, _ found: inout [Finding]) {
-        var g = groups.removeValue(forKey: key) ?? (clock: fact.time, windows: [])
+        let g: Group
+        if let existing = groups[key] { g = existing } else { g = Group(clock: fact.time); groups[key] = g }
         g.clock = max(g.clock, fact.time)
-        // The key's clock passed these windows' span and the allowed lateness: they are done.
-        var kept: [Window] = []
-        for w in g.windows {
-            // (A window this chunk already fed stays: its chunk may hold more of its events.)
-            if w.start + rule.timespan + engine.lateness < g.clock && w.lastUse < tick {
-                if let f = evaluate(w, key) { found.append(f) }
-                openWindows -= 1
-            } else {
-                kept.append(w)
+        let reach = rule.timespan + engine.lateness
+        // The key's clock passed these windows' span and the allowed lateness: they are done
+        // (a window this chunk already fed stays: its chunk may hold more of its events).
+        if g.clock > g.expiry {
+            var i = 0
+            g.expiry = .max
+            while i < g.windows.count {
+                if g.windows[i].start + reach < g.clock && g.windows[i].lastUse < tick {
+                    if let f = evaluate(g.windows[i], key) { found.append(f) }
+                    g.windows.remove(at: i)
+                    openWindows -= 1
+                } else {
+                    g.expiry = min(g.expiry, g.windows[i].start + reach)
+                    i += 1
+                }
             }
         }
-        g.windows = kept
-        var index = g.windows.firstIndex { max($0.end, fact.time) - min($0.start, fact.time) <= rule.timespan }
-        if index == nil {
+        // The newest window is the likeliest fit.
+        var index = -1
+        var i = g.windows.count - 1
+        while i >= 0 {
+            if max(g.windows[i].end, fact.time) - min(g.windows[i].start, fact.time) <= rule.timespan { index = i; break }
+            i -= 1
+        }
+        if index < 0 {
             g.windows.append(Window(start: fact.time, end: fact.time))
             openWindows += 1
             index = g.windows.count - 1
         }
-        update(&g.windows[index!], fact, hit, rule)
-        groups[key] = g
+        update(&g.windows[index], fact, hit, rule)
+        g.expiry = min(g.expiry, g.windows[index].start + reach)
     }
 
     private func update(_ w: inout Window, _ fact: EventFact, _ hit: RuleHit, _ rule: CorrelationRule) {
@@ -103,8 +128,14 @@ final class WindowCorrelator: Correlator {
         if let field = rule.valueField, w.values.count < Self.maxValues, let v = value(field, fact), !v.isEmpty {
             w.values.insert(v)
         }
-        if !fact.account.isEmpty, w.accounts.count < Finding.listCap, !w.accounts.contains(fact.account) { w.accounts.append(fact.account) }
-        if !fact.source.isEmpty, w.sources.count < Finding.listCap, !w.sources.contains(fact.source) { w.sources.append(fact.source) }
+        if !fact.account.isEmpty, w.accounts.count < Finding.listCap, w.accountSet.insert(fact.account).inserted {
+            w.accounts.append(fact.account)
+            if w.accounts.count == Finding.listCap { w.accountSet = [] }
+        }
+        if !fact.source.isEmpty, w.sources.count < Finding.listCap, w.sourceSet.insert(fact.source).inserted {
+            w.sources.append(fact.source)
+            if w.sources.count == Finding.listCap { w.sourceSet = [] }
+        }
         if w.evidence.count < Finding.listCap { w.evidence.append(fact.eventID) }
         if w.actorID == nil, let a = fact.actorID { w.actorID = a; w.actorName = fact.actorName }
         if rule.kind == .temporal || rule.kind == .temporalOrdered, w.marks.count < Self.maxMarks {
@@ -121,13 +152,13 @@ final class WindowCorrelator: Correlator {
         var remove: [Key: Set<Int>] = [:]
         for item in all.prefix(n) { remove[item.key, default: []].insert(item.index) }
         for (key, indices) in remove {
-            guard var g = groups[key] else { continue }
+            guard let g = groups[key] else { continue }
             for i in indices.sorted(by: >) {
                 if let f = evaluate(g.windows[i], key) { found.append(f) }
                 g.windows.remove(at: i)
                 openWindows -= 1
             }
-            groups[key] = g.windows.isEmpty ? nil : g
+            if g.windows.isEmpty { groups[key] = nil }
         }
     }
 
@@ -156,7 +187,7 @@ final class WindowCorrelator: Correlator {
     /// The network address of `ip`'s first `bits` bits (IPv4 bits count within IPv4).
     static func network(_ ip: String, bits: Int) -> String? {
         guard var bytes = CIDRTrie.parse(ip) else { return nil }
-        let v4 = !ip.contains(":")
+        let v4 = !ip.utf8.contains(0x3A)
         let keep = v4 ? 96 + min(bits, 32) : min(bits, 128)
         for i in 0..<128 where i >= keep { bytes[i / 8] &= ~(UInt8(0x80) >> UInt8(i % 8)) }
         if v4 { return bytes[12..<16].map(String.init).joined(separator: ".") }
