@@ -32,10 +32,11 @@ let package = Package(
         systemLibrary("CLZ4", pkgConfig: "liblz4", apt: "liblz4-dev"),
         systemLibrary("CArchive", pkgConfig: "libarchive", apt: "libarchive-dev"),
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+        systemLibrary("CZstd", pkgConfig: "libzstd", apt: "libzstd-dev"),
         systemLibrary("CMaxMindDB", pkgConfig: "libmaxminddb", apt: "libmaxminddb-dev"),
 
         .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4"], swiftSettings: hotPath),
-        .target(name: "SpoorParquet", dependencies: ["CLZ4"], swiftSettings: hotPath),
+        .target(name: "SpoorParquet", dependencies: ["CLZ4", "CZstd"], swiftSettings: hotPath),
         .target(name: "SpoorRules", dependencies: ["SpoorKit", .product(name: "Yams", package: "Yams")], swiftSettings: hotPath),
 
         plugin("FileSources", kind: "Sources", extra: ["CArchive", "CZlib"]),

@@ -134,11 +134,16 @@ func hashBytes(_ p: UnsafeRawBufferPointer) -> UInt64 {
         }
         if i < n {
             var k: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n {
-                k |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)) << shift
-                shift += 8
-                i += 1
+            if n >= 8 {
+                // The last 8 bytes, overlapping the words already mixed: one load, not a loop.
+                k = base.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            } else {
+                var shift: UInt64 = 0
+                while i < n {
+                    k |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)) << shift
+                    shift += 8
+                    i += 1
+                }
             }
             h ^= k &* 0x87C3_7B91_1142_53D5
             h = ((h << 31) | (h >> 33)) &* 0x4CF5_AD43_2745_937F
@@ -154,74 +159,120 @@ func hashBytes(_ p: UnsafeRawBufferPointer) -> UInt64 {
 
 /// The dictionary of one BYTE_ARRAY column chunk: entries kept already PLAIN-encoded (4-byte
 /// length + bytes), which is exactly the body of the dictionary page; an open-addressing hash
-/// table finds them.
-struct ByteDictionary {
-    private(set) var plain: [UInt8] = []
-    private var starts: [Int] = []  // where each entry's bytes begin in `plain`
-    private var lengths: [Int] = []
-    private var hashes: [UInt64] = []
-    private var slots: [Int32] = []  // entry index + 1; 0 = empty
-    private var mask = 0
+/// table finds them. A class over raw memory: it is probed once per string value written,
+/// and Swift arrays there cost a retain, a release and a bounds check per probe.
+final class ByteDictionary {
+    private struct Entry {
+        var start: Int  // where the entry's bytes begin in `plain`
+        var length: Int
+        var hash: UInt64
+    }
+    private var bytes = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 8)
+    private var byteCapacity = 4096
+    private(set) var byteCount = 0
+    private var entries = UnsafeMutablePointer<Entry>.allocate(capacity: 256)
+    private var entryCapacity = 256
+    private(set) var count = 0
+    private var slots = UnsafeMutablePointer<Int32>.allocate(capacity: 1024)  // entry index + 1; 0 = empty
+    private var mask = 1023
 
-    var count: Int { starts.count }
-    var byteCount: Int { plain.count }
+    init() {
+        slots.initialize(repeating: 0, count: mask + 1)
+    }
+
+    deinit {
+        bytes.deallocate()
+        entries.deallocate()
+        slots.deallocate()
+    }
+
+    /// The dictionary page's body.
+    var plain: [UInt8] { Array(UnsafeRawBufferPointer(start: bytes, count: byteCount)) }
+
+    /// The index of `value`, if present.
+    @inline(__always)
+    func find(_ value: UnsafeRawBufferPointer) -> UInt32? {
+        let h = hashBytes(value)
+        var s = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let e = Int(slots[s])
+            if e == 0 { return nil }
+            if matches(e - 1, h, value) { return UInt32(e - 1) }
+            s = (s + 1) & mask
+        }
+    }
 
     /// The index of `value`, inserting it if new.
-    mutating func index(of value: UnsafeRawBufferPointer) -> (index: UInt32, inserted: Bool) {
-        if slots.isEmpty {
-            slots = [Int32](repeating: 0, count: 1024)
-            mask = 1023
-        }
+    func index(of value: UnsafeRawBufferPointer) -> (index: UInt32, inserted: Bool) {
         let h = hashBytes(value)
         var s = Int(truncatingIfNeeded: h) & mask
         while true {
             let e = Int(slots[s])
             if e == 0 { break }
-            let i = e - 1
-            if hashes[i] == h && lengths[i] == value.count && entryEquals(i, value) {
-                return (UInt32(i), false)
-            }
+            if matches(e - 1, h, value) { return (UInt32(e - 1), false) }
             s = (s + 1) & mask
         }
-        let i = starts.count
-        appendLE(UInt32(value.count), to: &plain)
-        starts.append(plain.count)
-        plain.append(contentsOf: value)
-        lengths.append(value.count)
-        hashes.append(h)
+        reserve(bytes: 4 + value.count)
+        if count == entryCapacity {
+            let grown = UnsafeMutablePointer<Entry>.allocate(capacity: entryCapacity * 2)
+            grown.moveInitialize(from: entries, count: count)
+            entries.deallocate()
+            entries = grown
+            entryCapacity *= 2
+        }
+        bytes.storeBytes(of: UInt32(truncatingIfNeeded: value.count).littleEndian, toByteOffset: byteCount, as: UInt32.self)
+        if let base = value.baseAddress, value.count > 0 {
+            (bytes + byteCount + 4).copyMemory(from: base, byteCount: value.count)
+        }
+        let i = count
+        (entries + i).initialize(to: Entry(start: byteCount + 4, length: value.count, hash: h))
+        byteCount += 4 + value.count
+        count += 1
         slots[s] = Int32(i + 1)
-        if starts.count * 2 > slots.count { grow() }
+        if count * 2 > mask + 1 { grow() }
         return (UInt32(i), true)
     }
 
-    private func entryEquals(_ i: Int, _ value: UnsafeRawBufferPointer) -> Bool {
-        let n = value.count
-        if n == 0 { return true }
-        return plain.withUnsafeBytes { memcmp($0.baseAddress! + starts[i], value.baseAddress!, n) == 0 }
+    @inline(__always)
+    private func matches(_ i: Int, _ h: UInt64, _ value: UnsafeRawBufferPointer) -> Bool {
+        let e = entries[i]
+        guard e.hash == h && e.length == value.count else { return false }
+        return e.length == 0 || memcmp(bytes + e.start, value.baseAddress!, e.length) == 0
     }
 
-    private mutating func grow() {
-        let size = slots.count * 2
-        slots = [Int32](repeating: 0, count: size)
+    private func reserve(bytes needed: Int) {
+        guard byteCount + needed > byteCapacity else { return }
+        var capacity = byteCapacity * 2
+        while capacity < byteCount + needed { capacity *= 2 }
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        grown.copyMemory(from: bytes, byteCount: byteCount)
+        bytes.deallocate()
+        bytes = grown
+        byteCapacity = capacity
+    }
+
+    private func grow() {
+        let size = (mask + 1) * 2
+        slots.deallocate()
+        slots = UnsafeMutablePointer<Int32>.allocate(capacity: size)
+        slots.initialize(repeating: 0, count: size)
         mask = size - 1
-        for (i, h) in hashes.enumerated() {
-            var s = Int(truncatingIfNeeded: h) & mask
+        for i in 0..<count {
+            var s = Int(truncatingIfNeeded: entries[i].hash) & mask
             while slots[s] != 0 { s = (s + 1) & mask }
             slots[s] = Int32(i + 1)
         }
     }
 
-    mutating func removeAll() {
-        plain.removeAll(keepingCapacity: true)
-        starts.removeAll(keepingCapacity: true)
-        lengths.removeAll(keepingCapacity: true)
-        hashes.removeAll(keepingCapacity: true)
-        if slots.count > 1 << 16 {
-            slots = []
-            mask = 0
-        } else {
-            for i in slots.indices { slots[i] = 0 }
+    func removeAll() {
+        byteCount = 0
+        count = 0
+        if mask + 1 > 1 << 16 {
+            slots.deallocate()
+            slots = UnsafeMutablePointer<Int32>.allocate(capacity: 1024)
+            mask = 1023
         }
+        slots.initialize(repeating: 0, count: mask + 1)
     }
 }
 

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CLZ4
+import CZstd
 
 /// An output file through a POSIX descriptor, with a small write buffer for headers; large
 /// chunks go straight to `write(2)`.
@@ -18,7 +19,7 @@ final class FileOutput {
     init(path: String) throws(ParquetError) {
         self.path = path
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        if fd < 0 { throw ParquetError("cannot create \(path): \(errnoMessage())") }
+        if fd < 0 { throw ParquetError("cannot create \(path): \(errnoMessage())", code: errno) }
         self.fd = fd
         buffer.reserveCapacity(bufferLimit)
     }
@@ -56,7 +57,7 @@ final class FileOutput {
             let n = posixWrite(fd, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ParquetError("write to \(path) failed: \(errnoMessage())")
+                throw ParquetError("write to \(path) failed: \(errnoMessage())", code: errno)
             }
             done += n
         }
@@ -70,7 +71,7 @@ final class FileOutput {
         do { try flush() } catch { firstError = error }
         let rc = posixClose(fd)
         fd = -1
-        if rc != 0 && firstError == nil { firstError = ParquetError("close of \(path) failed: \(errnoMessage())") }
+        if rc != 0 && firstError == nil { firstError = ParquetError("close of \(path) failed: \(errnoMessage())", code: errno) }
         if let firstError { throw firstError }
     }
 
@@ -137,6 +138,21 @@ enum Compressor {
             }
             guard written > 0 else { throw ParquetError("LZ4 compression failed") }
             output.removeLast(output.count - Int(written))
+        case .zstd(let level):
+            // ZSTD (codec 6): one zstd frame per page.
+            let bound = ZSTD_compressBound(input.count)
+            if output.count < bound {
+                output.append(contentsOf: repeatElement(0, count: bound - output.count))
+            }
+            let written = input.withUnsafeBytes { src in
+                output.withUnsafeMutableBytes { dst in
+                    ZSTD_compress(dst.baseAddress, bound, src.baseAddress, input.count, level)
+                }
+            }
+            guard ZSTD_isError(written) == 0 else {
+                throw ParquetError("ZSTD compression failed: \(String(cString: ZSTD_getErrorName(written)))")
+            }
+            output.removeLast(output.count - written)
         }
     }
 }

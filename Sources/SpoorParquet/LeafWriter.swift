@@ -25,15 +25,23 @@ final class LeafWriter {
     private(set) var dictionaryActive: Bool
     private var dictionaryPages = 0
     private var plainPages = 0
+    private var deltaPages = 0
+    /// INT64 pages are DELTA_BINARY_PACKED rather than PLAIN.
+    var deltaIntegers = false
     // The dictionary's entry count and PLAIN size, mirrored here so the per-row checks do not
     // go through the struct (and its arrays).
     private var dictionaryEntries = 0
+    /// Values the chunk's dictionary encoded so far.
+    private var dictionaryValues = 0
     private var dictionaryBytes = 0
     /// Bits per dictionary index (at least 1).
     private var indexBits = 1
 
     // Statistics of the chunk.
-    private var nullCount = 0
+    private(set) var nullCount = 0
+    /// Whether the chunk's int64 values came in ascending order (for `sorting_columns`).
+    private(set) var ascending = true
+    private var lastInt = Int64.min
     private var hasMinMax = false
     private var minInt: Int64 = 0
     private var maxInt: Int64 = 0
@@ -77,8 +85,19 @@ final class LeafWriter {
         nullCount += 1
     }
 
+    /// `count` nulls at once (null values, or null lists/maps), for column-wise appends.
+    @inline(__always)
+    func appendNulls(_ count: Int) {
+        guard count > 0 else { return }
+        definitions.append(contentsOf: repeatElement(0, count: count))
+        if maxRepetition > 0 { repetitions.append(contentsOf: repeatElement(0, count: count)) }
+        nullCount += count
+    }
+
     @inline(__always)
     func appendInt64(_ v: Int64) {
+        if v < lastInt { ascending = false }
+        lastInt = v
         definitions.append(maxDefinition)
         appendLE(v, to: &values)
         noteInt(v)
@@ -98,11 +117,13 @@ final class LeafWriter {
         noteInt(v ? 1 : 0)
     }
 
-    @inline(__always)
-    func appendBytes(_ p: UnsafeRawBufferPointer, repetition: UInt8 = 0) {
+    /// Returns the value's dictionary index while the chunk is dictionary-encoded.
+    @inline(__always) @discardableResult
+    func appendBytes(_ p: UnsafeRawBufferPointer, repetition: UInt8 = 0) -> UInt32? {
         definitions.append(maxDefinition)
         if maxRepetition > 0 { repetitions.append(repetition) }
         if dictionaryActive {
+            dictionaryValues += 1
             let (index, inserted) = dictionary.index(of: p)
             indices.append(index)
             if inserted {
@@ -112,11 +133,29 @@ final class LeafWriter {
                 // The chunk's values are exactly the dictionary's: compare each one once.
                 noteBytes(p)
             }
-        } else {
-            appendLE(UInt32(truncatingIfNeeded: p.count), to: &values)
-            values.append(contentsOf: p)
-            noteBytes(p)
+            return index
         }
+        appendLE(UInt32(truncatingIfNeeded: p.count), to: &values)
+        values.append(contentsOf: p)
+        noteBytes(p)
+        return nil
+    }
+
+    /// Appends `p` as a dictionary index if the dictionary holds it already; returns the index.
+    @inline(__always)
+    func appendIfKnown(_ p: UnsafeRawBufferPointer, repetition: UInt8) -> UInt32? {
+        guard let index = dictionary.find(p) else { return nil }
+        appendIndex(index, repetition: repetition)
+        return index
+    }
+
+    /// Appends a value known to be the dictionary's entry `index`.
+    @inline(__always)
+    func appendIndex(_ index: UInt32, repetition: UInt8) {
+        dictionaryValues += 1
+        definitions.append(maxDefinition)
+        if maxRepetition > 0 { repetitions.append(repetition) }
+        indices.append(index)
     }
 
     @inline(__always)
@@ -154,6 +193,13 @@ final class LeafWriter {
         rowStartNulls = nullCount
     }
 
+    /// `count` rows appended column-wise are complete.
+    @inline(__always)
+    func commitRows(_ count: Int) {
+        commitRow()
+        pageRows += count - 1
+    }
+
     /// What to do after a committed row.
     enum PageAction {
         case none, flush, flushAndFallBack
@@ -161,12 +207,18 @@ final class LeafWriter {
 
     /// Commits the row and says whether the page is full (or the dictionary too large).
     @inline(__always)
-    func endRow(pageBytes: Int, pageRows maxRows: Int, maxDictionaryBytes: Int) -> PageAction {
-        commitRow()
-        if dictionaryActive && dictionaryBytes > maxDictionaryBytes { return .flushAndFallBack }
+    func endRow(pageBytes: Int, pageRows maxRows: Int, maxDictionaryBytes: Int, rows: Int = 1) -> PageAction {
+        commitRows(rows)
+        if dictionaryActive && (dictionaryBytes > maxDictionaryBytes || mostlyDistinct) { return .flushAndFallBack }
         lastPageEstimate = pageSizeEstimate
         if pageRows >= maxRows || lastPageEstimate >= pageBytes { return .flush }
         return .none
+    }
+
+    /// Past a thousand entries, at least every other value new: a dictionary of ids, which
+    /// only costs a cache-missing probe per value and a page bigger than PLAIN's.
+    private var mostlyDistinct: Bool {
+        dictionaryEntries > 1024 && dictionaryEntries * 2 > dictionaryValues
     }
 
     /// Drops what was appended since the last committed row. (Dictionary entries and min/max it
@@ -222,13 +274,21 @@ final class LeafWriter {
             encoding = .rleDictionary
             dictionaryPages += 1
         } else {
-            if physical == .boolean {
-                appendPackedBooleans(values, to: &scratch)
+            if physical == .int64 && deltaIntegers {
+                values.withUnsafeBytes { raw in
+                    raw.withMemoryRebound(to: Int64.self) { DeltaBinaryPacked.append($0, to: &scratch) }
+                }
+                encoding = .deltaBinaryPacked
+                deltaPages += 1
             } else {
-                scratch.append(contentsOf: values)
+                if physical == .boolean {
+                    appendPackedBooleans(values, to: &scratch)
+                } else {
+                    scratch.append(contentsOf: values)
+                }
+                encoding = .plain
+                plainPages += 1
             }
-            encoding = .plain
-            plainPages += 1
         }
         guard scratch.count <= Int(Int32.max) else {
             throw ParquetError("column \(path.joined(separator: ".")): a page of \(scratch.count) bytes is too large")
@@ -288,6 +348,10 @@ final class LeafWriter {
             encodings.append(.rleDictionary)
             encodingStats.append(PageEncodingStats(pageType: .dataPage, encoding: .rleDictionary, count: dictionaryPages))
         }
+        if deltaPages > 0 {
+            encodings.append(.deltaBinaryPacked)
+            encodingStats.append(PageEncodingStats(pageType: .dataPage, encoding: .deltaBinaryPacked, count: deltaPages))
+        }
         if plainPages > 0 {
             encodingStats.append(PageEncodingStats(pageType: .dataPage, encoding: .plain, count: plainPages))
         }
@@ -305,13 +369,17 @@ final class LeafWriter {
         chunkLevelCount = 0
         dictionary.removeAll()
         dictionaryEntries = 0
+        dictionaryValues = 0
         dictionaryBytes = 0
         indexBits = 1
         dictionaryActive = dictionaryAllowed
         dictionaryPages = 0
         plainPages = 0
+        deltaPages = 0
         nullCount = 0
         rowStartNulls = 0
+        ascending = true
+        lastInt = .min
         hasMinMax = false
         minBytes = []
         maxBytes = []

@@ -15,7 +15,7 @@ enum ConvertedType: Int32 {
 }
 
 enum Encoding: Int32 {
-    case plain = 0, plainDictionary = 2, rle = 3, rleDictionary = 8
+    case plain = 0, plainDictionary = 2, rle = 3, deltaBinaryPacked = 5, rleDictionary = 8
 }
 
 enum PageType: Int32 {
@@ -23,7 +23,7 @@ enum PageType: Int32 {
 }
 
 enum CodecID: Int32 {
-    case uncompressed = 0, lz4Raw = 7
+    case uncompressed = 0, zstd = 6, lz4Raw = 7
 }
 
 /// The `LogicalType` union members this writer uses.
@@ -143,6 +143,8 @@ struct RowGroupMeta {
     var fileOffset: Int64
     var totalCompressedSize: Int64
     var ordinal: Int
+    /// The leaf whose values are in ascending order in this row group (no nulls), if any.
+    var sortedBy: Int? = nil
 
     func encode(_ w: inout CompactWriter) {
         w.beginStructElement()
@@ -150,6 +152,14 @@ struct RowGroupMeta {
         for c in columns { c.encodeChunk(&w) }
         w.i64(2, totalByteSize)
         w.i64(3, numRows)
+        if let sortedBy {
+            w.beginList(4, .structure, count: 1)  // sorting_columns
+            w.beginStructElement()
+            w.i32(1, Int32(sortedBy))
+            w.bool(2, false)  // descending
+            w.bool(3, false)  // nulls_first
+            w.endStruct()
+        }
         w.i64(5, fileOffset)
         w.i64(6, totalCompressedSize)
         if ordinal <= Int(Int16.max) { w.i16(7, Int16(ordinal)) }

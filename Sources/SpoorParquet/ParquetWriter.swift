@@ -51,12 +51,27 @@ public struct ParquetColumn: Sendable, Hashable {
 public enum ParquetCodec: Sendable, Hashable {
     /// LZ4_RAW (codec 7): one bare LZ4 block per page.
     case lz4Raw
+    /// ZSTD (codec 6) at a level (1–22; 3 is zstd's default): smaller files, slower writes.
+    case zstd(level: Int32)
     case uncompressed
 
     var id: CodecID {
         switch self {
         case .lz4Raw: .lz4Raw
+        case .zstd: .zstd
         case .uncompressed: .uncompressed
+        }
+    }
+
+    /// `lz4_raw`, `zstd`, `zstd:LEVEL` or `uncompressed`; nil for anything else.
+    public init?(parsing text: String) {
+        switch text {
+        case "lz4_raw", "lz4": self = .lz4Raw
+        case "uncompressed", "none": self = .uncompressed
+        case "zstd": self = .zstd(level: 3)
+        default:
+            guard text.hasPrefix("zstd:"), let level = Int32(text.dropFirst(5)), (1...22).contains(level) else { return nil }
+            self = .zstd(level: level)
         }
     }
 }
@@ -86,6 +101,13 @@ public struct ParquetOptions: Sendable {
     /// (still valid bounds, flagged inexact), so one huge value does not bloat the footer.
     public var maxStatisticsBytes: Int
     public var invalidUTF8: InvalidUTF8Policy
+    /// INT64 and timestamp pages are DELTA_BINARY_PACKED (a few bits a value for times,
+    /// offsets and counters) instead of PLAIN.
+    public var deltaIntegers: Bool
+    /// An int64/timestamp column whose row groups are declared sorted (`sorting_columns`)
+    /// when their values arrived in ascending order with no null. The writer checks; it does
+    /// not sort.
+    public var sortingColumn: Int?
     /// Written to the footer's key_value_metadata (sorted by key).
     public var keyValueMetadata: [String: String]
     /// The footer's created_by (`<application> version <version>`).
@@ -100,6 +122,8 @@ public struct ParquetOptions: Sendable {
         maxDictionaryBytes: Int = 1 << 20,
         maxStatisticsBytes: Int = 128,
         invalidUTF8: InvalidUTF8Policy = .replace,
+        deltaIntegers: Bool = true,
+        sortingColumn: Int? = nil,
         keyValueMetadata: [String: String] = [:],
         createdBy: String = "spoor-parquet version 1.0.0"
     ) {
@@ -111,6 +135,8 @@ public struct ParquetOptions: Sendable {
         self.maxDictionaryBytes = maxDictionaryBytes
         self.maxStatisticsBytes = maxStatisticsBytes
         self.invalidUTF8 = invalidUTF8
+        self.deltaIntegers = deltaIntegers
+        self.sortingColumn = sortingColumn
         self.keyValueMetadata = keyValueMetadata
         self.createdBy = createdBy
     }
@@ -119,9 +145,12 @@ public struct ParquetOptions: Sendable {
 /// A misuse or an I/O failure, with a message.
 public struct ParquetError: Error, CustomStringConvertible, Sendable, Equatable {
     public let message: String
+    /// The system error behind an I/O failure (ENOSPC, EFBIG, …), or 0.
+    public let code: Int32
 
-    public init(_ message: String) {
+    public init(_ message: String, code: Int32 = 0) {
         self.message = message
+        self.code = code
     }
 
     public var description: String { message }
@@ -134,9 +163,9 @@ public final class ParquetWriter {
     public let columns: [ParquetColumn]
     public let options: ParquetOptions
 
-    private let kinds: [ParquetType]
-    private let firstLeaf: [Int]
-    private let leaves: [LeafWriter]
+    let kinds: [ParquetType]
+    let firstLeaf: [Int]
+    let leaves: [LeafWriter]
     private let schema: [SchemaElement]
     private let out: FileOutput
 
@@ -149,16 +178,21 @@ public final class ParquetWriter {
 
     /// Per column: the row it was last appended to (`rows` = the row in progress).
     private var appendedInRow: [Int]
-    private var appendedCount = 0
-    private var rowError: ParquetError?
+    var appendedCount = 0
+    var rowError: ParquetError?
 
-    private var rows = 0
-    private var rowsInGroup = 0
-    private var repaired = 0
-    private var repairedInRow = 0
+    var rows = 0
+    // The open column-wise batch (see ColumnAppend.swift): its row count (0: none), and per
+    // column the batch that last filled it.
+    var batchRows = 0
+    var batchSequence = 0
+    var batchFilled: [Int]
+    var rowsInGroup = 0
+    var repaired = 0
+    var repairedInRow = 0
     private var rowGroups: [RowGroupMeta] = []
-    private var scratch: [UInt8] = []
-    private var compressed: [UInt8] = []
+    var scratch: [UInt8] = []
+    var compressed: [UInt8] = []
 
     /// Creates (or truncates) `path` and writes the leading magic.
     public init(path: String, columns: [ParquetColumn], options: ParquetOptions = ParquetOptions())
@@ -232,9 +266,11 @@ public final class ParquetWriter {
         self.options = options
         self.kinds = columns.map(\.type)
         self.firstLeaf = firstLeaf
+        for leaf in leaves { leaf.deltaIntegers = options.deltaIntegers }
         self.leaves = leaves
         self.schema = schema
         self.appendedInRow = [Int](repeating: -1, count: columns.count)
+        self.batchFilled = [Int](repeating: 0, count: columns.count)
         self.out = try FileOutput(path: path)
         do {
             try out.write(magic)
@@ -378,10 +414,16 @@ public final class ParquetWriter {
         repaired += repairedInRow
         repairedInRow = 0
 
+        try closeFullPages(rows: 1)
+    }
+
+    /// After `rows` completed rows: closes every full page, then the row group if full.
+    func closeFullPages(rows: Int) throws(ParquetError) {
         var rowGroupEstimate = 0
         for leaf in leaves {
             switch leaf.endRow(
-                pageBytes: options.pageBytes, pageRows: options.pageRows, maxDictionaryBytes: options.maxDictionaryBytes)
+                pageBytes: options.pageBytes, pageRows: options.pageRows, maxDictionaryBytes: options.maxDictionaryBytes,
+                rows: rows)
             {
             case .none: break
             case .flush:
@@ -467,6 +509,7 @@ public final class ParquetWriter {
     /// Appends a string value, after making sure it is well-formed UTF-8.
     @inline(__always)
     private func appendUTF8(_ leaf: LeafWriter, _ p: UnsafeRawBufferPointer, repetition: UInt8 = 0, column: Int) {
+        if leaf.dictionaryActive && leaf.appendIfKnown(p, repetition: repetition) != nil { return }
         if isValidUTF8(p) {
             leaf.appendBytes(p, repetition: repetition)
             return
@@ -492,7 +535,7 @@ public final class ParquetWriter {
         repairedInRow = 0
     }
 
-    private func checkOpen() throws(ParquetError) {
+    func checkOpen() throws(ParquetError) {
         switch state {
         case .open: return
         case .closed: throw ParquetError("\(path) is closed")
@@ -501,7 +544,7 @@ public final class ParquetWriter {
     }
 
     /// Runs `body`; a failure makes the writer unusable (the file is abandoned).
-    private func guarded(_ body: () throws(ParquetError) -> Void) throws(ParquetError) {
+    func guarded(_ body: () throws(ParquetError) -> Void) throws(ParquetError) {
         do {
             try body()
         } catch {
@@ -511,11 +554,16 @@ public final class ParquetWriter {
         }
     }
 
-    private func writeRowGroup() throws(ParquetError) {
+    func writeRowGroup() throws(ParquetError) {
         guard rowsInGroup > 0 else { return }
         let start = Int64(out.position)
         var chunks: [ColumnChunkMeta] = []
         chunks.reserveCapacity(leaves.count)
+        var sortedBy: Int?
+        if let column = options.sortingColumn, column < columns.count, kinds[column] == .int64 || kinds[column] == .timestampMicros {
+            let leaf = leaves[firstLeaf[column]]
+            if leaf.ascending && leaf.nullCount == 0 { sortedBy = firstLeaf[column] }
+        }
         for leaf in leaves {
             chunks.append(try leaf.writeChunk(to: out, codec: options.codec, scratch: &scratch, compressed: &compressed))
         }
@@ -526,7 +574,7 @@ public final class ParquetWriter {
                 numRows: Int64(rowsInGroup),
                 fileOffset: start,
                 totalCompressedSize: chunks.reduce(0) { $0 + $1.totalCompressedSize },
-                ordinal: rowGroups.count))
+                ordinal: rowGroups.count, sortedBy: sortedBy))
         rowsInGroup = 0
         if scratch.capacity > 16 << 20 { scratch = [] }
         if compressed.capacity > 16 << 20 { compressed = [] }

@@ -53,6 +53,15 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Output format: parquet (default; LZ4_RAW) or ndjson (LZ4-framed NDJSON).")
     var format: String?
 
+    @Option(help: ArgumentHelp("Parquet page compression: lz4_raw (default), zstd, zstd:LEVEL (1-22; smaller, slower) or uncompressed.",
+                               valueName: "CODEC"))
+    var compression: String?
+
+    @Option(name: .customLong("partition-by"),
+            help: ArgumentHelp("Hive partition keys under events/, in order: schema fields and date, month, hour (default: event.dataset,date).",
+                               valueName: "KEYS"))
+    var partitionBy: String?
+
     @Option(name: .customLong("input-format"),
             help: ArgumentHelp("Read every input as this format instead of sniffing each file (see `spoor plugins`).", valueName: "NAME"))
     var formatOverride: String?
@@ -105,6 +114,9 @@ struct IngestCommand: ParsableCommand {
     var job: String?
 
     func run() throws {
+        // A file that outgrows the size limit (`ulimit -f`) then fails with EFBIG and is
+        // reported like a full disk, instead of the signal killing the job mid-write.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             try ingest()
         } catch let error as ConfigError {
@@ -129,6 +141,16 @@ struct IngestCommand: ParsableCommand {
         guard formatName == "ndjson" || formatName == "parquet" else {
             throw ConfigError(origin: "--format", message: "unknown output format '\(formatName)'", hint: "parquet or ndjson")
         }
+        let codec = compression ?? file.compression?.value
+        guard codec == nil || formatName == "parquet" else {
+            throw ConfigError(origin: compression == nil ? file.compression!.origin : "--compression",
+                              message: "compression applies to Parquet output; NDJSON is always LZ4-framed", hint: "drop it, or use --format parquet")
+        }
+        let parquetConfig = try PluginConfig(codec.map { ["codec": .string($0)] } ?? [:],
+                                             origin: compression == nil ? file.compression?.origin ?? "--compression" : "--compression")
+            .validated(for: ParquetDatasetSink.manifest)
+        let partitioning = try partitionBy.map { try Partitioning(parsing: $0, origin: "--partition-by") }
+            ?? file.partitionBy.map { try Partitioning(parsing: $0.spec, origin: $0.origin) } ?? .standard
         let registry = builtinRegistry()
         let zone = try ZoneClock.zone(named: time.timezone ?? file.timezone ?? "UTC")
         let source = try registry.source("files", config: PluginConfig(
@@ -174,14 +196,14 @@ struct IngestCommand: ParsableCommand {
             plan.state = try store?.loadState() ?? statePath.map(IngestState.load(from:)) ?? IngestState()
         }
         let context = JobContext(jobID: jobID, outputDirectory: store?.staging(job: jobID),
-                                 startedAt: Int64(started.timeIntervalSince1970 * 1_000_000))
+                                 startedAt: Int64(started.timeIntervalSince1970 * 1_000_000), partitioning: partitioning)
         let progress = quiet ? nil : ProgressLine.makeIfTerminal()
         let result: JobResult
         if let store {
             let findings = plan.behaviour == nil ? nil
                 : try FindingsDatasetWriter(format: formatName == "parquet" ? .parquet : .ndjson, job: context)
             result = formatName == "parquet"
-                ? try Pipeline.run(plan, sink: try ParquetDatasetSink(config: PluginConfig().validated(for: ParquetDatasetSink.manifest), job: context),
+                ? try Pipeline.run(plan, sink: try ParquetDatasetSink(config: parquetConfig, job: context),
                                    findings: findings, progress: progress?.update)
                 : try Pipeline.run(plan, sink: try NDJSONDatasetSink(config: PluginConfig(), job: context), findings: findings,
                                    progress: progress?.update)

@@ -11,6 +11,8 @@ import Yams
 ///     exclude: ["*.journal"]
 ///     out: out/
 ///     format: ndjson
+///     partition_by: [event.dataset, date]   # or "date,host.name"
+///     compression: zstd     # Parquet pages: lz4_raw (default), zstd, zstd:LEVEL, uncompressed
 ///     workers: 4
 ///     year: 2026
 ///     timezone: Europe/Berlin
@@ -35,12 +37,15 @@ struct JobFile {
     var keepOriginal: Bool?
     var correlateMail: Bool?
     var rules: String?
+    var partitionBy: (spec: String, origin: String)?
+    var compression: (value: String, origin: String)?
     var parserConfigs: [String: PluginConfig] = [:]
     var enricherConfigs: [String: PluginConfig] = [:]
     var formats: [(glob: String, format: String)] = []
 
     static let keys = ["inputs", "include", "exclude", "out", "format", "workers", "year", "timezone", "strict",
-                       "max_record_bytes", "keep_original", "correlate_mail", "rules", "parsers", "enrichers", "formats"]
+                       "max_record_bytes", "keep_original", "correlate_mail", "rules", "parsers", "enrichers", "formats",
+                       "partition_by", "compression"]
 
     init() {}
 
@@ -97,6 +102,10 @@ struct JobFile {
             case "keep_original": keepOriginal = try bool(value, key)
             case "correlate_mail": correlateMail = try bool(value, key)
             case "rules": rules = try string(value, key)
+            case "compression": compression = (try string(value, key), origin(value))
+            case "partition_by":
+                let spec = try value.string ?? strings(value, key).joined(separator: ",")
+                partitionBy = (spec, origin(value))
             case "formats":
                 guard let globs = value.mapping else {
                     throw ConfigError(origin: origin(value), message: "'formats' maps file globs to format names",

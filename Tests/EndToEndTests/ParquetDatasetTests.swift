@@ -115,4 +115,34 @@ struct ParquetDatasetTests {
             """#, [out])
         #expect(counts.trimmingCharacters(in: .whitespacesAndNewlines) == "120000 120000")
     }
+
+    /// Partition keys and ZSTD from a job file: directories follow the keys, a missing value
+    /// is Hive's null, DuckDB's hive partitioning groups the rows as Spoor split them, and
+    /// every column chunk is ZSTD.
+    @Test func partitionKeysAreConfigurable() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        // sshd lines in two hours; sudo lines have no source.ip (its partition is null).
+        try fx.write("logs/auth.log", IncrementalCrashTests.lines(0..<50)
+            + IncrementalCrashTests.lines(250..<280).replacingOccurrences(of: "Jan  3 10:", with: "Jan  3 11:")
+            + "Jan  3 12:00:00 mx1 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls\n")
+        try fx.write("job.yaml", "inputs: [logs]\nout: out\nyear: 2026\npartition_by: [hour, source.ip]\ncompression: zstd\n")
+        let r = try fx.spoor(["ingest", "--job", fx.url("job.yaml").path, "-q"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let dirs = Set(try fx.files(under: fx.url("out/events").path).map {
+            ($0 as NSString).deletingLastPathComponent.replacingOccurrences(of: fx.url("out/events").path + "/", with: "")
+        })
+        #expect(dirs.contains("hour=10/source.ip=192.0.2.1") && dirs.contains("hour=11/source.ip=192.0.2.1"), "\(dirs.sorted())")
+        #expect(dirs.contains("hour=12/source.ip=__HIVE_DEFAULT_PARTITION__"), "\(dirs.sorted())")
+        let rows = try PythonReaders.run(#"""
+            import sys, duckdb
+            q = f"select hour, count(*), count(\"source.ip\") from read_parquet('{sys.argv[1]}/events/**/*.parquet', hive_partitioning=true) group by hour order by hour"
+            for row in duckdb.sql(q).fetchall(): print(*row)
+            print(*duckdb.sql(f"select distinct compression from parquet_metadata('{sys.argv[1]}/events/**/*.parquet')").fetchall()[0])
+            """#, [fx.url("out").path])
+        #expect(rows == "10 50 50\n11 30 30\n12 1 0\nZSTD\n", "\(rows)")
+
+        let bad = try fx.spoor(["ingest", fx.url("logs").path, "--out", fx.url("o2").path, "--partition-by", "date,email.to.address"])
+        #expect(bad.status == 2 && bad.stderr.contains("'email.to.address' is a stringList column and cannot partition a dataset"))
+    }
 }

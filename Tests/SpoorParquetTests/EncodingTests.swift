@@ -108,7 +108,7 @@ struct EncodingTests {
 
     @Test("dictionary finds equal byte strings and keeps PLAIN entries")
     func dictionary() {
-        var d = ByteDictionary()
+        let d = ByteDictionary()
         var indices: [UInt32] = []
         for i in 0..<5000 {
             var s = "value-\(i % 1234)"

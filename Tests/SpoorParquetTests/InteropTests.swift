@@ -100,6 +100,31 @@ struct InteropTests {
         #expect(chunks.allSatisfy { $0.compression == "LZ4_RAW" })
     }
 
+    @Test("column-wise batches write the same values as rows, and declare @timestamp order only when true")
+    func columnwiseRoundTrip() throws {
+        let dir = try TempDir()
+        defer { dir.cleanUp() }
+        let fixture = Self.mixedFixture(rows: 9_000, seed: 11)
+        let options = ParquetOptions(pageBytes: 16 << 10, rowGroupRows: 4_000, maxDictionaryBytes: 64 << 10, sortingColumn: 0)
+        let path = dir.path("columns.parquet")
+        let w = try fixture.writeColumnwise(to: path, options: options, batch: 700)
+        expectRoundTrip(try readBack(path, columns: fixture.columns, values: true, in: dir), fixture)
+        // The fixture's timestamps start with extremes and have nulls: no row group is sorted.
+        #expect(w.writtenRowGroups.allSatisfy { $0.sortedBy == nil })
+
+        // Ascending timestamps with no null: every row group says so.
+        var sorted = Fixture(columns: [ParquetColumn(name: "ts", type: .timestampMicros), ParquetColumn(name: "n", type: .int64)],
+                             values: [(0..<5_000).map { .int(1_700_000_000_000_000 + Int64($0 / 3) * 1_000) },
+                                      (0..<5_000).map { $0 % 9 == 0 ? .null : .int(Int64($0) * 7 - 20_000) }])
+        let sortedPath = dir.path("sorted.parquet")
+        let s = try sorted.writeColumnwise(to: sortedPath, options: options, batch: 1_000)
+        #expect(s.writtenRowGroups.count == 2 && s.writtenRowGroups.allSatisfy { $0.sortedBy == 0 })
+        expectRoundTrip(try readBack(sortedPath, columns: sorted.columns, values: true, in: dir), sorted)
+        sorted.values[0].swapAt(10, 4_500)
+        let unsorted = try sorted.writeColumnwise(to: sortedPath, options: options, batch: 1_000)
+        #expect(unsorted.writtenRowGroups.map { $0.sortedBy } == [nil, nil])
+    }
+
     @Test("LZ4_RAW on every chunk; statistics, logical types and reader types are right")
     func codecStatsAndTypes() throws {
         let dir = try TempDir()
@@ -300,18 +325,20 @@ struct InteropTests {
         #expect(Array(largest.utf8).lexicographicallyPrecedes(Array(max.utf8)), "max > largest")
     }
 
-    @Test("UNCOMPRESSED files are readable too")
-    func uncompressed() throws {
+    @Test("UNCOMPRESSED and ZSTD files are readable too", arguments: [
+        (ParquetCodec.uncompressed, "UNCOMPRESSED"), (.zstd(level: 3), "ZSTD"), (.zstd(level: 19), "ZSTD"),
+    ])
+    func otherCodecs(codec: ParquetCodec, name: String) throws {
         let dir = try TempDir()
         defer { dir.cleanUp() }
         let fixture = Self.mixedFixture(rows: 3_000, seed: 3)
-        let path = dir.path("plain.parquet")
-        try fixture.write(to: path, options: ParquetOptions(codec: .uncompressed, pageBytes: 8 << 10, rowGroupRows: 1_000))
+        let path = dir.path("other.parquet")
+        try fixture.write(to: path, options: ParquetOptions(codec: codec, pageBytes: 8 << 10, rowGroupRows: 1_000))
         let report = try readBack(path, columns: fixture.columns, values: true, in: dir)
         expectRoundTrip(report, fixture)
         let chunks = report.duckdbMeta ?? []
         #expect(chunks.count == 3 * 9)
-        #expect(chunks.allSatisfy { $0.compression == "UNCOMPRESSED" })
+        #expect(chunks.allSatisfy { $0.compression == name })
     }
 
     @Test("streaming: 500,000 rows in ~1 MB row groups, memory bounded by one row group")

@@ -107,6 +107,53 @@ struct Fixture {
         return w
     }
 
+    /// Writes the rows column-wise (`beginRows`/`appendColumn`/`endRows`) in batches of
+    /// `batch` rows, and closes the file.
+    @discardableResult
+    func writeColumnwise(to path: String, options: ParquetOptions, batch: Int) throws -> ParquetWriter {
+        let w = try ParquetWriter(path: path, columns: columns, options: options)
+        var start = 0
+        while start < rowCount {
+            let n = min(batch, rowCount - start)
+            try w.beginRows(n)
+            for (c, column) in columns.enumerated() {
+                var arena: [UInt8] = []
+                var cells: [ParquetCell] = []
+                func bytes(_ row: Int, _ s: String, key: String? = nil) {
+                    let offset = Int64(arena.count)
+                    if let key { arena.append(contentsOf: key.utf8) }
+                    arena.append(contentsOf: s.utf8)
+                    cells.append(ParquetCell(row: Int32(row), keyLength: UInt32(key?.utf8.count ?? 0),
+                                             length: UInt32(arena.count) - UInt32(offset), value: offset))
+                }
+                for row in 0..<n {
+                    switch (column.type, values[c][start + row]) {
+                    case (_, .null): break
+                    case (_, .bool(let b)): cells.append(ParquetCell(row: Int32(row), value: b ? 1 : 0))
+                    case (_, .int(let i)): cells.append(ParquetCell(row: Int32(row), value: i))
+                    case (_, .string(let s)): bytes(row, s)
+                    case (.stringList, .array(let items)):
+                        if items.isEmpty { cells.append(.empty(row: Int32(row))) }
+                        for case .string(let s) in items { bytes(row, s) }
+                    case (.stringMap, .array(let entries)):
+                        if entries.isEmpty { cells.append(.empty(row: Int32(row))) }
+                        for case .array(let kv) in entries {
+                            if case .string(let k) = kv[0], case .string(let v) = kv[1] { bytes(row, v, key: k) }
+                        }
+                    default: Issue.record("fixture: a value does not fit a \(column.type) column")
+                    }
+                }
+                if cells.isEmpty && c % 2 == 0 { continue }  // a column not given is null
+                arena.withUnsafeBytes { a in cells.withUnsafeBufferPointer { w.appendColumn(c, cells: $0, arena: a) } }
+            }
+            try w.endRows()
+            start += n
+        }
+        let (rows, _) = try w.close()
+        #expect(rows == rowCount)
+        return w
+    }
+
     static func append(_ v: JV, to w: ParquetWriter, column c: Int, type: ParquetType) {
         switch (type, v) {
         case (_, .null): w.appendNull(c)

@@ -5,8 +5,8 @@ import Glibc
 import Foundation
 import Synchronization
 
-/// Writes the dataset as NDJSON in LZ4 frames, Hive-partitioned:
-/// `events/event.dataset=<d>/date=<YYYY-MM-DD>/part-<job>-<n>.ndjson.lz4` and
+/// Writes the dataset as NDJSON in LZ4 frames, Hive-partitioned (by default
+/// `events/event.dataset=<d>/date=<YYYY-MM-DD>/part-<job>-<n>.ndjson.lz4`, see `Partitioning`) and
 /// `dead_letter/date=<job date>/part-<job>-<n>.ndjson.lz4`.
 public final class NDJSONDatasetSink: Sink {
     public static let manifest = PluginManifest(
@@ -18,7 +18,8 @@ public final class NDJSONDatasetSink: Sink {
         ])
 
     public struct Payload: Sendable {
-        var partitions: [(dataset: String, day: Int64, rows: Int, frame: [UInt8])]
+        /// Per partition: its directory below `events/`, its rows and their frame.
+        var partitions: [(directory: String, rows: Int, frame: [UInt8])]
         var deadLetters: (rows: Int, frame: [UInt8])?
     }
 
@@ -53,16 +54,16 @@ public final class NDJSONDatasetSink: Sink {
         let scratch = scratchPool.take()
         defer { scratchPool.give(scratch) }
         var groups: [Group] = []
+        let partitioning = job.partitioning
         batch.withReader { reader in
             var last = -1
             for event in reader.events {
-                let dataset = reader.bytes(reader.slots[Int(event.datasetSlot)])
-                let day = CivilTime.day(ofMicros: event.timestamp)
+                partitioning.signature(of: event, reader, into: &scratch.signature)
                 var g = last
-                if g < 0 || !groups[g].matches(dataset, day) {
-                    g = groups.firstIndex { $0.matches(dataset, day) } ?? -1
+                if g < 0 || groups[g].signature != scratch.signature {
+                    g = groups.firstIndex { $0.signature == scratch.signature } ?? -1
                     if g < 0 {
-                        groups.append(scratch.group(dataset: dataset, day: day))
+                        groups.append(scratch.group(signature: scratch.signature))
                         g = groups.count - 1
                     }
                     last = g
@@ -72,24 +73,16 @@ public final class NDJSONDatasetSink: Sink {
             }
         }
         var payload = Payload(partitions: groups.map {
-            (String(decoding: $0.dataset, as: UTF8.self), $0.day, $0.rows, LZ4Frame.compress($0.json.bytes, scratch: &scratch.compressed))
+            (partitioning.directory(of: $0.signature), $0.rows, LZ4Frame.compress($0.json.bytes, scratch: &scratch.compressed))
         })
-        if !batch.deadLetters.isEmpty {
-            let dead = scratch.group(dataset: Bytes(start: nil, count: 0), day: 0)
-            for letter in batch.deadLetters { JSONWriter.appendDeadLetter(letter, input: input, job: job, to: &dead.json) }
-            payload.deadLetters = (batch.deadLetters.count, LZ4Frame.compress(dead.json.bytes, scratch: &scratch.compressed))
-        }
+        payload.deadLetters = scratch.deadLetterFrame(batch, input: input, job: job)
         return payload
     }
 
     public func write(_ payload: Payload) throws {
         try writer.withLock { state in
             for p in payload.partitions {
-                var dir = root + "/events/event.dataset=" + hivePartitionValue(p.dataset) + "/date="
-                var date: [UInt8] = []
-                CivilTime.appendDate(days: p.day, to: &date)
-                dir += String(decoding: date, as: UTF8.self)
-                try append(p.frame, rows: p.rows, directory: dir, kind: "events", state: &state)
+                try append(p.frame, rows: p.rows, directory: root + "/events/" + p.directory, kind: "events", state: &state)
             }
             if let dead = payload.deadLetters {
                 var date: [UInt8] = []
@@ -132,25 +125,10 @@ public final class NDJSONDatasetSink: Sink {
 
 /// The events of one partition within one batch, as JSON being written.
 final class Group {
-    var dataset: [UInt8] = []
-    var day: Int64 = 0
+    /// The partition (`Partitioning.signature`).
+    var signature: [UInt8] = []
     var rows = 0
     var json = ByteBuffer(capacity: 256 * 1024)
-
-    /// Where the dataset name was last seen: datasets are mostly constants, so a pointer
-    /// compare settles most events without comparing bytes.
-    var seenAt: UnsafeRawPointer?
-
-    @inline(__always)
-    func matches(_ other: Bytes, _ otherDay: Int64) -> Bool {
-        guard day == otherDay, dataset.count == other.count else { return false }
-        if other.baseAddress == seenAt { return true }
-        guard other.count == 0 || dataset.withUnsafeBytes({ memcmp($0.baseAddress!, other.baseAddress!, other.count) == 0 }) else {
-            return false
-        }
-        seenAt = other.baseAddress
-        return true
-    }
 }
 
 /// One worker's reusable encoding memory: partition buffers and the compression buffer.
@@ -158,18 +136,26 @@ final class EncoderScratch {
     private var groups: [Group] = []
     private var used = 0
     var compressed = ByteBuffer(capacity: 1 << 20)
+    /// The current event's partition signature.
+    var signature: [UInt8] = []
 
-    /// A cleared partition buffer for (dataset, day).
-    func group(dataset: Bytes, day: Int64) -> Group {
+    /// A cleared partition buffer for a partition.
+    func group(signature: [UInt8]) -> Group {
         if used == groups.count { groups.append(Group()) }
         let g = groups[used]
         used += 1
-        g.dataset = Array(dataset)
-        g.seenAt = nil
-        g.day = day
+        g.signature = signature
         g.rows = 0
         g.json.removeAll()
         return g
+    }
+
+    /// The batch's dead letters as NDJSON in one LZ4 frame: how both dataset sinks write them.
+    func deadLetterFrame(_ batch: EventBatch, input: InputFile, job: JobContext) -> (rows: Int, frame: [UInt8])? {
+        guard !batch.deadLetters.isEmpty else { return nil }
+        let dead = group(signature: [])
+        for letter in batch.deadLetters { JSONWriter.appendDeadLetter(letter, input: input, job: job, to: &dead.json) }
+        return (batch.deadLetters.count, LZ4Frame.compress(dead.json.bytes, scratch: &compressed))
     }
 
     func reset() {
@@ -195,23 +181,4 @@ final class ScratchPool: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         idle.append(s)
     }
-}
-
-/// A partition value safe as a directory name, escaped the way Hive does (`%2F`).
-func hivePartitionValue(_ value: String) -> String {
-    var out = ""
-    for byte in value.utf8 {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-            out.unicodeScalars.append(Unicode.Scalar(byte))
-        default:
-            out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
-        }
-    }
-    return out.isEmpty ? "__HIVE_DEFAULT_PARTITION__" : out
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

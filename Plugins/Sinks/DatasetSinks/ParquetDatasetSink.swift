@@ -3,8 +3,8 @@ import SpoorKit
 import SpoorParquet
 import Synchronization
 
-/// Writes the dataset as Parquet (LZ4_RAW by default), Hive-partitioned:
-/// `events/event.dataset=<d>/date=<YYYY-MM-DD>/part-<job>-<n>.parquet`; dead letters as
+/// Writes the dataset as Parquet (LZ4_RAW by default), Hive-partitioned (by default
+/// `events/event.dataset=<d>/date=<YYYY-MM-DD>/part-<job>-<n>.parquet`, see `Partitioning`); dead letters as
 /// LZ4-framed NDJSON beside them, as the NDJSON sink writes them.
 ///
 /// Columns are the schema's, in its order, one per field (a list for `email.to.address`,
@@ -14,7 +14,7 @@ public final class ParquetDatasetSink: Sink {
         id: "parquet", kind: .sink, version: "1.0.0",
         summary: "Hive-partitioned Parquet dataset (LZ4_RAW, dictionary, statistics); dead letters as LZ4 NDJSON",
         options: [
-            OptionSpec("codec", .string, default: .string("lz4_raw"), "lz4_raw or uncompressed."),
+            OptionSpec("codec", .string, default: .string("lz4_raw"), "lz4_raw, zstd, zstd:LEVEL (1-22) or uncompressed."),
             OptionSpec("row_group_bytes", .int, default: .int(32 << 20), "Close a row group past this many bytes (uncompressed)."),
             OptionSpec("max_file_rows", .int, default: .int(4_000_000), "Start a new part file past this many rows."),
             OptionSpec("max_open_files", .int, default: .int(16), "Partitions written at once; the least recently used is closed beyond."),
@@ -43,6 +43,8 @@ public final class ParquetDatasetSink: Sink {
     /// The schema's fields and their types, in column order (hoisted out of the row loop).
     static let fields: [Field] = Field.allCases
     static let types: [ColumnType] = Schema.types
+    /// Columns that hold several values per event (a list, a map).
+    static let repeated: [Bool] = types.map { $0 == .stringList || $0 == .stringMap }
 
     private let job: JobContext
     private let root: String
@@ -66,13 +68,12 @@ public final class ParquetDatasetSink: Sink {
         }
         self.job = job
         self.root = root
-        let codec: ParquetCodec
-        switch config.string("codec") ?? "lz4_raw" {
-        case "lz4_raw": codec = .lz4Raw
-        case "uncompressed": codec = .uncompressed
-        case let other: throw ConfigError(origin: config.origin, message: "unknown Parquet codec '\(other)'", hint: "lz4_raw or uncompressed")
+        let name = config.string("codec") ?? "lz4_raw"
+        guard let codec = ParquetCodec(parsing: name) else {
+            throw ConfigError(origin: config.origin, message: "unknown Parquet codec '\(name)'", hint: "lz4_raw, zstd, zstd:LEVEL (1-22) or uncompressed")
         }
         options = ParquetOptions(codec: codec, rowGroupBytes: config.int("row_group_bytes") ?? 32 << 20,
+                                 sortingColumn: Int(Field.timestamp.rawValue),
                                  keyValueMetadata: ["spoor.schema_version": String(Schema.version), "spoor.job": job.jobID],
                                  createdBy: "spoor version 1.0.0")
         maxFileRows = config.int("max_file_rows") ?? 4_000_000
@@ -82,28 +83,28 @@ public final class ParquetDatasetSink: Sink {
 
     public func encode(_ batch: EventBatch, input: InputFile) -> Payload {
         var blocks: [RowBlock] = []
+        var signature: [UInt8] = []
+        let partitioning = job.partitioning
         batch.withReader { reader in
             var last = -1
             for event in reader.events {
-                let dataset = reader.bytes(reader.slots[Int(event.datasetSlot)])
-                let day = CivilTime.day(ofMicros: event.timestamp)
-                if last < 0 || blocks[last].day != day || !blocks[last].dataset.utf8.elementsEqual(dataset) {
-                    last = blocks.firstIndex { $0.day == day && $0.dataset.utf8.elementsEqual(dataset) } ?? -1
+                partitioning.signature(of: event, reader, into: &signature)
+                if last < 0 || blocks[last].signature != signature {
+                    last = blocks.firstIndex { $0.signature == signature } ?? -1
                     if last < 0 {
-                        blocks.append(RowBlock(dataset: String(decoding: dataset, as: UTF8.self), day: day))
+                        blocks.append(RowBlock(signature: signature))
                         last = blocks.count - 1
                     }
                 }
                 blocks[last].add(event, reader)
             }
         }
+        for i in blocks.indices { blocks[i].seal(repeated: Self.repeated) }
         var payload = Payload(blocks: blocks)
         if !batch.deadLetters.isEmpty {
             let scratch = deadLetterScratch.take()
             defer { deadLetterScratch.give(scratch) }
-            let g = scratch.group(dataset: Bytes(start: nil, count: 0), day: 0)
-            for letter in batch.deadLetters { JSONWriter.appendDeadLetter(letter, input: input, job: job, to: &g.json) }
-            payload.deadLetters = (batch.deadLetters.count, LZ4Frame.compress(g.json.bytes, scratch: &scratch.compressed))
+            payload.deadLetters = scratch.deadLetterFrame(batch, input: input, job: job)
         }
         return payload
     }
@@ -134,9 +135,7 @@ public final class ParquetDatasetSink: Sink {
     }
 
     private func write(_ block: RowBlock, _ s: inout WriterState) throws {
-        var date: [UInt8] = []
-        CivilTime.appendDate(days: block.day, to: &date)
-        let dir = root + "/events/event.dataset=" + hivePartitionValue(block.dataset) + "/date=" + String(decoding: date, as: UTF8.self)
+        let dir = root + "/events/" + job.partitioning.directory(of: block.signature)
         s.tick += 1
         if let open = s.open[dir], open.writer.rowCount >= maxFileRows { try close(dir, &s) }
         if s.open[dir] == nil {
@@ -147,63 +146,33 @@ public final class ParquetDatasetSink: Sink {
             do {
                 s.open[dir] = (try ParquetWriter(path: path, columns: Self.columns, options: options), s.tick)
             } catch {
-                throw JobError(description: "cannot create \(path): \(error)")
+                throw failure(error, path: path, operation: "create")
             }
         }
         let writer = s.open[dir]!.writer
         s.open[dir]!.tick = s.tick
-        let fields = Self.fields, types = Self.types
-        let fieldCount = fields.count
-        var first = [Int32](repeating: -1, count: fieldCount)
-        var rowError: ParquetError?
-        var items: [Bytes] = [], pairs: [(Bytes, Bytes)] = []
-        block.arena.withUnsafeBytes { arena in
-            block.values.withUnsafeBufferPointer { values in
-                block.rowStarts.withUnsafeBufferPointer { rowStarts in
-                    first.withUnsafeMutableBufferPointer { first in
-                        func bytes(_ v: RowBlock.Value) -> Bytes {
-                            Bytes(rebasing: arena[Int(v.value)..<Int(v.value) + Int(v.length)])
-                        }
-                        for row in 0..<block.rows {
-                            let start = Int(rowStarts[row]), end = Int(rowStarts[row + 1])
-                            for i in 0..<fieldCount { first[i] = -1 }
-                            for v in start..<end where first[Int(values[v].field)] < 0 { first[Int(values[v].field)] = Int32(v) }
-                            for column in 0..<fieldCount {
-                                let at = Int(first[column])
-                                guard at >= 0 else { writer.appendNull(column); continue }
-                                let v = values[at]
-                                switch types[column] {
-                                case .timestamp, .int64: writer.append(column, int64: v.value)
-                                case .bool: writer.append(column, bool: v.value != 0)
-                                case .string: writer.append(column, bytes: bytes(v))
-                                case .stringList:
-                                    items.removeAll(keepingCapacity: true)
-                                    for w in at..<end where values[w].field == v.field { items.append(bytes(values[w])) }
-                                    writer.append(column, list: items)
-                                case .stringMap:
-                                    pairs.removeAll(keepingCapacity: true)
-                                    for w in at..<end where values[w].field == v.field {
-                                        let all = bytes(values[w]), k = Int(values[w].keyLength)
-                                        pairs.append((all.slice(0, k), all.dropFirst(k)))
-                                    }
-                                    writer.append(column, map: pairs)
-                                }
-                            }
-                            do throws(ParquetError) { try writer.endRow() } catch { rowError = error }
-                        }
+        do throws(ParquetError) {
+            try writer.beginRows(block.rows)
+            block.arena.withUnsafeBytes { arena in
+                block.cells.withUnsafeBufferPointer { cells in
+                    let starts = block.columnStarts
+                    for column in 0..<Self.fields.count where starts[column] < starts[column + 1] {
+                        writer.appendColumn(column, cells: UnsafeBufferPointer(rebasing: cells[Int(starts[column])..<Int(starts[column + 1])]),
+                                            arena: arena)
                     }
                 }
             }
+            try writer.endRows()
+        } catch {
+            throw failure(error, path: writer.path, operation: "write")
         }
-        // A row the writer refused (never expected: the schema and the columns are one list).
-        if let rowError { throw JobError(description: "cannot write \(dir): \(rowError)") }
     }
 
     private func close(_ dir: String, _ s: inout WriterState) throws {
         guard let open = s.open.removeValue(forKey: dir) else { return }
         let temporary = open.writer.path
         let (rows, bytes): (Int, Int)
-        do { (rows, bytes) = try open.writer.close() } catch { throw JobError(description: "cannot write \(temporary): \(error)") }
+        do { (rows, bytes) = try open.writer.close() } catch { throw failure(error, path: temporary, operation: "write") }
         let name = (temporary as NSString).lastPathComponent.dropFirst().replacingOccurrences(of: ".inprogress", with: "")
         let final = dir + "/" + name
         let fd = Foundation.open(temporary, O_RDONLY)
@@ -212,4 +181,11 @@ public final class ParquetDatasetSink: Sink {
         syncDirectory(of: final)
         s.done.append(OutputFile(path: final, rows: rows, bytes: bytes, kind: "events"))
     }
+}
+
+/// An I/O failure as the NDJSON sink reports it (the system's reason and what to do);
+/// anything else (never expected: the schema and the columns are one list) as it is.
+private func failure(_ error: ParquetError, path: String, operation: String) -> Error {
+    error.code != 0 ? SinkFailure(path: path, operation: operation, errno: error.code)
+        : JobError(description: "cannot \(operation) \(path): \(error)")
 }

@@ -57,6 +57,7 @@ struct SinkFailure: Error, CustomStringConvertible {
     var description: String {
         let reason = String(cString: strerror(errno))
         let hint = errno == ENOSPC ? " — free space on that disk or write elsewhere with --out"
+            : errno == EFBIG ? " — a file size limit (ulimit -f) stopped it: raise the limit, or lower the sink's max_file_rows"
             : errno == EACCES || errno == EROFS ? " — choose a writable --out directory" : ""
         return "cannot \(operation) \(path): \(reason)\(hint)"
     }

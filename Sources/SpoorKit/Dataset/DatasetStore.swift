@@ -24,8 +24,12 @@ public final class DatasetStore {
     /// Opens (creating) the store and finishes or discards what a crashed job left.
     public init(root: String) throws {
         self.root = root
-        try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
-        try fm.createDirectory(atPath: journalDirectory, withIntermediateDirectories: true)
+        for directory in [root, root + "/_journal"] {
+            if let reason = Self.makeDirectories(directory) {
+                throw ConfigError(origin: "--out", message: "cannot create \(directory): \(reason)",
+                                  hint: "choose a directory this user can write for --out")
+            }
+        }
         for name in (try? fm.contentsOfDirectory(atPath: journalDirectory)) ?? [] where name.hasSuffix(".json") {
             let data = try Data(contentsOf: URL(fileURLWithPath: journalDirectory + "/" + name))
             try apply(try JSONDecoder().decode(Journal.self, from: data))
@@ -36,6 +40,20 @@ public final class DatasetStore {
     }
 
     var journalDirectory: String { root + "/_journal" }
+
+    /// `mkdir -p`; the reason it failed (strerror), or nil.
+    static func makeDirectories(_ path: String) -> String? {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0 && errno != EEXIST { return String(cString: strerror(errno)) }
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return "not a directory"
+        }
+        return nil
+    }
 
     /// Where a job's sinks write.
     public func staging(job: String) -> String { root + "/.staging/" + job }

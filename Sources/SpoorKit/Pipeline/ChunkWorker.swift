@@ -13,7 +13,9 @@ final class ChunkWorker<S: Sink> {
     /// The last chunk's events stay here until the next `process` (the correlator reads them).
     let builder = EventBuilder()
     let context: ParseContext
-    private var idBuffer = [UInt8](repeating: 0, count: 32)
+    /// The event id being built: the current stream's prefix (see `streamIDPrefix`), then the offset.
+    private var idBuffer = [UInt8](repeating: 0, count: idPrefixLength + 20)
+    private var idStream: (UInt64, UInt64)?
     private var tally = DatasetTally()
     /// What the campaign report counts, for the events this worker produced (when asked).
     var campaign = CampaignTally()
@@ -39,6 +41,10 @@ final class ChunkWorker<S: Sink> {
         counts.bytes = Int64(chunk.count) + chunk.deadLetters.reduce(0) { $0 + Int64($1.rawLength) }
         for letter in chunk.deadLetters { builder.addDeadLetter(letter) }
         let input = chunk.input
+        if idStream == nil || idStream! != input.fingerprint {
+            idStream = input.fingerprint
+            writeStreamIDPrefix(input.fingerprint, into: &idBuffer)
+        }
         let parser = formats[input.format]
         var line = chunk.startLine
         let framer = framers[input.framer] ?? framers["lines"] ?? framers.values.first!
@@ -122,16 +128,11 @@ final class ChunkWorker<S: Sink> {
 
     @inline(__always)
     private func addProvenance(record: Bytes, offset: Int64, line: Int64, input: InputFile) {
-        let o = UInt64(bitPattern: offset)
-        let a = Hash.mix(input.fingerprint.0 ^ Hash.mix(o))
-        let b = Hash.mix(input.fingerprint.1 ^ Hash.mix(o ^ 0x5bd1_e995))
-        idBuffer.withUnsafeMutableBytes { out in
-            for i in 0..<16 {
-                out[i] = hexDigit(UInt8(truncatingIfNeeded: a >> (60 - 4 * UInt64(i))) & 15)
-                out[16 + i] = hexDigit(UInt8(truncatingIfNeeded: b >> (60 - 4 * UInt64(i))) & 15)
-            }
-            builder.set(.eventID, Bytes(out))
-        }
+        // `<stream>-<offset>`: unique by construction (a stream's records have distinct
+        // offsets), stable across runs, and — unlike a hash per record — its repeated prefix
+        // and rising offsets compress to a few bits a row in both output formats.
+        let count = idPrefixLength + decimalDigits(UInt64(bitPattern: offset), into: &idBuffer, at: idPrefixLength)
+        idBuffer.withUnsafeBytes { out in builder.set(.eventID, Bytes(rebasing: out[0..<count])) }
         builder.set(.logFilePath, stable: input.pathBytes)
         if let member = input.memberBytes { builder.set(.logFileMember, stable: member) }
         builder.set(.logOffset, int: offset)
@@ -139,6 +140,30 @@ final class ChunkWorker<S: Sink> {
         if keepOriginal { builder.set(.eventOriginal, record) }
     }
 
+}
+
+/// An event id starts with 16 hex digits naming its stream, then '-'.
+let idPrefixLength = 17
+
+/// The stream part of its events' ids: the 128-bit fingerprint folded to 64 bits. Streams
+/// are few, so 64 bits keep them apart (a collision needs ~4 billion streams to be likely).
+func writeStreamIDPrefix(_ fingerprint: (UInt64, UInt64), into buffer: inout [UInt8]) {
+    let folded = fingerprint.0 ^ Hash.mix(fingerprint.1)
+    for i in 0..<16 { buffer[i] = hexDigit(UInt8(truncatingIfNeeded: folded >> (60 - 4 * UInt64(i))) & 15) }
+    buffer[16] = UInt8(ascii: "-")
+}
+
+/// Writes `value` in decimal at `at`; returns the number of digits.
+@inline(__always)
+func decimalDigits(_ value: UInt64, into buffer: inout [UInt8], at: Int) -> Int {
+    var v = value, n = 0
+    repeat { n += 1; v /= 10 } while v > 0
+    v = value
+    for i in stride(from: at + n - 1, through: at, by: -1) {
+        buffer[i] = 0x30 + UInt8(v % 10)
+        v /= 10
+    }
+    return n
 }
 
 @inline(__always)

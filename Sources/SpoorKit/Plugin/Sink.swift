@@ -24,11 +24,14 @@ public struct JobContext: Sendable {
     public let outputDirectory: String?
     /// Job start, µs since the epoch: partitions dead letters that carry no time.
     public let startedAt: Int64
+    /// How the events are split into directories.
+    public let partitioning: Partitioning
 
-    public init(jobID: String, outputDirectory: String?, startedAt: Int64) {
+    public init(jobID: String, outputDirectory: String?, startedAt: Int64, partitioning: Partitioning = .standard) {
         self.jobID = jobID
         self.outputDirectory = outputDirectory
         self.startedAt = startedAt
+        self.partitioning = partitioning
     }
 }
 

@@ -21,7 +21,7 @@ public enum Field: UInt8, CaseIterable, Sendable {
     public var spec: ColumnSpec {
         switch self {
         case .timestamp: .init("@timestamp", .timestamp, "When the event happened, UTC, microseconds.")
-        case .eventID: .init("event.id", .string, "Stable id: hash of the input's fingerprint and the record's offset.")
+        case .eventID: .init("event.id", .string, "Stable id: `<stream>-<offset>`, the input stream's fingerprint (16 hex digits) and the record's byte offset in it.")
         case .eventDataset: .init("event.dataset", .string, "Which log the event came from: sshd, postfix.smtpd, syslog, ...")
         case .eventKind: .init("event.kind", .string, "ECS kind: event, alert, ...")
         case .eventCategory: .init("event.category", .string, "ECS category: authentication, email, session, process, ...")
