@@ -104,7 +104,7 @@ public struct IndicatorAttributor: Enricher {
             matches.set(index, rule: i)
             if !matches.names.isEmpty { matches.names.append(0x2C) }
             matches.names.append(contentsOf: rule.idBytes)
-            if !technique, let t = rule.technique { event.set(.threatTechniqueID, string: t); technique = true }
+            if !technique, let t = rule.techniqueBytes { event.set(.threatTechniqueID, stable: Bytes(t)); technique = true }
             if !attributed, let a = rule.actor, let actor = rules.actors[a] {
                 attribute(event, actor, rule: rule.id, confidence: rule.level ?? "medium", context)
                 attributed = true

@@ -331,6 +331,8 @@ public final class SelectionRule: @unchecked Sendable {
     let origin: String
     /// `id` as bytes, for `labels.rules`.
     let idBytes: [UInt8]
+    /// `technique` as bytes that live as long as the rules (events reference them).
+    let techniqueBytes: UnsafeMutableRawBufferPointer?
 
     init(id: String, name: String?, title: String, level: String?, tags: [String], technique: String?, actor: String?,
          selections: [Selection], condition: Condition, origin: String) {
@@ -346,6 +348,11 @@ public final class SelectionRule: @unchecked Sendable {
         self.condition = flat
         self.origin = origin
         idBytes = Array(id.utf8)
+        techniqueBytes = technique.map { t in
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, t.utf8.count), alignment: 1)
+            _ = b.initializeMemory(as: UInt8.self, from: t.utf8)
+            return UnsafeMutableRawBufferPointer(rebasing: b[0..<t.utf8.count])
+        }
         selectionCount = selections.count
         borrowedSelections = .allocate(capacity: max(1, selections.count))
         for (i, sel) in selections.enumerated() { borrowedSelections[i] = Unmanaged.passUnretained(sel) }
@@ -359,6 +366,7 @@ public final class SelectionRule: @unchecked Sendable {
     deinit {
         borrowedSelections.deallocate()
         program.deallocate()
+        techniqueBytes?.deallocate()
     }
 
     private let selectionCount: Int

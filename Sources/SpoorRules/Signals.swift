@@ -95,6 +95,10 @@ public struct BehaviourEngine: BehaviourRules {
             }
         }
         self.columns = columns
+        groupParts = rules.correlations.map { r in
+            r.groupBy.map { ($0.name + "=", $0, $0.column.flatMap { columns.firstIndex(of: $0) } ?? -1) }
+        }
+        valueColumns = rules.correlations.map { r in r.valueField?.column.flatMap { columns.firstIndex(of: $0) } ?? -1 }
         var interest = [[(rule: Int32, reference: Int32)]](repeating: [], count: rules.selections.count)
         for (i, r) in rules.correlations.enumerated() {
             for (j, s) in r.referenced.enumerated() { interest[s].append((Int32(i), Int32(j))) }
@@ -105,6 +109,11 @@ public struct BehaviourEngine: BehaviourRules {
         for (s, list) in interest.enumerated() where !list.isEmpty { mask[s / 64] |= 1 << UInt64(s % 64) }
         interestMask = mask
     }
+
+    /// Per rule: its group-by as (`name=`, key, column of `columns` or -1), decided once.
+    let groupParts: [[(label: String, key: KeyRef, column: Int)]]
+    /// Per rule: the column of its value_count field (-1: none, or `account`).
+    let valueColumns: [Int]
 
     public var isEmpty: Bool { rules.isEmpty }
 
@@ -174,9 +183,9 @@ public struct BehaviourEngine: BehaviourRules {
     /// The account as the campaign report compares it (see CAMPAIGN.md): `user.email`, else
     /// `user.name@user.domain`, else `user.name`; lower-cased, URL-decoded.
     static func account(email: String, name: String, domain: String) -> String {
-        let raw = !email.isEmpty ? email : (!domain.isEmpty && !name.isEmpty && !name.contains("@") ? name + "@" + domain : name)
-        let decoded = raw.contains("%") ? (raw.removingPercentEncoding ?? raw) : raw
-        return decoded.lowercased()
+        let raw = !email.isEmpty ? email : (!domain.isEmpty && !name.isEmpty && !name.utf8.contains(0x40) ? name + "@" + domain : name)
+        let decoded = raw.utf8.contains(0x25) ? (raw.removingPercentEncoding ?? raw) : raw
+        return decoded.utf8.contains(where: { $0 &- 0x41 < 26 || $0 >= 0x80 }) ? decoded.lowercased() : decoded
     }
 
     public func makeCorrelator() -> any Correlator { WindowCorrelator(engine: self) }

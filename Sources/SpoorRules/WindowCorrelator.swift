@@ -66,7 +66,7 @@ final class WindowCorrelator: Correlator {
         for hit in signals.hits {
             let fact = signals.facts[Int(hit.fact)]
             let rule = engine.rules[Int(hit.rule)]
-            guard let group = groupKey(rule, fact) else { continue }
+            guard let group = groupKey(Int(hit.rule), fact) else { continue }
             add(fact, hit, rule, Key(rule: hit.rule, group: group), &found)
         }
         if openWindows > engine.maxOpenWindows { evict(&found) }
@@ -125,7 +125,7 @@ final class WindowCorrelator: Correlator {
         w.end = max(w.end, fact.time)
         w.count += 1
         w.lastUse = tick
-        if let field = rule.valueField, w.values.count < Self.maxValues, let v = value(field, fact), !v.isEmpty {
+        if let field = rule.valueField, w.values.count < Self.maxValues, let v = value(field, engine.valueColumns[Int(hit.rule)], fact), !v.isEmpty {
             w.values.insert(v)
         }
         if !fact.account.isEmpty, w.accounts.count < Finding.listCap, w.accountSet.insert(fact.account).inserted {
@@ -165,37 +165,74 @@ final class WindowCorrelator: Correlator {
     // MARK: - Keys and evaluation
 
     /// `field=value` pairs of the rule's group-by; nil when the event lacks one of them.
-    func groupKey(_ rule: CorrelationRule, _ fact: EventFact) -> String? {
-        var parts: [String] = []
-        for key in rule.groupBy {
-            guard let v = value(key, fact), !v.isEmpty else { return nil }
-            parts.append(key.name + "=" + v)
+    func groupKey(_ rule: Int, _ fact: EventFact) -> String? {
+        let parts = engine.groupParts[rule]
+        if parts.count == 1 {
+            guard let v = value(parts[0].key, parts[0].column, fact), !v.isEmpty else { return nil }
+            return parts[0].label + v
         }
-        return parts.joined(separator: ", ")
+        var out = ""
+        for (i, p) in parts.enumerated() {
+            guard let v = value(p.key, p.column, fact), !v.isEmpty else { return nil }
+            if i > 0 { out += ", " }
+            out += p.label + v
+        }
+        return out
     }
 
     func value(_ key: KeyRef, _ fact: EventFact) -> String? {
+        value(key, key.column.flatMap { engine.columns.firstIndex(of: $0) } ?? -1, fact)
+    }
+
+    /// The last address turned into a network, and what it became (sources repeat).
+    private var lastNetwork: (ip: String, bits: Int, network: String?) = ("", -1, nil)
+
+    @inline(__always)
+    func value(_ key: KeyRef, _ column: Int, _ fact: EventFact) -> String? {
         switch key {
         case .account: return fact.account
-        case .field(let ref): return engine.columns.firstIndex(of: ref).flatMap { fact.columns[$0] }
-        case .prefix(let field, let bits):
-            guard let ip = engine.columns.firstIndex(of: .field(field)).flatMap({ fact.columns[$0] }) else { return nil }
-            return Self.network(ip, bits: bits)
+        case .field: return column >= 0 ? fact.columns[column] : nil
+        case .prefix(_, let bits):
+            guard column >= 0, let ip = fact.columns[column] else { return nil }
+            if lastNetwork.ip == ip && lastNetwork.bits == bits { return lastNetwork.network }
+            let n = Self.network(ip, bits: bits)
+            lastNetwork = (ip, bits, n)
+            return n
         }
     }
 
     /// The network address of `ip`'s first `bits` bits (IPv4 bits count within IPv4).
     static func network(_ ip: String, bits: Int) -> String? {
+        if let v4 = ipv4(ip) {
+            let keep = min(bits, 32)
+            let masked = keep == 0 ? 0 : v4 & ~UInt32((1 << UInt64(32 - keep)) - 1)
+            return "\(masked >> 24).\(masked >> 16 & 255).\(masked >> 8 & 255).\(masked & 255)"
+        }
         guard var bytes = CIDRTrie.parse(ip) else { return nil }
-        let v4 = !ip.utf8.contains(0x3A)
-        let keep = v4 ? 96 + min(bits, 32) : min(bits, 128)
-        for i in 0..<128 where i >= keep { bytes[i / 8] &= ~(UInt8(0x80) >> UInt8(i % 8)) }
-        if v4 { return bytes[12..<16].map(String.init).joined(separator: ".") }
+        for i in min(bits, 128)..<128 { bytes[i / 8] &= ~(UInt8(0x80) >> UInt8(i % 8)) }
         var out = [CChar](repeating: 0, count: 64)
         var addr = in6_addr()
         withUnsafeMutableBytes(of: &addr) { for i in 0..<16 { $0[i] = bytes[i] } }
         guard inet_ntop(AF_INET6, &addr, &out, 64) != nil else { return nil }
-        return String(cString: out)
+        return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// A dotted IPv4 address as a number, without Foundation.
+    static func ipv4(_ ip: String) -> UInt32? {
+        var value: UInt32 = 0, part: UInt32 = 0, dots = 0, digits = 0
+        for c in ip.utf8 {
+            if c == 0x2E {
+                guard digits > 0 else { return nil }
+                value = value << 8 | part; part = 0; dots += 1; digits = 0
+            } else if c &- 0x30 < 10 {
+                part = part * 10 + UInt32(c &- 0x30); digits += 1
+                guard part <= 255, digits <= 3 else { return nil }
+            } else {
+                return nil
+            }
+        }
+        guard dots == 3, digits > 0 else { return nil }
+        return value << 8 | part
     }
 
     func evaluate(_ w: Window, _ key: Key) -> Finding? {

@@ -174,8 +174,9 @@ struct IngestCommand: ParsableCommand {
         plan.enrichers = try registry.makeEnrichers(configs: enricherConfigs)
         // The campaign tally costs a little on every probe and attack: kept when attributing.
         plan.keepCampaign = enricherConfigs["attribution"] != nil
-        // Behaviour rules of the same rules directory: findings/ beside events/.
-        if let rules = plan.enrichers.compactMap({ ($0 as? IndicatorAttributor)?.rules }).first, rules.hasBehaviour {
+        // Behaviour rules of the same rules directory: findings/ beside events/ (a dataset
+        // only; --out - streams events alone).
+        if outPath != "-", let rules = plan.enrichers.compactMap({ ($0 as? IndicatorAttributor)?.rules }).first, rules.hasBehaviour {
             plan.behaviour = rules.behaviour
         }
         let known = Set(plan.formatParsers.keys)

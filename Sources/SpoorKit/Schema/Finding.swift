@@ -62,7 +62,7 @@ public enum FindingColumn: Int, CaseIterable, Sendable {
         case .actorID: .init("threat.group.id", .string, "The actor, when the rule names one or an indicator attributed the evidence.")
         case .actorName: .init("threat.group.name", .string, "The actor's name.")
         case .technique: .init("threat.technique.id", .string, "ATT&CK technique, from the rule's tags (attack.t1110.003 → T1110.003).")
-        case .level: .init("event.severity_label", .string, "The rule's level: informational, low, medium, high, critical.")
+        case .level: .init("rule.level", .string, "The rule's level: informational, low, medium, high, critical.")
         case .kind: .init("rule.type", .string, "event_count, value_count, temporal or temporal_ordered.")
         case .groupKey: .init("finding.group", .string, "The group-by key: field=value pairs (source.ip/24=203.0.113.0).")
         case .windowStart: .init("window.start", .timestamp, "The first evidence event's time.")
