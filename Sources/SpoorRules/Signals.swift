@@ -99,6 +99,15 @@ public struct BehaviourEngine: BehaviourRules {
             r.groupBy.map { ($0.name + "=", $0, $0.column.flatMap { columns.firstIndex(of: $0) } ?? -1) }
         }
         valueColumns = rules.correlations.map { r in r.valueField?.column.flatMap { columns.firstIndex(of: $0) } ?? -1 }
+        valueKeys = rules.correlations.map(\.valueField)
+        timespans = rules.correlations.map(\.timespan)
+        sequences = rules.correlations.map { $0.kind == .temporal || $0.kind == .temporalOrdered }
+        var specs: [[KeyRef]] = []
+        groupSpecs = rules.correlations.map { r in
+            if let i = specs.firstIndex(of: r.groupBy) { return i }
+            specs.append(r.groupBy)
+            return specs.count - 1
+        }
         var interest = [[(rule: Int32, reference: Int32)]](repeating: [], count: rules.selections.count)
         for (i, r) in rules.correlations.enumerated() {
             for (j, s) in r.referenced.enumerated() { interest[s].append((Int32(i), Int32(j))) }
@@ -114,6 +123,13 @@ public struct BehaviourEngine: BehaviourRules {
     let groupParts: [[(label: String, key: KeyRef, column: Int)]]
     /// Per rule: the column of its value_count field (-1: none, or `account`).
     let valueColumns: [Int]
+    /// Per rule, copied out so that the correlator's per-event path copies no rule: its
+    /// value_count field, timespan, whether it is a sequence, and which group-by it has
+    /// (rules with equal group-by lists share a number).
+    let valueKeys: [KeyRef?]
+    let timespans: [Int64]
+    let sequences: [Bool]
+    let groupSpecs: [Int]
 
     public var isEmpty: Bool { rules.isEmpty }
 

@@ -63,11 +63,23 @@ final class WindowCorrelator: Correlator {
         guard let signals = signals as? ChunkSignals else { return [] }
         tick += 1
         var found: [Finding] = []
-        for hit in signals.hits {
-            let fact = signals.facts[Int(hit.fact)]
-            let rule = engine.rules[Int(hit.rule)]
-            guard let group = groupKey(Int(hit.rule), fact) else { continue }
-            add(fact, hit, rule, Key(rule: hit.rule, group: group), &found)
+        // Rules with the same group-by share the key an event gives them (hits of one event
+        // are consecutive), and nothing per rule is copied on this path.
+        var cachedFact: Int32 = -1
+        var cachedKeys: [(spec: Int, key: String?)] = []
+        signals.facts.withUnsafeBufferPointer { facts in
+            for hit in signals.hits {
+                let r = Int(hit.rule)
+                if hit.fact != cachedFact { cachedFact = hit.fact; cachedKeys.removeAll(keepingCapacity: true) }
+                let spec = engine.groupSpecs[r]
+                let group: String?
+                if let g = cachedKeys.first(where: { $0.spec == spec }) { group = g.key } else {
+                    group = groupKey(r, facts[Int(hit.fact)])
+                    cachedKeys.append((spec, group))
+                }
+                guard let group else { continue }
+                add(facts[Int(hit.fact)], hit, r, Key(rule: hit.rule, group: group), &found)
+            }
         }
         if openWindows > engine.maxOpenWindows { evict(&found) }
         return found
@@ -83,11 +95,12 @@ final class WindowCorrelator: Correlator {
         return found
     }
 
-    private func add(_ fact: EventFact, _ hit: RuleHit, _ rule: CorrelationRule, _ key: Key, _ found: inout [Finding]) {
+    private func add(_ fact: borrowing EventFact, _ hit: RuleHit, _ r: Int, _ key: Key, _ found: inout [Finding]) {
         let g: Group
         if let existing = groups[key] { g = existing } else { g = Group(clock: fact.time); groups[key] = g }
         g.clock = max(g.clock, fact.time)
-        let reach = rule.timespan + engine.lateness
+        let timespan = engine.timespans[r]
+        let reach = timespan + engine.lateness
         // The key's clock passed these windows' span and the allowed lateness: they are done
         // (a window this chunk already fed stays: its chunk may hold more of its events).
         if g.clock > g.expiry {
@@ -108,7 +121,7 @@ final class WindowCorrelator: Correlator {
         var index = -1
         var i = g.windows.count - 1
         while i >= 0 {
-            if max(g.windows[i].end, fact.time) - min(g.windows[i].start, fact.time) <= rule.timespan { index = i; break }
+            if max(g.windows[i].end, fact.time) - min(g.windows[i].start, fact.time) <= timespan { index = i; break }
             i -= 1
         }
         if index < 0 {
@@ -116,16 +129,16 @@ final class WindowCorrelator: Correlator {
             openWindows += 1
             index = g.windows.count - 1
         }
-        update(&g.windows[index], fact, hit, rule)
+        update(&g.windows[index], fact, hit, r)
         g.expiry = min(g.expiry, g.windows[index].start + reach)
     }
 
-    private func update(_ w: inout Window, _ fact: EventFact, _ hit: RuleHit, _ rule: CorrelationRule) {
+    private func update(_ w: inout Window, _ fact: borrowing EventFact, _ hit: RuleHit, _ r: Int) {
         w.start = min(w.start, fact.time)
         w.end = max(w.end, fact.time)
         w.count += 1
         w.lastUse = tick
-        if let field = rule.valueField, w.values.count < Self.maxValues, let v = value(field, engine.valueColumns[Int(hit.rule)], fact), !v.isEmpty {
+        if let field = engine.valueKeys[r], w.values.count < Self.maxValues, let v = value(field, engine.valueColumns[r], fact), !v.isEmpty {
             w.values.insert(v)
         }
         if !fact.account.isEmpty, w.accounts.count < Finding.listCap, w.accountSet.insert(fact.account).inserted {
@@ -138,7 +151,7 @@ final class WindowCorrelator: Correlator {
         }
         if w.evidence.count < Finding.listCap { w.evidence.append(fact.eventID) }
         if w.actorID == nil, let a = fact.actorID { w.actorID = a; w.actorName = fact.actorName }
-        if rule.kind == .temporal || rule.kind == .temporalOrdered, w.marks.count < Self.maxMarks {
+        if engine.sequences[r], w.marks.count < Self.maxMarks {
             w.marks.append((fact.time, hit.steps))
         }
     }
@@ -165,7 +178,7 @@ final class WindowCorrelator: Correlator {
     // MARK: - Keys and evaluation
 
     /// `field=value` pairs of the rule's group-by; nil when the event lacks one of them.
-    func groupKey(_ rule: Int, _ fact: EventFact) -> String? {
+    func groupKey(_ rule: Int, _ fact: borrowing EventFact) -> String? {
         let parts = engine.groupParts[rule]
         if parts.count == 1 {
             guard let v = value(parts[0].key, parts[0].column, fact), !v.isEmpty else { return nil }
@@ -188,7 +201,7 @@ final class WindowCorrelator: Correlator {
     private var lastNetwork: (ip: String, bits: Int, network: String?) = ("", -1, nil)
 
     @inline(__always)
-    func value(_ key: KeyRef, _ column: Int, _ fact: EventFact) -> String? {
+    func value(_ key: KeyRef, _ column: Int, _ fact: borrowing EventFact) -> String? {
         switch key {
         case .account: return fact.account
         case .field: return column >= 0 ? fact.columns[column] : nil
