@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4"], swiftSettings: hotPath),
         .target(name: "SpoorParquet", dependencies: ["CLZ4", "CZstd"], swiftSettings: hotPath),
         .target(name: "SpoorRules", dependencies: ["SpoorKit", .product(name: "Yams", package: "Yams")], swiftSettings: hotPath),
+        // Declarative parser modules (YAML + PCRE2): the file format, its loader and its runtime.
+        .target(name: "SpoorModules", dependencies: ["SpoorKit", .product(name: "Yams", package: "Yams")], swiftSettings: hotPath),
 
         plugin("FileSources", kind: "Sources", extra: ["CArchive", "CZlib"]),
         plugin("LineFramer", kind: "Framers"),
@@ -47,6 +49,9 @@ let package = Package(
         plugin("AuthParsers", kind: "Parsers"),
         plugin("MailParsers", kind: "Parsers"),
         plugin("MicrosoftParsers", kind: "Parsers"),
+        // The parsers shipped as declarative modules, embedded in the binary.
+        .target(name: "DeclarativeParsers", dependencies: ["SpoorKit", "SpoorModules"], path: "Plugins/Parsers/DeclarativeParsers",
+                resources: [.embedInCode("modules/sudo.yaml"), .embedInCode("modules/su.yaml"), .embedInCode("modules/roundcube.yaml")]),
         plugin("DatasetSinks", kind: "Sinks", extra: ["CLZ4", "SpoorParquet"]),
         plugin("DirectoryEnrichers", kind: "Enrichers"),
         plugin("GeoIPEnricher", kind: "Enrichers", extra: ["CMaxMindDB"]),
@@ -57,13 +62,13 @@ let package = Package(
             dependencies: [
                 "SpoorKit", "FileSources", "LineFramer", "JSONFramer", "XMLEventFramer", "SyslogParsers", "AuthParsers",
                 "MailParsers", "MicrosoftParsers", "DatasetSinks", "DirectoryEnrichers",
-                "GeoIPEnricher", "SpoorRules",
+                "GeoIPEnricher", "SpoorRules", "SpoorModules", "DeclarativeParsers",
             ]
         ),
         .executableTarget(
             name: "spoor",
             dependencies: [
-                "SpoorKit", "SpoorBuiltins", "DatasetSinks", "SpoorRules",
+                "SpoorKit", "SpoorBuiltins", "DatasetSinks", "SpoorModules", "SpoorRules", "DeclarativeParsers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -73,13 +78,14 @@ let package = Package(
         .testTarget(name: "FileSourcesTests", dependencies: ["FileSources", "SpoorKit"]),
         // Helpers the parser tests share: the tester, the corpora, fail2ban's case selection.
         .target(name: "SpoorTestSupport", dependencies: ["SpoorBuiltins", "SpoorKit"], path: "Tests/SpoorTestSupport"),
-        .testTarget(name: "AuthParsersTests", dependencies: ["SpoorTestSupport", "AuthParsers", "SyslogParsers", "SpoorKit"]),
+        .testTarget(name: "AuthParsersTests", dependencies: ["SpoorTestSupport", "SpoorBuiltins", "AuthParsers", "SyslogParsers", "SpoorKit"]),
         .testTarget(name: "LineFramerTests", dependencies: ["LineFramer", "SpoorKit"]),
         .testTarget(name: "SpoorParquetTests", dependencies: ["SpoorParquet"]),
         .testTarget(name: "MailParsersTests", dependencies: ["SpoorTestSupport", "MailParsers", "SpoorKit"]),
         .testTarget(name: "MicrosoftParsersTests", dependencies: ["SpoorTestSupport", "MicrosoftParsers", "JSONFramer", "XMLEventFramer", "SpoorKit"]),
         .testTarget(name: "SpoorRulesTests", dependencies: ["SpoorTestSupport", "SpoorRules", "SpoorKit"]),
         .testTarget(name: "DirectoryEnrichersTests", dependencies: ["SpoorTestSupport", "DirectoryEnrichers", "GeoIPEnricher", "SpoorKit"]),
+        .testTarget(name: "SpoorModulesTests", dependencies: ["SpoorTestSupport", "SpoorModules", "DeclarativeParsers", "SpoorBuiltins", "SpoorKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["spoor", "SpoorBuiltins", "DatasetSinks", "SpoorKit", "CLZ4"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,9 +5,11 @@ import LineFramer
 import MailParsers
 import MicrosoftParsers
 import DatasetSinks
+import DeclarativeParsers
 import DirectoryEnrichers
 import GeoIPEnricher
 import SpoorKit
+import SpoorModules
 import SpoorRules
 import SyslogParsers
 import XMLEventFramer
@@ -24,14 +26,14 @@ public func builtinRegistry() -> Registry {
     registry.register(parser: SyslogParser.self)
     registry.register(parser: SSHDParser.self)
     registry.register(parser: PAMParser.self)
-    registry.register(parser: SudoParser.self)
-    registry.register(parser: SuParser.self)
+    registerShipped("sudo", in: registry)
+    registerShipped("su", in: registry)
     registry.register(parser: PostfixParser.self)
     registry.register(parser: DovecotParser.self)
     registry.register(parser: EximParser.self)
     registry.register(parser: SendmailParser.self)
     registry.register(parser: CourierParser.self)
-    registry.register(parser: RoundcubeParser.self)
+    registerShipped("roundcube", in: registry)
     registry.register(parser: EntraSignInParser.self)
     registry.register(parser: IISParser.self)
     registry.register(parser: ExchangeCSVParser.self)
@@ -47,4 +49,18 @@ public func builtinRegistry() -> Registry {
     registry.register(sink: NDJSONDatasetSink.self)
     registry.register(sink: StdoutSink.self)
     return registry
+}
+
+/// The parsers shipped as declarative modules, loaded once per process.
+private let shippedModules: [String: DeclarativeParser] = Dictionary(uniqueKeysWithValues: ShippedModules.load().map { ($0.id, $0) })
+
+/// Registers a shipped module in the place its Swift predecessor had (routing order).
+private func registerShipped(_ id: String, in registry: Registry) {
+    guard let module = shippedModules[id] else { preconditionFailure("no shipped parser module '\(id)'") }
+    registry.register(parser: module.moduleManifest) { _ in module }
+}
+
+/// Every shipped declarative module (what `spoor test` runs by default).
+public func shippedParserModules() -> [DeclarativeParser] {
+    ShippedModules.load()
 }

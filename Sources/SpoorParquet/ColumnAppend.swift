@@ -94,7 +94,7 @@ extension ParquetWriter {
             case .bool: leaf.appendBool(c.value != 0)
             case .string, .stringList:
                 let p = bytes(c, to: Int(c.length))
-                if let index = lastIndex, p.count == last.count, p.count == 0 || memcmp(p.baseAddress!, last.baseAddress!, p.count) == 0 {
+                if let index = lastIndex, p.count == last.count, p.count == 0 || bytesEqual(p.baseAddress!, last.baseAddress!, p.count) {
                     leaf.appendIndex(index, repetition: repetition)
                 } else {
                     lastIndex = appendRepairing(leaf, p, repetition: repetition)

@@ -43,25 +43,9 @@ enum DeltaBinaryPacked {
             for m in 0..<used {
                 let width = widths[m]
                 guard width > 0 else { continue }
-                var acc: UInt64 = 0  // bits not yet written, LSB first; fewer than 8 between puts
-                var bits = 0
-                @inline(__always) func put(_ v: UInt64, _ w: Int) {
-                    acc |= v << UInt64(bits)
-                    bits += w
-                    while bits >= 8 {
-                        out.append(UInt8(truncatingIfNeeded: acc))
-                        acc >>= 8
-                        bits -= 8
-                    }
-                }
+                var packer = BitPacker()
                 for i in (m * miniblockSize)..<((m + 1) * miniblockSize) {
-                    let v: UInt64 = i < n ? UInt64(bitPattern: deltas[i] &- minDelta) : 0
-                    if width <= 56 {
-                        put(v, width)
-                    } else {
-                        put(v & 0xFFFF_FFFF, 32)
-                        put(v >> 32, width - 32)
-                    }
+                    packer.put(i < n ? UInt64(bitPattern: deltas[i] &- minDelta) : 0, width: width, into: &out)
                 }
                 // 32 values × width bits is a whole number of bytes: nothing is left over.
             }
@@ -72,5 +56,46 @@ enum DeltaBinaryPacked {
     @inline(__always)
     static func zigzag(_ v: Int64) -> UInt64 {
         UInt64(bitPattern: (v << 1) ^ (v >> 63))
+    }
+}
+
+/// DELTA_BYTE_ARRAY (Encodings.md) for strings that are not dictionary-encoded: each value
+/// as the length of the prefix it shares with the previous one and the rest. Ids of one
+/// stream (`<stream>-<offset>`) and syslog lines (`Jan  3 10:00:01 mx1 …`) share long
+/// prefixes, which this drops before compression sees them.
+///
+/// Layout: the prefix lengths (DELTA_BINARY_PACKED), then the suffixes as
+/// DELTA_LENGTH_BYTE_ARRAY: their lengths (DELTA_BINARY_PACKED), then their bytes.
+enum DeltaByteArray {
+    /// Appends the encoding of `plain` (PLAIN BYTE_ARRAY values: 4-byte length, bytes) to `out`.
+    static func append(plain: [UInt8], to out: inout [UInt8]) {
+        var prefixes: [Int64] = []
+        var suffixLengths: [Int64] = []
+        var suffixes: [UInt8] = []
+        suffixes.reserveCapacity(plain.count)
+        plain.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var at = 0
+            var previous = 0, previousLength = 0
+            while at + 4 <= raw.count {
+                let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+                let start = at + 4
+                var shared = 0
+                let limit = min(length, previousLength)
+                while shared < limit && base.load(fromByteOffset: start + shared, as: UInt8.self)
+                    == base.load(fromByteOffset: previous + shared, as: UInt8.self) {
+                    shared += 1
+                }
+                prefixes.append(Int64(shared))
+                suffixLengths.append(Int64(length - shared))
+                suffixes.append(contentsOf: UnsafeRawBufferPointer(start: base + start + shared, count: length - shared))
+                previous = start
+                previousLength = length
+                at = start + length
+            }
+        }
+        prefixes.withUnsafeBufferPointer { DeltaBinaryPacked.append($0, to: &out) }
+        suffixLengths.withUnsafeBufferPointer { DeltaBinaryPacked.append($0, to: &out) }
+        out.append(contentsOf: suffixes)
     }
 }

@@ -65,17 +65,39 @@ func appendHybrid<T: FixedWidthInteger & UnsignedInteger>(
             if k - i >= 8 { break }
         }
         appendVarint(UInt64(groups) << 1 | 1, to: &out)
-        var acc: UInt64 = 0
-        var bits = 0
+        var packer = BitPacker()
         for idx in start..<(start + groups * 8) {
-            let x: UInt64 = idx < n ? UInt64(values[idx]) : 0
-            acc |= x << UInt64(bits)
-            bits += bitWidth
-            while bits >= 8 {
-                out.append(UInt8(truncatingIfNeeded: acc))
-                acc >>= 8
-                bits -= 8
-            }
+            packer.put(idx < n ? UInt64(values[idx]) : 0, width: bitWidth, into: &out)
+        }
+    }
+}
+
+/// Packs values of one bit width LSB first into bytes: the bit-packed runs of the hybrid
+/// encoding and the miniblocks of DELTA_BINARY_PACKED. Both pack groups of 8 values, a whole
+/// number of bytes, so nothing is left over at the end.
+struct BitPacker {
+    private var acc: UInt64 = 0  // bits not yet written; fewer than 8 between puts
+    private var bits = 0
+
+    /// `value` (its low `width` bits, 1–64).
+    @inline(__always)
+    mutating func put(_ value: UInt64, width: Int, into out: inout [UInt8]) {
+        if width <= 56 {
+            putShort(value, width, &out)
+        } else {
+            putShort(value & 0xFFFF_FFFF, 32, &out)
+            putShort(value >> 32, width - 32, &out)
+        }
+    }
+
+    @inline(__always)
+    private mutating func putShort(_ value: UInt64, _ width: Int, _ out: inout [UInt8]) {
+        acc |= value << UInt64(bits)
+        bits += width
+        while bits >= 8 {
+            out.append(UInt8(truncatingIfNeeded: acc))
+            acc >>= 8
+            bits -= 8
         }
     }
 }
@@ -106,6 +128,28 @@ func appendPackedBooleans(_ flags: [UInt8], to out: inout [UInt8]) {
         }
     }
     if bit > 0 { out.append(byte) }
+}
+
+/// Whether `n` bytes at `a` and `b` are equal: inline word compares, because most values
+/// compared on the hot path (dictionary entries, a column's previous value) are a few bytes
+/// long and a call to memcmp costs more than the compare.
+@inline(__always)
+func bytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+    if n >= 8 {
+        var i = 0
+        while i + 8 <= n {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        return i == n
+            || a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+    }
+    if n >= 4 {
+        return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+            && a.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+    }
+    for i in 0..<n where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+    return true
 }
 
 /// Unsigned byte-wise comparison (memcmp, then length): the sort order of UTF8 and BYTE_ARRAY.
@@ -237,7 +281,7 @@ final class ByteDictionary {
     private func matches(_ i: Int, _ h: UInt64, _ value: UnsafeRawBufferPointer) -> Bool {
         let e = entries[i]
         guard e.hash == h && e.length == value.count else { return false }
-        return e.length == 0 || memcmp(bytes + e.start, value.baseAddress!, e.length) == 0
+        return e.length == 0 || bytesEqual(bytes + e.start, value.baseAddress!, e.length)
     }
 
     private func reserve(bytes needed: Int) {

@@ -28,6 +28,8 @@ final class LeafWriter {
     private var deltaPages = 0
     /// INT64 pages are DELTA_BINARY_PACKED rather than PLAIN.
     var deltaIntegers = false
+    /// BYTE_ARRAY pages without a dictionary are DELTA_BYTE_ARRAY rather than PLAIN.
+    var deltaStrings = false
     // The dictionary's entry count and PLAIN size, mirrored here so the per-row checks do not
     // go through the struct (and its arrays).
     private var dictionaryEntries = 0
@@ -62,9 +64,13 @@ final class LeafWriter {
     /// String min/max longer than this are shortened (see `ParquetOptions.maxStatisticsBytes`).
     private let statisticsLimit: Int
 
+    /// Whether BYTE_ARRAY values are tracked for min/max statistics.
+    private let minMax: Bool
+
     init(physical: PhysicalType, path: [String], maxDefinition: UInt8, maxRepetition: UInt8, statisticsLimit: Int,
-         dictionary: Bool = true) {
+         dictionary: Bool = true, minMax: Bool = true) {
         self.physical = physical
+        self.minMax = minMax
         self.statisticsLimit = statisticsLimit
         self.path = path
         self.maxDefinition = maxDefinition
@@ -170,6 +176,7 @@ final class LeafWriter {
     }
 
     private func noteBytes(_ p: UnsafeRawBufferPointer) {
+        guard minMax else { return }
         if !hasMinMax {
             minBytes = Array(p)
             maxBytes = Array(p)
@@ -280,6 +287,10 @@ final class LeafWriter {
                 }
                 encoding = .deltaBinaryPacked
                 deltaPages += 1
+            } else if physical == .byteArray && deltaStrings {
+                DeltaByteArray.append(plain: values, to: &scratch)
+                encoding = .deltaByteArray
+                deltaPages += 1
             } else {
                 if physical == .boolean {
                     appendPackedBooleans(values, to: &scratch)
@@ -349,8 +360,9 @@ final class LeafWriter {
             encodingStats.append(PageEncodingStats(pageType: .dataPage, encoding: .rleDictionary, count: dictionaryPages))
         }
         if deltaPages > 0 {
-            encodings.append(.deltaBinaryPacked)
-            encodingStats.append(PageEncodingStats(pageType: .dataPage, encoding: .deltaBinaryPacked, count: deltaPages))
+            let delta: Encoding = physical == .byteArray ? .deltaByteArray : .deltaBinaryPacked
+            encodings.append(delta)
+            encodingStats.append(PageEncodingStats(pageType: .dataPage, encoding: delta, count: deltaPages))
         }
         if plainPages > 0 {
             encodingStats.append(PageEncodingStats(pageType: .dataPage, encoding: .plain, count: plainPages))

@@ -15,7 +15,7 @@ enum ConvertedType: Int32 {
 }
 
 enum Encoding: Int32 {
-    case plain = 0, plainDictionary = 2, rle = 3, deltaBinaryPacked = 5, rleDictionary = 8
+    case plain = 0, plainDictionary = 2, rle = 3, deltaBinaryPacked = 5, deltaByteArray = 7, rleDictionary = 8
 }
 
 enum PageType: Int32 {

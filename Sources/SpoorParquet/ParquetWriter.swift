@@ -40,11 +40,15 @@ public struct ParquetColumn: Sendable, Hashable {
     /// different (ids, raw records): the dictionary could only overflow, after costing a
     /// lookup per value.
     public var dictionary: Bool
+    /// Whether string values get min/max statistics (null counts always). Off for columns
+    /// no one filters by range (raw records): two comparisons a value for nothing.
+    public var minMax: Bool
 
-    public init(name: String, type: ParquetType, dictionary: Bool = true) {
+    public init(name: String, type: ParquetType, dictionary: Bool = true, minMax: Bool = true) {
         self.name = name
         self.type = type
         self.dictionary = dictionary
+        self.minMax = minMax
     }
 }
 
@@ -104,6 +108,9 @@ public struct ParquetOptions: Sendable {
     /// INT64 and timestamp pages are DELTA_BINARY_PACKED (a few bits a value for times,
     /// offsets and counters) instead of PLAIN.
     public var deltaIntegers: Bool
+    /// String pages that are not dictionary-encoded are DELTA_BYTE_ARRAY (shared prefixes
+    /// dropped) instead of PLAIN.
+    public var deltaStrings: Bool
     /// An int64/timestamp column whose row groups are declared sorted (`sorting_columns`)
     /// when their values arrived in ascending order with no null. The writer checks; it does
     /// not sort.
@@ -123,6 +130,7 @@ public struct ParquetOptions: Sendable {
         maxStatisticsBytes: Int = 128,
         invalidUTF8: InvalidUTF8Policy = .replace,
         deltaIntegers: Bool = true,
+        deltaStrings: Bool = true,
         sortingColumn: Int? = nil,
         keyValueMetadata: [String: String] = [:],
         createdBy: String = "spoor-parquet version 1.0.0"
@@ -136,6 +144,7 @@ public struct ParquetOptions: Sendable {
         self.maxStatisticsBytes = maxStatisticsBytes
         self.invalidUTF8 = invalidUTF8
         self.deltaIntegers = deltaIntegers
+        self.deltaStrings = deltaStrings
         self.sortingColumn = sortingColumn
         self.keyValueMetadata = keyValueMetadata
         self.createdBy = createdBy
@@ -212,14 +221,16 @@ public final class ParquetWriter {
         var leaves: [LeafWriter] = []
         var firstLeaf: [Int] = []
         var dictionary = true
+        var minMax = true
         func leaf(_ physical: PhysicalType, _ path: [String], definition: UInt8 = 1, repetition: UInt8 = 0) {
             leaves.append(
                 LeafWriter(
                     physical: physical, path: path, maxDefinition: definition, maxRepetition: repetition,
-                    statisticsLimit: options.maxStatisticsBytes, dictionary: dictionary))
+                    statisticsLimit: options.maxStatisticsBytes, dictionary: dictionary, minMax: minMax))
         }
         for c in columns {
             dictionary = c.dictionary
+            minMax = c.minMax
             firstLeaf.append(leaves.count)
             let name = c.name
             switch c.type {
@@ -266,7 +277,10 @@ public final class ParquetWriter {
         self.options = options
         self.kinds = columns.map(\.type)
         self.firstLeaf = firstLeaf
-        for leaf in leaves { leaf.deltaIntegers = options.deltaIntegers }
+        for leaf in leaves {
+            leaf.deltaIntegers = options.deltaIntegers
+            leaf.deltaStrings = options.deltaStrings
+        }
         self.leaves = leaves
         self.schema = schema
         self.appendedInRow = [Int](repeating: -1, count: columns.count)

@@ -113,6 +113,8 @@ struct IngestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A YAML job file; flags given as well override it.", valueName: "FILE"))
     var job: String?
 
+    @OptionGroup var modules: ParserModuleOptions
+
     func run() throws {
         // A file that outgrows the size limit (`ulimit -f`) then fails with EFBIG and is
         // reported like a full disk, instead of the signal killing the job mid-write.
@@ -152,6 +154,7 @@ struct IngestCommand: ParsableCommand {
         let partitioning = try partitionBy.map { try Partitioning(parsing: $0, origin: "--partition-by") }
             ?? file.partitionBy.map { try Partitioning(parsing: $0.spec, origin: $0.origin) } ?? .standard
         let registry = builtinRegistry()
+        let userModules = try UserModules.register(file.parserModules + modules.paths, into: registry)
         let zone = try ZoneClock.zone(named: time.timezone ?? file.timezone ?? "UTC")
         let source = try registry.source("files", config: PluginConfig(
             ["paths": .list(paths), "include": .list(include.isEmpty ? file.include : include),
@@ -185,7 +188,7 @@ struct IngestCommand: ParsableCommand {
                               hint: suggestion(for: format, among: Array(known)).map { "did you mean '\($0)'?" }
                                   ?? "known formats: " + known.sorted().joined(separator: ", "))
         }
-        plan.formatsByGlob = file.formats
+        plan.formatsByGlob = file.formats + userModules.formatGlobs
         if let forced = try format(named: formatOverride, known: known) { plan.format = forced }
 
         let started = Date()
@@ -231,7 +234,10 @@ struct IngestCommand: ParsableCommand {
             }
         }
         progress?.clear()
-        if !quiet { FileHandle.standardError.write(Summary.render(result, output: outPath)) }
+        if !quiet {
+            FileHandle.standardError.write(Summary.render(result, output: outPath))
+            for line in userModules.lines { FileHandle.standardError.write("parser      \(line)\n") }
+        }
         guard result.summary.reconciles else { throw ExitCode(3) }
         if (strict || file.strict == true) && result.summary.deadLetters > 0 { throw ExitCode(4) }
     }

@@ -23,6 +23,7 @@ import Yams
 ///       "*/u_ex*.log": iis
 ///     parsers:
 ///       sshd: {}
+///     parsers: [parsers/]   # or: parser modules (files or directories of *.yaml) to load
 struct JobFile {
     var inputs: [String] = []
     var include: [String] = []
@@ -42,6 +43,12 @@ struct JobFile {
     var parserConfigs: [String: PluginConfig] = [:]
     var enricherConfigs: [String: PluginConfig] = [:]
     var formats: [(glob: String, format: String)] = []
+    /// Parser modules to load (`parsers:` given as a path or a list of paths), relative to the file.
+    var parserModules: [String] = []
+    /// Where each input and parser module path was written (`job.yaml:3:10`), for `spoor validate`.
+    var origins: [String: String] = [:]
+    /// The job file's own path, when it came from one.
+    var path: String?
 
     static let keys = ["inputs", "include", "exclude", "out", "format", "workers", "year", "timezone", "strict",
                        "max_record_bytes", "keep_original", "correlate_mail", "rules", "parsers", "enrichers", "formats",
@@ -89,7 +96,9 @@ struct JobFile {
         for (keyNode, value) in mapping {
             let key = keyNode.string ?? ""
             switch key {
-            case "inputs": inputs = try strings(value, key)
+            case "inputs":
+                inputs = try strings(value, key)
+                for (item, node) in zip(inputs, value.sequence.map(Array.init) ?? [value]) { origins[item] = origin(node) }
             case "include": include = try strings(value, key)
             case "exclude": exclude = try strings(value, key)
             case "out": out = try string(value, key)
@@ -114,6 +123,13 @@ struct JobFile {
                 for (glob, format) in globs {
                     formats.append((glob.string ?? "", try string(format, "formats")))
                 }
+            case "parsers" where value.mapping == nil:
+                // A path or a list of paths: parser modules to load.
+                guard let paths = try? strings(value, key) else {
+                    throw ConfigError(origin: origin(value), message: "'parsers' is a directory of parser modules, a list of them, or a map of parser ids to options")
+                }
+                parserModules = paths.filter { !$0.isEmpty }
+                for (item, node) in zip(paths, value.sequence.map(Array.init) ?? [value]) { origins[item] = origin(node) }
             case "parsers", "enrichers":
                 guard let plugins = value.mapping else {
                     throw ConfigError(origin: origin(value), message: "'\(key)' maps plugin ids to their options")
@@ -139,7 +155,10 @@ struct JobFile {
         // Relative inputs and output are relative to the job file.
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
         func resolve(_ p: String) -> String { p.hasPrefix("/") || p == "-" ? p : base.appendingPathComponent(p).path }
+        origins = Dictionary(origins.map { (resolve($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
         inputs = inputs.map(resolve)
+        parserModules = parserModules.map(resolve)
+        self.path = path
         out = out.map { $0 == "-" ? $0 : resolve($0) }
         rules = rules.map(resolve)
         // An enricher's `file`/`files` are relative to the job file too.

@@ -14,11 +14,13 @@ struct ParseCommand: ParsableCommand {
 
             Year-less timestamps take the current year (or --year). With --explain, each step
             is printed first: the envelope, which parser the program was routed to, which
-            pattern matched.
+            pattern matched. For a declarative module (built in, or loaded with --parsers),
+            every pattern tried is shown, with the captures of the one that matched.
 
             Examples:
               spoor parse 'Sep  3 14:02:11 mx1 sshd[2211]: Failed password for invalid user admin from 203.0.113.7 port 51234 ssh2'
               zcat auth.log.2.gz | spoor parse --explain | less
+              spoor parse --parsers parsers/ --explain 'Nov 25 10:00:00 vpn1 acmevpn[7]: ...'
             """)
 
     @Argument(help: "The line to parse; without it, lines are read from stdin.")
@@ -29,11 +31,21 @@ struct ParseCommand: ParsableCommand {
 
     @OptionGroup var time: TimeOptions
 
+    @OptionGroup var modules: ParserModuleOptions
+
     func run() throws {
         let registry = builtinRegistry()
+        let userModules: UserModules
+        do {
+            userModules = try UserModules.register(modules.paths, into: registry)
+        } catch {
+            FileHandle.standardError.write("spoor: \(error)\n")
+            throw ExitCode(2)
+        }
         var plan = JobPlan(source: try registry.source("files"), framers: try registry.makeFramers(),
                            parsers: try registry.makeParsers(), workers: 1, zone: try time.zone(), pinnedYear: time.year)
         plan.keepOriginal = false
+        plan.formatsByGlob = userModules.formatGlobs
         let tester = RecordTester(plan: plan, explain: explain)
         var text: [UInt8]
         if let line {

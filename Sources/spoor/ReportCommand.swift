@@ -5,12 +5,13 @@ import SpoorKit
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Who probed, attacked and compromised which accounts, per actor.",
+        abstract: "Who probed, attacked and compromised which accounts, per actor and per cluster.",
         discussion: """
             Reads the campaign tally a dataset keeps (DIR/_campaign.json, updated by every
-            ingest job) and prints, per actor (threat.group.id, set by --rules) and for
-            the unattributed rest: probe attempts, accounts probed, attacked and
-            compromised, first and last seen, top sources.
+            ingest job that has --rules) and prints, per actor and per cluster: probe
+            attempts, accounts probed, attacked and compromised (with the list), first and
+            last seen, the rules that attributed the records, top sources, ASNs and
+            countries, and the campaign by day.
 
             What counts: a probe asks whether an account exists (recipient-check rejected
             as unknown_user or accepted, account-lookup, or an authentication with
@@ -18,15 +19,26 @@ struct ReportCommand: ParsableCommand {
             (user.exists from --accounts, else the log's word); a compromise is a
             successful attack. Accounts are compared lower-cased and URL-decoded.
 
+            Attribution: an indicator rule attributes an event to an actor. A source no
+            indicator names is linked to an actor (rule behaviour-shared-infrastructure)
+            when it shares the /24 or the AS of the actor's attributed sources and the
+            same targets (2 accounts or more) or the same user agent, within the actor's
+            window (first to last record, ±3 days). Other sources that behave like a
+            campaign (many distinct addresses probed, or mostly failed passwords) are
+            grouped by shared infrastructure and targets into clusters.
+
             With --json the report is the contract for detectors:
               {"actors": [{"id", "name", "aliases", "probe_attempts", "accounts_probed",
-                "accounts_attacked", "accounts_compromised", "first_seen", "last_seen",
-                "sources", "compromised"}], "clusters": [], "unattributed": {…}}
-            Clusters (campaigns linked to no actor) come with behaviour rules.
+                "accounts_attacked", "accounts_compromised", "compromised", "first_seen",
+                "last_seen", "sources", "attributed_by", "top_asns", "top_countries",
+                "timeline", ...}], "clusters": [same, no name], "unattributed": {...}}
+            With --html FILE it also writes a self-contained page with a chart by day.
 
-            Example:
-              spoor ingest logs/ --out out/ --rules rules/ --accounts accounts.txt
+            Examples:
+              spoor ingest logs/ --out out/ --rules rules/ --accounts accounts.txt --geoip asn.mmdb
+              spoor report out/
               spoor report out/ --json
+              spoor report out/ --html report.html
             """)
 
     @Argument(help: "The dataset directory.")
@@ -35,49 +47,29 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp("Also write the report as a self-contained HTML page.", valueName: "FILE"))
+    var html: String?
+
     func run() throws {
-        guard let tally = try DatasetStore(root: directory).loadCampaign() else {
-            FileHandle.standardError.write(Data("spoor: \(directory) has no campaign tally yet: ingest into it first\n".utf8))
+        // A report only reads: opening the store of a directory that is not there would make it.
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            FileHandle.standardError.write(Data("spoor: \(directory) is not a dataset directory: give the --out of an ingest job\n".utf8))
             throw ExitCode(2)
         }
-        let actors = tally.actors.values.filter { $0.id != "unattributed" }.sorted { $0.probeAttempts + $0.attacked.count > $1.probeAttempts + $1.attacked.count }
-        if json {
-            var out: [String: Any] = ["actors": actors.map(Self.object), "clusters": [Any]()]
-            if let u = tally.actors["unattributed"] { out["unattributed"] = Self.object(u) }
-            let data = try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
-            return
+        guard let tally = try DatasetStore(root: directory).loadCampaign() else {
+            FileHandle.standardError.write(Data("spoor: \(directory) has no campaign tally yet: ingest into it with --rules first\n".utf8))
+            throw ExitCode(2)
         }
-        print("actor                             probes  probed  attacked  compromised  first seen            last seen")
-        for a in actors + (tally.actors["unattributed"].map { [$0] } ?? []) {
-            let label = a.id == "unattributed" ? "(unattributed)" : "\(a.name ?? a.id) (\(a.id))"
-            // Unattributed successes are mostly ordinary logins: only an actor's are compromises.
-            let compromised = a.id == "unattributed" ? "-" : String(a.compromised.count)
-            print(label.padding(toLength: 32, withPad: " ", startingAt: 0),
-                  String(a.probeAttempts).leftPad(7), String(a.probed.count).leftPad(7), String(a.attacked.count).leftPad(9),
-                  compromised.leftPad(12), " ", Self.day(a.firstSeen), " ", Self.day(a.lastSeen))
-            if !a.compromised.isEmpty, a.id != "unattributed" { print("  compromised: " + a.compromised.sorted().joined(separator: ", ")) }
+        let report = CampaignReport(tally)
+        if let html {
+            do {
+                try Data(report.html(title: "Spoor campaign report: \(directory)").utf8).write(to: URL(fileURLWithPath: html))
+            } catch {
+                FileHandle.standardError.write(Data("spoor: cannot write \(html): \(error.localizedDescription)\n".utf8))
+                throw ExitCode(1)
+            }
         }
+        print(json ? try report.jsonText() : report.text(), terminator: json ? "\n" : "")
     }
-
-    static func object(_ a: CampaignTally.Actor) -> [String: Any] {
-        var o: [String: Any] = [
-            "id": a.id, "aliases": a.aliases, "probe_attempts": a.probeAttempts, "accounts_probed": a.probed.count,
-            "accounts_attacked": a.attacked.count, "accounts_compromised": a.compromised.count,
-            "compromised": a.compromised.sorted(),
-            "sources": a.sources.sorted { $0.value > $1.value }.prefix(20).map { ["ip": $0.key, "events": $0.value] },
-        ]
-        if let n = a.name { o["name"] = n }
-        if a.firstSeen != .max { o["first_seen"] = CivilTime.iso8601(micros: a.firstSeen) }
-        if a.lastSeen != .min { o["last_seen"] = CivilTime.iso8601(micros: a.lastSeen) }
-        return o
-    }
-
-    static func day(_ micros: Int64) -> String {
-        micros == .max || micros == .min ? "-".padding(toLength: 20, withPad: " ", startingAt: 0) : String(CivilTime.iso8601(micros: micros).prefix(19))
-    }
-}
-
-extension String {
-    func leftPad(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }

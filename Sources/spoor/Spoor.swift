@@ -15,7 +15,9 @@ struct Spoor: ParsableCommand {
               spoor ingest /var/log/archive --out out/
               spoor parse 'Sep  3 14:02:11 mx1 sshd[2211]: Failed password for invalid user admin from 203.0.113.7 port 51234 ssh2'
               spoor plugins
+              spoor test parsers/          # the inline tests of parser modules
             """,
-        subcommands: [IngestCommand.self, ParseCommand.self, ReportCommand.self, PluginsCommand.self, SchemaCommand.self, RulesCommand.self]
+        subcommands: [IngestCommand.self, ParseCommand.self, ReportCommand.self, PluginsCommand.self, SchemaCommand.self, RulesCommand.self,
+                      TestCommand.self, NewCommand.self, ValidateCommand.self]
     )
 }

@@ -1,4 +1,5 @@
 import AuthParsers
+import SpoorBuiltins
 import SpoorKit
 import Testing
 
@@ -6,8 +7,10 @@ import Testing
 @Suite struct AuthRoutingTests {
     @Test func routes() throws {
         #expect(try SSHDParser(config: PluginConfig()).routes.contains(.program("sshd-session")))
-        #expect(try SudoParser(config: PluginConfig()).routes == [.program("sudo")])
-        #expect(try SuParser(config: PluginConfig()).routes.contains(.program("su")))
+        // sudo and su are declarative modules now (Plugins/Parsers/DeclarativeParsers/modules).
+        let parsers = try builtinRegistry().makeParsers()
+        #expect(parsers.first { $0.id == "sudo" }?.parser.routes == [.program("sudo")])
+        #expect(parsers.first { $0.id == "su" }?.parser.routes.contains(.program("su")) == true)
         #expect(try PAMParser(config: PluginConfig()).routes == [.anyProgram])
     }
 }

@@ -177,19 +177,27 @@ struct Fixture {
 
     /// Runs the built `spoor` binary.
     func spoor(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/spoor")
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try runSpoor(args)
     }
 
     func remove() { try? FileManager.default.removeItem(at: root) }
+}
+
+/// The `spoor` binary `swift build` made, which the end-to-end tests run as a user would.
+let spoorBinary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent(".build/debug/spoor")
+
+/// Runs the built `spoor` with `args` (in `directory`, if given) and waits for it.
+func runSpoor(_ args: [String], in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let p = Process()
+    p.executableURL = spoorBinary
+    p.arguments = args
+    if let directory { p.currentDirectoryURL = directory }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }

@@ -50,4 +50,13 @@ import Testing
         #expect(rest["accounts_attacked"] as? Int == 1)       // carol, from an unlisted address
         #expect(rest["probe_attempts"] as? Int == 0)
     }
+
+    @Test func reportOnAMissingDirectoryFailsAndCreatesNothing() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        let missing = fx.url("no-such-dataset").path
+        let r = try fx.spoor(["report", missing])
+        #expect(r.status == 2 && r.stderr.contains("is not a dataset directory"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: missing))
+    }
 }

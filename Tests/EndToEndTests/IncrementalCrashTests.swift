@@ -106,8 +106,7 @@ import Testing
 extension Fixture {
     /// Starts the built `spoor` binary without waiting.
     func startSpoor(_ args: [String]) throws -> Process {
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/spoor")
+        let binary = spoorBinary
         let p = Process()
         p.executableURL = binary
         p.arguments = args

@@ -7,8 +7,7 @@ import Testing
 @Suite struct OutputFailureTests {
     /// Runs `spoor` under `ulimit -f blocks` (512-byte blocks).
     static func spoorLimited(_ fx: Fixture, blocks: Int, _ args: [String]) throws -> (status: Int32, stderr: String) {
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/spoor").path
+        let binary = spoorBinary.path
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", "ulimit -f \(blocks) && exec \"$0\" \"$@\"", binary] + args

@@ -179,3 +179,22 @@ struct UTF8Tests {
         }
     }
 }
+
+@Suite("Byte equality")
+struct BytesEqualTests {
+    @Test("inline equality agrees with memcmp for every length up to 40 and a difference at every position")
+    func agreesWithMemcmp() {
+        let a: [UInt8] = (0..<40).map { UInt8($0 * 7 & 0xFF) }
+        for n in 0...40 {
+            var b = a
+            a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in #expect(bytesEqual(pa.baseAddress!, pb.baseAddress!, n)) } }
+            for i in 0..<n {
+                b = a
+                b[i] ^= 0x80
+                a.withUnsafeBytes { pa in
+                    b.withUnsafeBytes { pb in #expect(!bytesEqual(pa.baseAddress!, pb.baseAddress!, n), "length \(n), byte \(i)") }
+                }
+            }
+        }
+    }
+}

@@ -193,7 +193,7 @@ struct InteropTests {
         #expect(report.pyarrow?.createdBy == "spoor-parquet version 1.0.0")
     }
 
-    @Test("a dictionary past maxDictionaryBytes falls back to PLAIN; low cardinality stays dictionary-encoded")
+    @Test("a dictionary past maxDictionaryBytes falls back to DELTA_BYTE_ARRAY; low cardinality stays dictionary-encoded")
     func dictionaryFallback() throws {
         let dir = try TempDir()
         defer { dir.cleanUp() }
@@ -213,7 +213,7 @@ struct InteropTests {
             to: path, options: ParquetOptions(pageBytes: 32 << 10, rowGroupRows: 5_000, maxDictionaryBytes: 100 << 10))
 
         // What the footer says about the pages (readers do not show encoding_stats): "hi" has
-        // dictionary-encoded pages, then PLAIN ones; "lo" only dictionary-encoded pages.
+        // dictionary-encoded pages, then DELTA_BYTE_ARRAY ones; "lo" only dictionary-encoded pages.
         #expect(w.writtenRowGroups.count == 3)
         for group in w.writtenRowGroups {
             for chunk in group.columns {
@@ -223,9 +223,9 @@ struct InteropTests {
                 #expect(chunk.dictionaryPageOffset != nil)
                 #expect(pages(.rleDictionary) > 0, "\(chunk.path)")
                 if chunk.path == ["hi"] {
-                    #expect(pages(.plain) > 0, "hi fell back to PLAIN")
+                    #expect(pages(.deltaByteArray) > 0, "hi fell back to DELTA_BYTE_ARRAY")
                 } else {
-                    #expect(pages(.plain) == 0, "lo stayed dictionary-encoded")
+                    #expect(pages(.deltaByteArray) == 0 && pages(.plain) == 0, "lo stayed dictionary-encoded")
                 }
             }
         }

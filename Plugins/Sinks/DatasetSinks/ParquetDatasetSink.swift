@@ -21,6 +21,8 @@ public final class ParquetDatasetSink: Sink {
         ])
 
     public struct Payload: Sendable {
+        /// The batch's chunk, then the values from outside it: what the blocks' cells point into.
+        var arena: [UInt8]
         var blocks: [RowBlock]
         var deadLetters: (rows: Int, frame: [UInt8])?
     }
@@ -35,9 +37,10 @@ public final class ParquetDatasetSink: Sink {
         case .stringList: .stringList
         case .stringMap: .stringMap
         }
-        // Ids and raw records are unique: a dictionary for them only costs lookups.
+        // Ids and raw records are unique: a dictionary for them only costs lookups. No one
+        // prunes by a range of raw records: their min/max would cost two compares a row.
         let unique = field == .eventID || field == .eventOriginal
-        return ParquetColumn(name: field.name, type: type, dictionary: !unique)
+        return ParquetColumn(name: field.name, type: type, dictionary: !unique, minMax: field != .eventOriginal)
     }
 
     /// The schema's fields and their types, in column order (hoisted out of the row loop).
@@ -53,6 +56,7 @@ public final class ParquetDatasetSink: Sink {
     private let maxOpenFiles: Int
     private let state = Mutex(WriterState())
     private let deadLetterScratch = ScratchPool()
+    private let blockBuilder: RowBlockBuilder
 
     private struct WriterState: ~Copyable {
         var open: [String: (writer: ParquetWriter, tick: Int)] = [:]
@@ -76,31 +80,15 @@ public final class ParquetDatasetSink: Sink {
                                  sortingColumn: Int(Field.timestamp.rawValue),
                                  keyValueMetadata: ["spoor.schema_version": String(Schema.version), "spoor.job": job.jobID],
                                  createdBy: "spoor version 1.0.0")
+        blockBuilder = RowBlockBuilder(repeated: Self.repeated, partitioning: job.partitioning)
         maxFileRows = config.int("max_file_rows") ?? 4_000_000
         maxOpenFiles = max(1, config.int("max_open_files") ?? 16)
         try makeDirectories(root)
     }
 
     public func encode(_ batch: EventBatch, input: InputFile) -> Payload {
-        var blocks: [RowBlock] = []
-        var signature: [UInt8] = []
-        let partitioning = job.partitioning
-        batch.withReader { reader in
-            var last = -1
-            for event in reader.events {
-                partitioning.signature(of: event, reader, into: &signature)
-                if last < 0 || blocks[last].signature != signature {
-                    last = blocks.firstIndex { $0.signature == signature } ?? -1
-                    if last < 0 {
-                        blocks.append(RowBlock(signature: signature))
-                        last = blocks.count - 1
-                    }
-                }
-                blocks[last].add(event, reader)
-            }
-        }
-        for i in blocks.indices { blocks[i].seal(repeated: Self.repeated) }
-        var payload = Payload(blocks: blocks)
+        let (arena, blocks) = blockBuilder.blocks(of: batch)
+        var payload = Payload(arena: arena, blocks: blocks)
         if !batch.deadLetters.isEmpty {
             let scratch = deadLetterScratch.take()
             defer { deadLetterScratch.give(scratch) }
@@ -111,7 +99,7 @@ public final class ParquetDatasetSink: Sink {
 
     public func write(_ payload: Payload) throws {
         try state.withLock { s in
-            for block in payload.blocks { try write(block, &s) }
+            for block in payload.blocks { try write(block, arena: payload.arena, &s) }
             if let dead = payload.deadLetters {
                 var date: [UInt8] = []
                 CivilTime.appendDate(days: CivilTime.day(ofMicros: job.startedAt), to: &date)
@@ -134,7 +122,7 @@ public final class ParquetDatasetSink: Sink {
         }
     }
 
-    private func write(_ block: RowBlock, _ s: inout WriterState) throws {
+    private func write(_ block: RowBlock, arena: [UInt8], _ s: inout WriterState) throws {
         let dir = root + "/events/" + job.partitioning.directory(of: block.signature)
         s.tick += 1
         if let open = s.open[dir], open.writer.rowCount >= maxFileRows { try close(dir, &s) }
@@ -153,7 +141,7 @@ public final class ParquetDatasetSink: Sink {
         s.open[dir]!.tick = s.tick
         do throws(ParquetError) {
             try writer.beginRows(block.rows)
-            block.arena.withUnsafeBytes { arena in
+            arena.withUnsafeBytes { arena in
                 block.cells.withUnsafeBufferPointer { cells in
                     let starts = block.columnStarts
                     for column in 0..<Self.fields.count where starts[column] < starts[column + 1] {

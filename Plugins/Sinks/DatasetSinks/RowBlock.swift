@@ -1,120 +1,166 @@
 import SpoorKit
 import SpoorParquet
 
-/// The events of one partition of one batch, with every value copied into one owned arena:
-/// what a worker hands the sink thread when the batch's record memory is about to be reused.
-///
-/// The worker also does the transposition the Parquet writer needs (`seal`): rows are put in
-/// `@timestamp` order (stable), and the values grouped by column, so the sink thread appends
-/// whole columns.
+/// The events of one partition of one batch, transposed for the Parquet writer: rows in
+/// `@timestamp` order (stable), values grouped by column, each value an offset into the
+/// payload's arena. What a worker hands the sink thread when the batch's memory is about
+/// to be reused; the sink thread then appends whole columns.
 struct RowBlock: Sendable {
     /// The partition (`Partitioning.signature`).
     let signature: [UInt8]
-    var arena: [UInt8] = []
-    /// After `seal`: every value, grouped by column (the field's raw value), each column's
-    /// rows ascending. A scalar field set twice in one event keeps its first value.
-    private(set) var cells: [ParquetCell] = []
-    /// After `seal`: where each column's cells start in `cells` (plus one past the end).
-    private(set) var columnStarts: [Int32] = []
-    /// The rows' timestamps, in the order they were added (in time order after `seal`).
-    private(set) var timestamps: [Int64] = []
-
-    // While adding: values in row order, and where each row's values start.
-    private var fields: [UInt8] = []
-    private var pending: [ParquetCell] = []
-    private var rowStarts: [Int32] = [0]
-
-    init(signature: [UInt8]) {
-        self.signature = signature
-    }
+    /// Every value, grouped by column (the field's raw value), each column's rows ascending.
+    /// A scalar field set twice in one event keeps its first value.
+    fileprivate(set) var cells: [ParquetCell] = []
+    /// Where each column's cells start in `cells` (plus one past the end).
+    fileprivate(set) var columnStarts: [Int32] = []
+    /// The rows' timestamps, ascending.
+    fileprivate(set) var timestamps: [Int64] = []
 
     var rows: Int { timestamps.count }
+}
 
-    mutating func add(_ event: EventHeader, _ reader: BatchReader) {
-        for slot in reader.slots(of: event) {
-            fields.append(slot.field.rawValue)
-            if slot.kind == .number {
-                pending.append(ParquetCell(row: 0, value: slot.value))
-            } else {
-                let bytes = reader.bytes(slot)
-                pending.append(ParquetCell(row: 0, keyLength: slot.keyLength, length: UInt32(bytes.count), value: Int64(arena.count)))
-                arena.append(contentsOf: bytes)
-            }
-        }
-        rowStarts.append(Int32(pending.count))
-        timestamps.append(event.timestamp)
-    }
-
-    /// Orders rows by time and groups the values by column.
+/// Splits a batch into blocks in two passes over its events — count, then place — with
+/// no per-value intermediate arrays: this runs once per value of every event.
+struct RowBlockBuilder {
     /// `repeated[c]`: column `c` holds several values per row (a list, a map).
-    mutating func seal(repeated: [Bool]) {
-        let n = rows, columns = repeated.count
-        var order = Array(0..<n)
-        if !timestamps.isSorted() {
-            order.sort { timestamps[$0] < timestamps[$1] || (timestamps[$0] == timestamps[$1] && $0 < $1) }
-            timestamps = order.map { timestamps[$0] }
-        }
-        var seen = [Int32](repeating: -1, count: columns)
-        var counts = [Int32](repeating: 0, count: columns + 1)
-        var keep = [Bool](repeating: true, count: pending.count)
-        // Unsafe buffers: these loops run once per value, and array bounds and uniqueness
-        // checks there cost as much as the work.
-        fields.withUnsafeBufferPointer { fields in
-            rowStarts.withUnsafeBufferPointer { rowStarts in
-                seen.withUnsafeMutableBufferPointer { seen in
-                    counts.withUnsafeMutableBufferPointer { counts in
-                        keep.withUnsafeMutableBufferPointer { keep in
-                            for row in 0..<n {
-                                for v in Int(rowStarts[row])..<Int(rowStarts[row + 1]) {
-                                    let f = Int(fields[v])
-                                    if seen[f] == Int32(row) && !repeated[f] { keep[v] = false; continue }
-                                    seen[f] = Int32(row)
-                                    counts[f + 1] += 1
-                                }
-                            }
-                            for f in 0..<columns { counts[f + 1] += counts[f] }
-                        }
+    let repeated: [Bool]
+    let partitioning: Partitioning
+
+    /// The batch's blocks, and the arena their cells point into: a copy of the batch's chunk
+    /// (most values are pieces of records, and are not copied again), then the other values.
+    func blocks(of batch: EventBatch) -> (arena: [UInt8], blocks: [RowBlock]) {
+        let columns = repeated.count
+        let records = batch.records
+        var arena: [UInt8] = []
+        arena.reserveCapacity(records.count + records.count / 4 + 4096)
+        arena.append(contentsOf: records)
+        var blocks: [RowBlock] = []
+        batch.withReader { reader in
+            let events = reader.events
+            // Pass 1: each event's block, and per block the values of each column.
+            var eventBlock = [Int32](repeating: 0, count: events.count)
+            var counts: [Int32] = []  // blocks × (columns + 1)
+            var rowsOf: [Int] = []
+            var signature: [UInt8] = []
+            var last = -1
+            for (i, event) in events.enumerated() {
+                partitioning.signature(of: event, reader, into: &signature)
+                if last < 0 || blocks[last].signature != signature {
+                    last = blocks.firstIndex { $0.signature == signature } ?? -1
+                    if last < 0 {
+                        blocks.append(RowBlock(signature: signature))
+                        counts.append(contentsOf: repeatElement(0, count: columns + 1))
+                        rowsOf.append(0)
+                        last = blocks.count - 1
                     }
                 }
+                eventBlock[i] = Int32(last)
+                rowsOf[last] += 1
+                let base = last * (columns + 1) + 1
+                forEachKept(reader.slots(of: event)) { _, f in counts[base + f] += 1 }
             }
-        }
-        columnStarts = counts
-        var cursor = counts
-        cells = [ParquetCell](unsafeUninitializedCapacity: Int(counts[columns])) { cells, initialized in
-            fields.withUnsafeBufferPointer { fields in
-                rowStarts.withUnsafeBufferPointer { rowStarts in
-                    pending.withUnsafeBufferPointer { pending in
-                        keep.withUnsafeBufferPointer { keep in
-                            cursor.withUnsafeMutableBufferPointer { cursor in
-                                for (newRow, row) in order.enumerated() {
-                                    for v in Int(rowStarts[row])..<Int(rowStarts[row + 1]) where keep[v] {
-                                        let f = Int(fields[v])
-                                        var cell = pending[v]
-                                        cell.row = Int32(newRow)
-                                        (cells.baseAddress! + Int(cursor[f])).initialize(to: cell)
-                                        cursor[f] += 1
+            // The events of each block, in time order.
+            var order = [Int32](repeating: 0, count: events.count)
+            var blockStart = [Int](repeating: 0, count: blocks.count + 1)
+            for b in blocks.indices { blockStart[b + 1] = blockStart[b] + rowsOf[b] }
+            var fill = blockStart
+            for i in events.indices {
+                let b = Int(eventBlock[i])
+                order[fill[b]] = Int32(i)
+                fill[b] += 1
+            }
+            // External values outside the chunk are mostly a parser's constants: copy each once.
+            var constants = ConstantCache()
+            for b in blocks.indices {
+                var rows = order[blockStart[b]..<blockStart[b + 1]]
+                var sorted = true
+                var previous = Int64.min
+                for i in rows {
+                    let t = events[Int(i)].timestamp
+                    if t < previous {
+                        sorted = false
+                        break
+                    }
+                    previous = t
+                }
+                if !sorted { rows.sort { events[Int($0)].timestamp < events[Int($1)].timestamp || (events[Int($0)].timestamp == events[Int($1)].timestamp && $0 < $1) } }
+                // Pass 2: place every value at its column's cursor.
+                var starts = [Int32](repeating: 0, count: columns + 1)
+                for f in 0..<columns { starts[f + 1] = starts[f] + counts[b * (columns + 1) + 1 + f] }
+                var cursor = starts
+                let total = Int(starts[columns])
+                var timestamps: [Int64] = []
+                timestamps.reserveCapacity(rows.count)
+                let cells = [ParquetCell](unsafeUninitializedCapacity: total) { cells, initialized in
+                    cursor.withUnsafeMutableBufferPointer { cursor in
+                        for (newRow, i) in rows.enumerated() {
+                            let event = events[Int(i)]
+                            timestamps.append(event.timestamp)
+                            forEachKept(reader.slots(of: event)) { slot, f in
+                                var cell = ParquetCell(row: Int32(newRow), value: slot.value)
+                                if slot.kind != .number {
+                                    let bytes = reader.bytes(slot)
+                                    cell.keyLength = slot.keyLength
+                                    cell.length = UInt32(bytes.count)
+                                    if slot.kind == .external, let start = records.baseAddress, let p = bytes.baseAddress,
+                                       p >= start, p + bytes.count <= start + records.count {
+                                        cell.value = Int64(p - start)
+                                    } else if slot.kind == .external {
+                                        cell.value = Int64(constants.offset(of: bytes, in: &arena))
+                                    } else {
+                                        cell.value = Int64(arena.count)
+                                        arena.append(contentsOf: bytes)
                                     }
                                 }
+                                (cells.baseAddress! + Int(cursor[f])).initialize(to: cell)
+                                cursor[f] += 1
                             }
                         }
                     }
+                    initialized = total
+                }
+                blocks[b].cells = cells
+                blocks[b].columnStarts = starts
+                blocks[b].timestamps = timestamps
+            }
+        }
+        return (arena, blocks)
+    }
+
+    /// Calls `body` with each slot the block keeps, and its column: every value of a list or
+    /// map column, the first value of a scalar one.
+    @inline(__always)
+    private func forEachKept(_ slots: UnsafeBufferPointer<Slot>, _ body: (Slot, Int) -> Void) {
+        var seen: (UInt64, UInt64) = (0, 0)
+        for slot in slots {
+            let f = Int(slot.field.rawValue)
+            if !repeated[f] {
+                let bit: UInt64 = 1 << UInt64(f & 63)
+                if f < 64 {
+                    if seen.0 & bit != 0 { continue }
+                    seen.0 |= bit
+                } else {
+                    if seen.1 & bit != 0 { continue }
+                    seen.1 |= bit
                 }
             }
-            initialized = Int(counts[columns])
+            body(slot, f)
         }
-        pending = []
-        fields = []
-        rowStarts = []
     }
 }
 
-extension Array where Element == Int64 {
-    func isSorted() -> Bool {
-        var i = 1
-        while i < count {
-            if self[i] < self[i - 1] { return false }
-            i += 1
-        }
-        return true
+/// The arena offsets of the last few constants copied (by address): a parser sets the same
+/// static strings ("authentication", "failure") on most of its events.
+private struct ConstantCache {
+    private var entries: [(address: UnsafeRawPointer?, count: Int, offset: Int)] = Array(repeating: (nil, 0, 0), count: 16)
+    private var next = 0
+
+    mutating func offset(of bytes: UnsafeRawBufferPointer, in arena: inout [UInt8]) -> Int {
+        for e in entries where e.address == bytes.baseAddress && e.count == bytes.count && e.address != nil { return e.offset }
+        let offset = arena.count
+        arena.append(contentsOf: bytes)
+        entries[next] = (bytes.baseAddress, bytes.count, offset)
+        next = (next + 1) & 15
+        return offset
     }
 }

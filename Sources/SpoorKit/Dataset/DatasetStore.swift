@@ -17,7 +17,8 @@ public final class DatasetStore {
         var files: [String]          // relative paths, staged under .staging/<job>/
         var state: IngestState
         var manifest: DatasetManifest
-        /// The campaign tally of every job so far (`_campaign.json`).
+        /// The campaign tally of every job so far, in journals of earlier versions; now
+        /// `_campaign.json` is staged and named in `files`.
         var campaign: CampaignTally?
     }
 
@@ -72,7 +73,8 @@ public final class DatasetStore {
     /// The campaign tally of every committed job (what `spoor report` reads).
     public func loadCampaign() -> CampaignTally? {
         let path = root + "/_campaign.json"
-        return (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap { try? JSONDecoder().decode(CampaignTally.self, from: $0) }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else { return nil }
+        return (try? CampaignTallyFile.decode([UInt8](data))) ?? (try? JSONDecoder().decode(CampaignTally.self, from: data))
     }
 
     public func loadManifest() -> DatasetManifest? {
@@ -83,7 +85,15 @@ public final class DatasetStore {
     /// Makes a job's staged files visible, with the state and manifest that go with them.
     public func commit(job: String, files: [String], state: IngestState, manifest: DatasetManifest,
                        campaign: CampaignTally? = nil) throws {
-        let journal = Journal(job: job, files: files, state: state, manifest: manifest, campaign: campaign)
+        var files = files
+        if let campaign {
+            // Staged like the job's other files, so the journal names it instead of holding it.
+            let staged = staging(job: job)
+            try fm.createDirectory(atPath: staged, withIntermediateDirectories: true)
+            try writeDurably(Data(CampaignTallyFile.encode(campaign)), to: staged + "/_campaign.json")
+            files.append("_campaign.json")
+        }
+        let journal = Journal(job: job, files: files, state: state, manifest: manifest, campaign: nil)
         try writeDurably(try JSONEncoder().encode(journal), to: journalDirectory + "/" + job + ".json")
         try apply(journal)
     }
@@ -106,7 +116,8 @@ public final class DatasetStore {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try writeDurably(try encoder.encode(journal.state), to: root + "/_state.json")
         try writeDurably(try encoder.encode(journal.manifest), to: root + "/_manifest.json")
-        if let campaign = journal.campaign { try writeDurably(try encoder.encode(campaign), to: root + "/_campaign.json") }
+        // Journals of earlier versions held the campaign tally itself.
+        if let campaign = journal.campaign { try writeDurably(Data(CampaignTallyFile.encode(campaign)), to: root + "/_campaign.json") }
         try? fm.removeItem(atPath: staged)
         try fm.removeItem(atPath: journalDirectory + "/" + journal.job + ".json")
         syncDirectory(journalDirectory)

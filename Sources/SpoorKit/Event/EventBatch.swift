@@ -62,6 +62,10 @@ public struct EventBatch {
     public var deadLetters: [DeadLetter] = []
     /// Records deliberately not turned into events (empty lines, parser filters).
     public var filtered = 0
+    /// The chunk this batch's records were framed from (empty for events made without one).
+    /// Most external slots point into it, so a sink that must keep values past the batch can
+    /// copy it once instead of every value; valid as long as the batch, like the slots.
+    public internal(set) var records = UnsafeRawBufferPointer(start: nil, count: 0)
 
     public init() {
         events.reserveCapacity(16_384)
@@ -75,6 +79,7 @@ public struct EventBatch {
         arena.removeAll(keepingCapacity: true)
         deadLetters.removeAll(keepingCapacity: true)
         filtered = 0
+        records = UnsafeRawBufferPointer(start: nil, count: 0)
     }
 
     /// Gives a reader that resolves byte slots; valid only inside `body`.

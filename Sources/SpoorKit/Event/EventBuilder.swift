@@ -165,6 +165,9 @@ public final class EventBuilder {
         open = false
     }
 
+    /// The chunk the records of this batch come from (see `EventBatch.records`).
+    func setRecords(_ chunk: UnsafeRawBufferPointer) { batch.records = chunk }
+
     public func addDeadLetter(_ letter: DeadLetter) { batch.deadLetters.append(letter) }
     public func addFiltered(_ n: Int = 1) { batch.filtered += n }
 

@@ -35,6 +35,7 @@ final class ChunkWorker<S: Sink> {
 
     func process(_ chunk: Chunk) -> (S.Payload, WorkerCounts) {
         builder.reset()
+        builder.setRecords(UnsafeRawBufferPointer(chunk.bytes))
         var counts = WorkerCounts()
         // Records the reader could not frame are records in too.
         counts.recordsIn = chunk.deadLetters.count

@@ -10,28 +10,28 @@ import Glibc
 public final class ProgramRouter: Sendable {
     /// Parsers to try for an exact program name, keyed by the name's hash (no `String` per
     /// record); each list already ends with the fallbacks.
-    private let exact: [UInt64: [(name: [UInt8], parsers: [any Parser])]]
-    private let prefixes: [(prefix: [UInt8], parsers: [any Parser])]
-    private let fallbacks: [any Parser]
-    private let ids: [ObjectIdentifier: String]
+    /// Parsers keep their ids beside them: several parsers may share one type (declarative
+    /// modules), so the id cannot come from the type.
+    typealias Candidate = (id: String, parser: any Parser)
+    private let exact: [UInt64: [(name: [UInt8], parsers: [Candidate])]]
+    private let prefixes: [(prefix: [UInt8], parsers: [Candidate])]
+    private let fallbacks: [Candidate]
 
     public init(parsers: [(id: String, parser: any Parser)]) {
-        var byName: [String: [any Parser]] = [:]
-        var byPrefix: [String: [any Parser]] = [:]
-        var fallbacks: [any Parser] = []
-        var ids: [ObjectIdentifier: String] = [:]
+        var byName: [String: [Candidate]] = [:]
+        var byPrefix: [String: [Candidate]] = [:]
+        var fallbacks: [Candidate] = []
         for (id, parser) in parsers {
-            ids[ObjectIdentifier(type(of: parser))] = id
             for route in parser.routes {
                 switch route {
-                case .program(let name): byName[name, default: []].append(parser)
-                case .programPrefix(let p): byPrefix[p, default: []].append(parser)
-                case .anyProgram: fallbacks.append(parser)
+                case .program(let name): byName[name, default: []].append((id, parser))
+                case .programPrefix(let p): byPrefix[p, default: []].append((id, parser))
+                case .anyProgram: fallbacks.append((id, parser))
                 case .format: break
                 }
             }
         }
-        var exact: [UInt64: [(name: [UInt8], parsers: [any Parser])]] = [:]
+        var exact: [UInt64: [(name: [UInt8], parsers: [Candidate])]] = [:]
         for (name, list) in byName {
             let bytes = Array(name.utf8)
             let h = bytes.withUnsafeBytes { Hash.fnv1a($0) }
@@ -40,7 +40,6 @@ public final class ProgramRouter: Sendable {
         self.exact = exact
         prefixes = byPrefix.map { (Array($0.key.utf8), $0.value + fallbacks) }.sorted { $0.prefix.count > $1.prefix.count }
         self.fallbacks = fallbacks
-        self.ids = ids
     }
 
     /// Whether any parser is routed by program at all.
@@ -49,10 +48,10 @@ public final class ProgramRouter: Sendable {
     /// Runs the parsers routed for `input.program` until one claims the message.
     public func dispatch(_ input: ParserInput, into event: EventBuilder) throws(ParseFailure) -> ParseResult {
         let ctx = input.context
-        for parser in candidates(for: input.program) {
+        for (id, parser) in candidates(for: input.program) {
             let mark = event.mark()
             let result = try parser.parse(input, into: event)
-            ctx.note("parser '\(ids[ObjectIdentifier(type(of: parser))] ?? "?")' for program '\(input.program.string)': \(result)")
+            ctx.note("parser '\(id)' for program '\(input.program.string)': \(result)")
             if case .notMine = result {
                 event.rollback(to: mark)
                 continue
@@ -62,7 +61,7 @@ public final class ProgramRouter: Sendable {
         return .notMine
     }
 
-    private func candidates(for program: Bytes) -> [any Parser] {
+    private func candidates(for program: Bytes) -> [Candidate] {
         if let hit = lookup(program) { return hit }
         if let paren = program.firstIndex(of: 0x28), let hit = lookup(program.slice(0, paren)) { return hit }
         for entry in prefixes where entry.prefix.withUnsafeBytes({ program.count >= $0.count && memcmp(program.baseAddress!, $0.baseAddress!, $0.count) == 0 }) {
@@ -72,7 +71,7 @@ public final class ProgramRouter: Sendable {
     }
 
     @inline(__always)
-    private func lookup(_ name: Bytes) -> [any Parser]? {
+    private func lookup(_ name: Bytes) -> [Candidate]? {
         guard let bucket = exact[Hash.fnv1a(name)] else { return nil }
         for entry in bucket where entry.name.count == name.count {
             if entry.name.withUnsafeBytes({ memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }) { return entry.parsers }

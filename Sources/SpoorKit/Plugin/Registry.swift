@@ -15,6 +15,21 @@ public final class Registry {
         parsers.append((P.manifest, { try P(config: $0.validated(for: P.manifest)) }))
     }
 
+    /// Registers a parser made at run time (a declarative module loaded from a file). One with
+    /// the id of a parser already registered takes its place (and its turn in routing and
+    /// format sniffing); returns the manifest it replaced, if any.
+    @discardableResult
+    public func register(parser manifest: PluginManifest, make: @escaping (PluginConfig) throws -> any Parser) -> PluginManifest? {
+        let entry = (manifest: manifest, make: { (config: PluginConfig) throws -> any Parser in try make(config.validated(for: manifest)) })
+        if let i = parsers.firstIndex(where: { $0.manifest.id == manifest.id }) {
+            let replaced = parsers[i].manifest
+            parsers[i] = entry
+            return replaced
+        }
+        parsers.append(entry)
+        return nil
+    }
+
     public func register<F: Framer>(framer: F.Type) {
         framers.append((F.manifest, { try F(config: $0.validated(for: F.manifest)) }))
     }

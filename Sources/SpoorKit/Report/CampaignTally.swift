@@ -1,43 +1,177 @@
 import Foundation
 
-/// What the campaign report counts, per actor, decided from normalized fields only (the
-/// contract of `spoor report`, see README): probes, attacks, compromises and the accounts
-/// behind them. Each worker keeps its own tally; the job merges them, and the dataset keeps
-/// the merged tally of every job (`_campaign.json`) so that reports span jobs.
+/// What the campaign report counts, decided from normalized fields only (the contract of
+/// `spoor report`, see README): probes, attacks and compromises and the accounts behind them.
+/// Events an indicator rule attributed are counted per actor; every other probe or attack is
+/// counted per source address, so that the report can link a source to an actor by behaviour
+/// and shared infrastructure, or group sources into clusters (see `CampaignLinker`). Memory
+/// grows with actors, sources and accounts, never with events.
+///
+/// Each worker keeps its own tally; the job merges them, and the dataset keeps the merged
+/// tally of every job (`_campaign.json`), so that reports span jobs.
 public struct CampaignTally: Codable, Sendable {
-    public struct Actor: Codable, Sendable {
+    /// Probes, attacks and compromises of an actor, a source or a group of sources.
+    public struct Counts: Codable, Sendable {
+        /// One source address: how many counted records came from it and where it is.
+        public struct Source: Codable, Sendable, Equatable {
+            public var events = 0
+            public var asn: Int64?
+            public var country: String?
+            /// The indicator rule that attributed its first event (nil when unattributed).
+            public var rule: String?
+
+            public init(events: Int = 0, asn: Int64? = nil, country: String? = nil, rule: String? = nil) {
+                self.events = events
+                self.asn = asn
+                self.country = country
+                self.rule = rule
+            }
+        }
+
+        /// Counted records of one UTC day.
+        public struct Day: Codable, Sendable, Equatable {
+            public var probes = 0
+            public var attacks = 0
+            public var compromises = 0
+
+            public init(probes: Int = 0, attacks: Int = 0, compromises: Int = 0) {
+                self.probes = probes
+                self.attacks = attacks
+                self.compromises = compromises
+            }
+        }
+
         public var id: String
         public var name: String?
         public var aliases: [String] = []
         public var probeAttempts = 0
+        /// Attack records, and those of them that failed.
+        public var attackAttempts = 0
+        public var failedAttacks = 0
         public var probed: Set<String> = []
         public var attacked: Set<String> = []
         public var compromised: Set<String> = []
         public var firstSeen: Int64 = .max
         public var lastSeen: Int64 = .min
-        public var sources: [String: Int] = [:]
+        /// By source address ("" when the record names none).
+        public var sources: [String: Source] = [:]
+        /// AS number (decimal) → organization name.
+        public var asNames: [String: String] = [:]
+        /// User agents seen, with their records; at most `maxUserAgents` distinct.
+        public var userAgents: [String: Int] = [:]
+        /// Counted records per attributing rule id.
+        public var rules: [String: Int] = [:]
+        /// Days since the epoch (UTC) → counted records.
+        public var days: [Int: Day] = [:]
 
-        mutating func merge(_ o: Actor) {
+        static let maxUserAgents = 16
+
+        public init(id: String, name: String? = nil, aliases: [String] = []) {
+            self.id = id
+            self.name = name
+            self.aliases = aliases
+        }
+
+        /// Every account the records name, probed or attacked.
+        public var targets: Set<String> { probed.union(attacked) }
+
+        /// Records counted (probes and attacks).
+        public var events: Int { probeAttempts + attackAttempts }
+
+        public mutating func merge(_ o: Counts) {
             if name == nil { name = o.name }
             if aliases.isEmpty { aliases = o.aliases }
             probeAttempts += o.probeAttempts
+            attackAttempts += o.attackAttempts
+            failedAttacks += o.failedAttacks
             probed.formUnion(o.probed)
             attacked.formUnion(o.attacked)
             compromised.formUnion(o.compromised)
             firstSeen = min(firstSeen, o.firstSeen)
             lastSeen = max(lastSeen, o.lastSeen)
-            sources.merge(o.sources, uniquingKeysWith: +)
+            sources.merge(o.sources) { a, b in
+                Source(events: a.events + b.events, asn: a.asn ?? b.asn, country: a.country ?? b.country, rule: a.rule ?? b.rule)
+            }
+            asNames.merge(o.asNames) { a, _ in a }
+            for (agent, n) in o.userAgents where userAgents[agent] != nil || userAgents.count < Self.maxUserAgents {
+                userAgents[agent, default: 0] += n
+            }
+            rules.merge(o.rules, uniquingKeysWith: +)
+            days.merge(o.days) { a, b in Day(probes: a.probes + b.probes, attacks: a.attacks + b.attacks, compromises: a.compromises + b.compromises) }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, aliases, probeAttempts, attackAttempts, failedAttacks, probed, attacked, compromised
+            case firstSeen, lastSeen, sources, asNames, userAgents, rules, days
+        }
+
+        // Compact: tens of thousands of sources are kept, most with one account and one day.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encodeIfPresent(name, forKey: .name)
+            if !aliases.isEmpty { try c.encode(aliases, forKey: .aliases) }
+            if probeAttempts != 0 { try c.encode(probeAttempts, forKey: .probeAttempts) }
+            if attackAttempts != 0 { try c.encode(attackAttempts, forKey: .attackAttempts) }
+            if failedAttacks != 0 { try c.encode(failedAttacks, forKey: .failedAttacks) }
+            if !probed.isEmpty { try c.encode(probed.sorted(), forKey: .probed) }
+            if !attacked.isEmpty { try c.encode(attacked.sorted(), forKey: .attacked) }
+            if !compromised.isEmpty { try c.encode(compromised.sorted(), forKey: .compromised) }
+            if firstSeen != .max { try c.encode(firstSeen, forKey: .firstSeen) }
+            if lastSeen != .min { try c.encode(lastSeen, forKey: .lastSeen) }
+            if !sources.isEmpty { try c.encode(sources, forKey: .sources) }
+            if !asNames.isEmpty { try c.encode(asNames, forKey: .asNames) }
+            if !userAgents.isEmpty { try c.encode(userAgents, forKey: .userAgents) }
+            if !rules.isEmpty { try c.encode(rules, forKey: .rules) }
+            if !days.isEmpty { try c.encode(days, forKey: .days) }
+        }
+
+        // Tallies written before a field existed still load.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            id = try c.decode(String.self, forKey: .id)
+            name = try c.decodeIfPresent(String.self, forKey: .name)
+            aliases = try c.decodeIfPresent([String].self, forKey: .aliases) ?? []
+            probeAttempts = try c.decodeIfPresent(Int.self, forKey: .probeAttempts) ?? 0
+            attackAttempts = try c.decodeIfPresent(Int.self, forKey: .attackAttempts) ?? 0
+            failedAttacks = try c.decodeIfPresent(Int.self, forKey: .failedAttacks) ?? 0
+            probed = try c.decodeIfPresent(Set<String>.self, forKey: .probed) ?? []
+            attacked = try c.decodeIfPresent(Set<String>.self, forKey: .attacked) ?? []
+            compromised = try c.decodeIfPresent(Set<String>.self, forKey: .compromised) ?? []
+            firstSeen = try c.decodeIfPresent(Int64.self, forKey: .firstSeen) ?? .max
+            lastSeen = try c.decodeIfPresent(Int64.self, forKey: .lastSeen) ?? .min
+            sources = (try? c.decodeIfPresent([String: Source].self, forKey: .sources)) ?? [:]
+            asNames = try c.decodeIfPresent([String: String].self, forKey: .asNames) ?? [:]
+            userAgents = try c.decodeIfPresent([String: Int].self, forKey: .userAgents) ?? [:]
+            rules = try c.decodeIfPresent([String: Int].self, forKey: .rules) ?? [:]
+            days = try c.decodeIfPresent([Int: Day].self, forKey: .days) ?? [:]
         }
     }
 
-    /// By `threat.group.id`; events no rule attributed are under "unattributed".
-    public var actors: [String: Actor] = [:]
+    /// Kept under this name for readers of earlier versions.
+    public typealias Actor = Counts
+
+    /// Events an indicator rule attributed, by `threat.group.id`.
+    public var actors: [String: Counts] = [:]
+    /// Probes and attacks no indicator attributed, by `source.ip` ("" when the event names none).
+    public var sources: [String: Counts] = [:]
 
     public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        actors = try c.decodeIfPresent([String: Counts].self, forKey: .actors) ?? [:]
+        sources = try c.decodeIfPresent([String: Counts].self, forKey: .sources) ?? [:]
+        // Before per-source tallies, the unattributed rest was one pseudo-actor.
+        if let rest = actors.removeValue(forKey: "unattributed") { sources["", default: Counts(id: "")].merge(rest) }
+    }
 
     public mutating func merge(_ other: CampaignTally) {
         for (id, a) in other.actors {
             if actors[id] == nil { actors[id] = a } else { actors[id]!.merge(a) }
+        }
+        for (ip, s) in other.sources {
+            if sources[ip] == nil { sources[ip] = s } else { sources[ip]!.merge(s) }
         }
     }
 
@@ -77,11 +211,13 @@ public struct CampaignTally: Codable, Sendable {
             || (authentication && unknownUser)
         // An attack checks a credential of an account that exists: the directory decides when
         // one is loaded, the log's own word otherwise.
+        let success = outcome.equals("success")
         let attack = authentication && (exists ?? !unknownUser)
-            && (outcome.equals("success") || (outcome.equals("failure") && Self.isAttackReason(reason)))
+            && (success || (outcome.equals("failure") && Self.isAttackReason(reason)))
         guard probe || attack else { return }
 
         var email = "", name = "", domain = "", group = "", groupName: String?, aliases: [String] = [], ip = ""
+        var asn: Int64?, asName: String?, country: String?, agent: String?, rule: String?
         for s in r.slots(of: event) {
             switch s.field {
             case .userEmail: email = r.bytes(s).string
@@ -91,35 +227,58 @@ public struct CampaignTally: Codable, Sendable {
             case .threatGroupName: groupName = r.bytes(s).string
             case .threatGroupAlias: aliases.append(r.bytes(s).string)
             case .sourceIP: ip = r.bytes(s).string
+            case .sourceASNumber: asn = s.value
+            case .sourceASOrganization: asName = r.bytes(s).string
+            case .sourceGeoCountry: country = r.bytes(s).string
+            case .userAgent: agent = r.bytes(s).string
+            case .ruleID: rule = r.bytes(s).string
             default: break
             }
         }
         let account = Self.account(email: email, name: name, domain: domain)
-        let id = group.isEmpty ? "unattributed" : group
-        // Mutated in place: a copy of the actor would copy its account sets on every event.
-        var index = actors.index(forKey: id)
-        if index == nil {
-            actors[id] = Actor(id: id, name: group.isEmpty ? nil : groupName, aliases: aliases)
-            index = actors.index(forKey: id)
-        }
-        let success = outcome.equals("success")
-        Self.update(&actors.values[index!]) { a in
+        let record = { (a: inout Counts) in
             if probe {
                 a.probeAttempts += 1
                 if !account.isEmpty { a.probed.insert(account) }
             }
-            if attack, !account.isEmpty {
-                a.attacked.insert(account)
-                if success { a.compromised.insert(account) }
+            if attack {
+                a.attackAttempts += 1
+                if !success { a.failedAttacks += 1 }
+                if !account.isEmpty {
+                    a.attacked.insert(account)
+                    if success { a.compromised.insert(account) }
+                }
             }
             a.firstSeen = min(a.firstSeen, event.timestamp)
             a.lastSeen = max(a.lastSeen, event.timestamp)
-            if !ip.isEmpty { a.sources[ip, default: 0] += 1 }
+            Self.update(&a.sources[ip, default: Counts.Source()]) { s in
+                s.events += 1
+                if s.asn == nil { s.asn = asn }
+                if s.country == nil { s.country = country }
+                if s.rule == nil { s.rule = rule }
+            }
+            if let asn, let asName, a.asNames[String(asn)] == nil { a.asNames[String(asn)] = asName }
+            if let agent, a.userAgents[agent] != nil || a.userAgents.count < Counts.maxUserAgents { a.userAgents[agent, default: 0] += 1 }
+            if let rule { a.rules[rule, default: 0] += 1 }
+            let day = Int(event.timestamp >= 0 ? event.timestamp / 86_400_000_000 : (event.timestamp + 1) / 86_400_000_000 - 1)
+            Self.update(&a.days[day, default: Counts.Day()]) { d in
+                if probe { d.probes += 1 }
+                if attack { d.attacks += 1 }
+                if attack && success { d.compromises += 1 }
+            }
+        }
+        // Mutated in place: a copy of the counts would copy their account sets on every event.
+        if group.isEmpty {
+            if sources[ip] == nil { sources[ip] = Counts(id: ip) }
+            Self.update(&sources[ip]!, record)
+        } else {
+            if actors[group] == nil { actors[group] = Counts(id: group, name: groupName, aliases: aliases) }
+            Self.update(&actors[group]!, record)
         }
     }
 
     @inline(__always)
-    private static func update(_ a: inout Actor, _ body: (inout Actor) -> Void) { body(&a) }
+    private static func update<T>(_ a: inout T, _ body: (inout T) -> Void) { body(&a) }
 
     /// The account as the report compares it: `user.email`, else `user.name@user.domain`,
     /// else `user.name`; lower-cased and URL-decoded.

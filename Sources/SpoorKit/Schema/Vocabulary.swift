@@ -1,6 +1,6 @@
 /// Values of `event.outcome`. The campaign report reads these, so parsers use the enum,
 /// never a literal.
-public enum Outcome: Sendable {
+public enum Outcome: Sendable, CaseIterable {
     case success, failure, unknown
 
     public var text: StaticString {
@@ -13,7 +13,7 @@ public enum Outcome: Sendable {
 }
 
 /// Values of `event.reason` that the campaign accounting decides on (see the report contract).
-public enum Reason: Sendable {
+public enum Reason: Sendable, CaseIterable {
     case unknownUser, badPassword, locked, disabled, expired, mfaRequired, mfaFailed
     case tooManyAttempts, notPermitted, relayDenied, policy
 

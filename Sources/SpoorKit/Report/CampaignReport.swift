@@ -1,0 +1,104 @@
+import Foundation
+
+/// The campaign report of a dataset: per actor and per cluster, what `spoor report` prints
+/// as a table, as JSON (the contract for detectors, see README) and as an HTML page.
+public struct CampaignReport: Sendable {
+    public let result: CampaignLinker.Result
+
+    public init(_ tally: CampaignTally, linker: CampaignLinker = CampaignLinker()) {
+        var r = linker.link(tally)
+        r.actors.sort { a, b in a.counts.events != b.counts.events ? a.counts.events > b.counts.events : a.counts.id < b.counts.id }
+        result = r
+    }
+
+    /// The JSON contract: `{"actors": [...], "clusters": [...], "unattributed": {...}}`.
+    public func json() -> [String: Any] {
+        ["actors": result.actors.map { object($0, actor: true) },
+         "clusters": result.clusters.map { object($0, actor: false) },
+         "unattributed": Self.counts(result.unattributed).filter { $0.key != "compromised" }]   // every ordinary login
+    }
+
+    public func jsonText() throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: json(), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func object(_ e: CampaignLinker.Entry, actor: Bool) -> [String: Any] {
+        var o = Self.counts(e.counts)
+        if actor {
+            o["name"] = e.counts.name ?? e.counts.id
+            o["aliases"] = e.counts.aliases
+        }
+        o["sources"] = Self.sources(e.counts).map { s -> [String: Any] in
+            var x: [String: Any] = ["ip": s.ip, "events": s.info.events]
+            if let a = s.info.asn { x["asn"] = a }
+            if let c = s.info.country { x["country"] = c }
+            if let rule = e.sourceRules[s.ip] { x["rule"] = rule }
+            return x
+        }
+        o["attributed_by"] = attribution(e).map { ["rule": $0.rule, "kind": $0.kind, "events": $0.events, "sources": $0.sources] }
+        return o
+    }
+
+    /// The fields every entry has (and the unattributed rest).
+    static func counts(_ c: CampaignTally.Counts) -> [String: Any] {
+        var o: [String: Any] = [
+            "id": c.id, "probe_attempts": c.probeAttempts, "attack_attempts": c.attackAttempts,
+            "accounts_probed": c.probed.count, "accounts_attacked": c.attacked.count,
+            "accounts_compromised": c.compromised.count, "compromised": c.compromised.sorted(),
+            "source_count": c.sources.keys.filter { !$0.isEmpty }.count,
+            "top_asns": topASNs(c).map { a -> [String: Any] in
+                var x: [String: Any] = ["asn": a.asn, "events": a.events, "sources": a.sources]
+                if let name = c.asNames[String(a.asn)] { x["organization"] = name }
+                return x
+            },
+            "top_countries": topCountries(c).map { ["country": $0.country, "events": $0.events, "sources": $0.sources] },
+            "timeline": timeline(c).map { ["date": $0.date, "probes": $0.day.probes, "attacks": $0.day.attacks, "compromises": $0.day.compromises] },
+        ]
+        if c.firstSeen != .max { o["first_seen"] = CivilTime.iso8601(micros: c.firstSeen) }
+        if c.lastSeen != .min { o["last_seen"] = CivilTime.iso8601(micros: c.lastSeen) }
+        return o
+    }
+
+    /// Every source address, most records first.
+    static func sources(_ c: CampaignTally.Counts) -> [(ip: String, info: CampaignTally.Counts.Source)] {
+        c.sources.filter { !$0.key.isEmpty }.map { ($0.key, $0.value) }
+            .sorted { $0.info.events != $1.info.events ? $0.info.events > $1.info.events : $0.ip < $1.ip }
+    }
+
+    static func topASNs(_ c: CampaignTally.Counts, limit: Int = 10) -> [(asn: Int64, events: Int, sources: Int)] {
+        var by: [Int64: (Int, Int)] = [:]
+        for (ip, s) in c.sources where !ip.isEmpty { if let a = s.asn { by[a, default: (0, 0)].0 += s.events; by[a]!.1 += 1 } }
+        return by.map { ($0.key, $0.value.0, $0.value.1) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(limit).map { $0 }
+    }
+
+    static func topCountries(_ c: CampaignTally.Counts, limit: Int = 10) -> [(country: String, events: Int, sources: Int)] {
+        var by: [String: (Int, Int)] = [:]
+        for (ip, s) in c.sources where !ip.isEmpty { if let k = s.country { by[k, default: (0, 0)].0 += s.events; by[k]!.1 += 1 } }
+        return by.map { ($0.key, $0.value.0, $0.value.1) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(limit).map { $0 }
+    }
+
+    /// Every day from the first record to the last, quiet days included.
+    static func timeline(_ c: CampaignTally.Counts) -> [(date: String, day: CampaignTally.Counts.Day)] {
+        guard let first = c.days.keys.min(), let last = c.days.keys.max() else { return [] }
+        return (first...last).map { (date(day: $0), c.days[$0] ?? CampaignTally.Counts.Day()) }
+    }
+
+    static func date(day: Int) -> String { String(CivilTime.iso8601(micros: Int64(day) * 86_400_000_000).prefix(10)) }
+
+    struct Attribution { var rule: String; var kind: String; var events: Int; var sources: Int }
+
+    /// Which rule brought how many records and sources: indicators first, then behaviour.
+    func attribution(_ e: CampaignLinker.Entry) -> [Attribution] {
+        var sources: [String: Int] = [:]
+        for (_, rule) in e.sourceRules { sources[rule, default: 0] += 1 }
+        return e.ruleEvents.keys.sorted { a, b in
+            let (ka, kb) = (kind(a), kind(b))
+            return ka != kb ? ka > kb : a < b
+        }.map { Attribution(rule: $0, kind: kind($0), events: e.ruleEvents[$0]!, sources: sources[$0] ?? 0) }
+    }
+
+    func kind(_ rule: String) -> String {
+        rule == CampaignLinker.behaviourRule ? "behaviour" : rule == "cluster" ? "cluster" : "indicator"
+    }
+}

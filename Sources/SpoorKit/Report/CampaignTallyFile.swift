@@ -1,0 +1,308 @@
+import Foundation
+
+/// `_campaign.json`: the tally as compact JSON, written and read by hand. The tally keeps
+/// every source address and account (tens of thousands for a month of a provider's logs),
+/// and Foundation's JSON coders spent seconds and hundreds of MB on it; these run at the
+/// speed of the bytes. The layout is the one `Codable` gives (same keys), so older files load.
+public enum CampaignTallyFile {
+    public static func encode(_ tally: CampaignTally) -> [UInt8] {
+        var w = Writer()
+        w.byte(0x7B)
+        w.key("actors", first: true)
+        w.map(tally.actors) { w, c in w.counts(c) }
+        w.key("sources")
+        w.map(tally.sources) { w, c in w.counts(c) }
+        w.byte(0x7D)
+        w.byte(0x0A)
+        return w.out
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> CampaignTally {
+        try bytes.withUnsafeBufferPointer { buffer in
+            var r = Reader(b: buffer)
+            var tally = CampaignTally()
+            try r.object { r, key in
+                switch key {
+                case "actors": try r.object { r, id in tally.actors[id] = try r.counts() }
+                case "sources": try r.object { r, ip in tally.sources[ip] = try r.counts() }
+                default: try r.skip()
+                }
+            }
+            // Before per-source tallies, the unattributed rest was one pseudo-actor.
+            if let rest = tally.actors.removeValue(forKey: "unattributed") { tally.sources["", default: .init(id: "")].merge(rest) }
+            return tally
+        }
+    }
+
+    public struct Malformed: Error, CustomStringConvertible {
+        public let offset: Int
+        public var description: String { "malformed campaign tally at byte \(offset)" }
+    }
+
+    struct Writer {
+        var out: [UInt8] = []
+
+        mutating func byte(_ b: UInt8) { out.append(b) }
+
+        mutating func key(_ k: String, first: Bool = false) {
+            if !first { out.append(0x2C) }
+            string(k)
+            out.append(0x3A)
+        }
+
+        mutating func string(_ s: String) {
+            out.append(0x22)
+            for b in s.utf8 {
+                switch b {
+                case 0x22: out.append(0x5C); out.append(0x22)
+                case 0x5C: out.append(0x5C); out.append(0x5C)
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
+                default: out.append(b)
+                }
+            }
+            out.append(0x22)
+        }
+
+        mutating func int<I: BinaryInteger>(_ n: I) { out.append(contentsOf: String(n).utf8) }
+
+        mutating func strings<S: Sequence<String>>(_ s: S) {
+            out.append(0x5B)
+            var first = true
+            for x in s.sorted() {
+                if !first { out.append(0x2C) }
+                first = false
+                string(x)
+            }
+            out.append(0x5D)
+        }
+
+        mutating func map<V>(_ m: [String: V], _ value: (inout Writer, V) -> Void) {
+            out.append(0x7B)
+            var first = true
+            for k in m.keys.sorted() {
+                key(k, first: first)
+                first = false
+                value(&self, m[k]!)
+            }
+            out.append(0x7D)
+        }
+
+        mutating func counts(_ c: CampaignTally.Counts) {
+            out.append(0x7B)
+            key("id", first: true); string(c.id)
+            if let n = c.name { key("name"); string(n) }
+            if !c.aliases.isEmpty {
+                key("aliases")
+                out.append(0x5B)
+                for (i, a) in c.aliases.enumerated() { if i > 0 { out.append(0x2C) }; string(a) }
+                out.append(0x5D)
+            }
+            if c.probeAttempts != 0 { key("probeAttempts"); int(c.probeAttempts) }
+            if c.attackAttempts != 0 { key("attackAttempts"); int(c.attackAttempts) }
+            if c.failedAttacks != 0 { key("failedAttacks"); int(c.failedAttacks) }
+            if !c.probed.isEmpty { key("probed"); strings(c.probed) }
+            if !c.attacked.isEmpty { key("attacked"); strings(c.attacked) }
+            if !c.compromised.isEmpty { key("compromised"); strings(c.compromised) }
+            if c.firstSeen != .max { key("firstSeen"); int(c.firstSeen) }
+            if c.lastSeen != .min { key("lastSeen"); int(c.lastSeen) }
+            if !c.sources.isEmpty {
+                key("sources")
+                map(c.sources) { w, s in
+                    w.byte(0x7B)
+                    w.key("events", first: true); w.int(s.events)
+                    if let a = s.asn { w.key("asn"); w.int(a) }
+                    if let k = s.country { w.key("country"); w.string(k) }
+                    if let r = s.rule { w.key("rule"); w.string(r) }
+                    w.byte(0x7D)
+                }
+            }
+            if !c.asNames.isEmpty { key("asNames"); map(c.asNames) { w, v in w.string(v) } }
+            if !c.userAgents.isEmpty { key("userAgents"); map(c.userAgents) { w, v in w.int(v) } }
+            if !c.rules.isEmpty { key("rules"); map(c.rules) { w, v in w.int(v) } }
+            if !c.days.isEmpty {
+                // As Codable writes an Int-keyed dictionary: an object with the numbers as keys.
+                key("days")
+                out.append(0x7B)
+                for (i, day) in c.days.keys.sorted().enumerated() {
+                    key(String(day), first: i == 0)
+                    let d = c.days[day]!
+                    out.append(0x7B)
+                    key("probes", first: true); int(d.probes)
+                    key("attacks"); int(d.attacks)
+                    key("compromises"); int(d.compromises)
+                    out.append(0x7D)
+                }
+                out.append(0x7D)
+            }
+            out.append(0x7D)
+        }
+    }
+
+    /// A strict reader of the JSON the writer makes (and of any JSON: unknown keys are skipped).
+    struct Reader {
+        let b: UnsafeBufferPointer<UInt8>
+        var i = 0
+
+        func fail() -> Malformed { Malformed(offset: i) }
+
+        mutating func space() {
+            while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+        }
+
+        mutating func expect(_ c: UInt8) throws {
+            space()
+            guard i < b.count, b[i] == c else { throw fail() }
+            i += 1
+        }
+
+        mutating func peek() -> UInt8? {
+            space()
+            return i < b.count ? b[i] : nil
+        }
+
+        mutating func object(_ body: (inout Reader, String) throws -> Void) throws {
+            try expect(0x7B)
+            if peek() == 0x7D { i += 1; return }
+            while true {
+                let k = try string()
+                try expect(0x3A)
+                try body(&self, k)
+                guard let c = peek() else { throw fail() }
+                i += 1
+                if c == 0x7D { return }
+                guard c == 0x2C else { throw fail() }
+            }
+        }
+
+        mutating func array(_ body: (inout Reader) throws -> Void) throws {
+            try expect(0x5B)
+            if peek() == 0x5D { i += 1; return }
+            while true {
+                try body(&self)
+                guard let c = peek() else { throw fail() }
+                i += 1
+                if c == 0x5D { return }
+                guard c == 0x2C else { throw fail() }
+            }
+        }
+
+        mutating func string() throws -> String {
+            try expect(0x22)
+            let start = i
+            var plain = true
+            while i < b.count, b[i] != 0x22 {
+                if b[i] == 0x5C { plain = false; i += 1 }
+                i += 1
+            }
+            guard i < b.count else { throw fail() }
+            defer { i += 1 }
+            if plain { return String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self) }
+            var out: [UInt8] = []
+            var j = start
+            while j < i {
+                guard b[j] == 0x5C, j + 1 < i else { out.append(b[j]); j += 1; continue }
+                let e = b[j + 1]
+                j += 2
+                switch e {
+                case 0x6E: out.append(0x0A)
+                case 0x74: out.append(0x09)
+                case 0x72: out.append(0x0D)
+                case 0x62: out.append(0x08)
+                case 0x66: out.append(0x0C)
+                case 0x75:
+                    guard j + 4 <= i, let v = UInt32(String(decoding: UnsafeBufferPointer(rebasing: b[j..<j + 4]), as: UTF8.self), radix: 16)
+                    else { throw fail() }
+                    j += 4
+                    out.append(contentsOf: String(Unicode.Scalar(v).map(Character.init) ?? "\u{FFFD}").utf8)
+                default: out.append(e)   // \" \\ \/
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+
+        mutating func int() throws -> Int64 {
+            space()
+            var n: Int64 = 0, negative = false, digits = 0
+            if i < b.count, b[i] == 0x2D { negative = true; i += 1 }
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                n = n &* 10 &+ Int64(b[i] - 0x30)
+                i += 1
+                digits += 1
+            }
+            guard digits > 0 else { throw fail() }
+            return negative ? -n : n
+        }
+
+        mutating func skip() throws {
+            switch peek() {
+            case 0x7B: try object { r, _ in try r.skip() }
+            case 0x5B: try array { r in try r.skip() }
+            case 0x22: _ = try string()
+            case 0x74, 0x66, 0x6E:
+                while i < b.count, b[i] >= 0x61, b[i] <= 0x7A { i += 1 }
+            default:
+                while i < b.count, b[i] == 0x2D || b[i] == 0x2B || b[i] == 0x2E || b[i] == 0x45 || b[i] == 0x65 || (b[i] >= 0x30 && b[i] <= 0x39) { i += 1 }
+            }
+        }
+
+        mutating func stringSet() throws -> Set<String> {
+            var s = Set<String>()
+            try array { r in s.insert(try r.string()) }
+            return s
+        }
+
+        mutating func counts() throws -> CampaignTally.Counts {
+            var c = CampaignTally.Counts(id: "")
+            try object { r, key in
+                switch key {
+                case "id": c.id = try r.string()
+                case "name": c.name = try r.string()
+                case "aliases": try r.array { r in c.aliases.append(try r.string()) }
+                case "probeAttempts": c.probeAttempts = Int(try r.int())
+                case "attackAttempts": c.attackAttempts = Int(try r.int())
+                case "failedAttacks": c.failedAttacks = Int(try r.int())
+                case "probed": c.probed = try r.stringSet()
+                case "attacked": c.attacked = try r.stringSet()
+                case "compromised": c.compromised = try r.stringSet()
+                case "firstSeen": c.firstSeen = try r.int()
+                case "lastSeen": c.lastSeen = try r.int()
+                case "sources":
+                    try r.object { r, ip in
+                        var s = CampaignTally.Counts.Source()
+                        try r.object { r, k in
+                            switch k {
+                            case "events": s.events = Int(try r.int())
+                            case "asn": s.asn = try r.int()
+                            case "country": s.country = try r.string()
+                            case "rule": s.rule = try r.string()
+                            default: try r.skip()
+                            }
+                        }
+                        c.sources[ip] = s
+                    }
+                case "asNames": try r.object { r, k in c.asNames[k] = try r.string() }
+                case "userAgents": try r.object { r, k in c.userAgents[k] = Int(try r.int()) }
+                case "rules": try r.object { r, k in c.rules[k] = Int(try r.int()) }
+                case "days":
+                    try r.object { r, k in
+                        guard let day = Int(k) else { throw r.fail() }
+                        var d = CampaignTally.Counts.Day()
+                        try r.object { r, k in
+                            switch k {
+                            case "probes": d.probes = Int(try r.int())
+                            case "attacks": d.attacks = Int(try r.int())
+                            case "compromises": d.compromises = Int(try r.int())
+                            default: try r.skip()
+                            }
+                        }
+                        c.days[day] = d
+                    }
+                default: try r.skip()
+                }
+            }
+            return c
+        }
+    }
+}
