@@ -88,4 +88,29 @@ import Testing
 
             """, "\(printed)")
     }
+    /// Entra sign-in from the actor's network, then an Office 365 inbox rule that forwards
+    /// the same mailbox: the mailbox-rule behaviour fires, with the actor of its evidence.
+    @Test func aForwardingRuleAfterASuspiciousSignInIsAFinding() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        try fx.write("logs/signins.json", #"{"id":"s1","createdDateTime":"2026-01-05T10:00:00Z","userPrincipalName":"CEO@example.net","ipAddress":"203.0.113.5","status":{"errorCode":0}}"# + "\n")
+        try fx.write("logs/audit.json", #"{"CreationTime":"2026-01-05T10:05:00","Operation":"New-InboxRule","Workload":"Exchange","UserId":"ceo@example.net","ClientIP":"203.0.113.5:5555","Parameters":[{"Name":"ForwardTo","Value":"drop@evil.example"}]}"# + "\n")
+        for f in try FileManager.default.contentsOfDirectory(atPath: Self.shippedRules) {
+            try fx.write("rules/" + f, try String(contentsOfFile: Self.shippedRules + "/" + f, encoding: .utf8))
+        }
+        try fx.write("rules/infrastructure.yaml", "indicators:\n  - {id: phosphorus-net, actor: phosphorus, ip: [203.0.113.0/24]}\n")
+        let out = fx.url("out").path
+        let run = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--format", "ndjson", "-q", "--rules", fx.url("rules").path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let files = try fx.files(under: out + "/findings")
+        var findings: [[String: Any]] = []
+        for f in files {
+            let text = String(decoding: try decodeLZ4Frames(Data(contentsOf: URL(fileURLWithPath: f))), as: UTF8.self)
+            findings += text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+        let f = try #require(findings.first { $0["rule.id"] as? String == "mailbox-rule-after-suspicious-sign-in" }, "\(findings)")
+        #expect(f["threat.technique.id"] as? String == "T1114.003" && f["threat.group.id"] as? String == "G0059")
+        #expect(f["finding.group"] as? String == "account=ceo@example.net" && f["finding.event_count"] as? Int == 2)
+        #expect(f["window.end"] as? String == "2026-01-05T10:05:00.000000Z")
+    }
 }
