@@ -37,7 +37,7 @@ let package = Package(
 
         .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4"], swiftSettings: hotPath),
         .target(name: "SpoorParquet", dependencies: ["CLZ4", "CZstd"], swiftSettings: hotPath),
-        .target(name: "SpoorRules", dependencies: ["SpoorKit", .product(name: "Yams", package: "Yams")]),
+        .target(name: "SpoorRules", dependencies: ["SpoorKit", .product(name: "Yams", package: "Yams")], swiftSettings: hotPath),
         // Declarative parser modules (YAML + PCRE2): the file format, its loader and its runtime.
         .target(name: "SpoorModules", dependencies: ["SpoorKit", .product(name: "Yams", package: "Yams")], swiftSettings: hotPath),
 

@@ -7,31 +7,134 @@ import SpoorKit
 public struct IndicatorAttributor: Enricher {
     public static let manifest = PluginManifest(
         id: "attribution", kind: .enricher, version: "1.0.0",
-        summary: "Indicator rules (IP/CIDR, ASN, domains, sender domains, user agents, subjects) → threat.group.*",
+        summary: "Indicator rules (IP/CIDR, ASN, domains, senders, user agents, subjects, STIX bundles) and Sigma rules → threat.*, rule.id, labels.rules",
         options: [OptionSpec("rules", .string, "The rules directory (actors and indicators, *.yaml).")])
 
-    let rules: RuleSet
+    public let rules: RuleSet
 
     public init(config: PluginConfig) throws {
         guard let dir = config.string("rules") else {
             throw ConfigError(origin: config.origin, message: "the attribution stage needs a rules directory", hint: "--rules DIR")
         }
-        rules = try RuleSet.load(directory: dir)
+        self.init(rules: try RuleSet.load(directory: dir))
     }
 
-    public init(rules: RuleSet) { self.rules = rules }
+    public init(rules: RuleSet) {
+        self.rules = rules
+        borrowed = Borrowed(rules.selections, tests: rules.fieldTests, required: rules.requiredTests)
+        maxSelections = rules.selections.map(\.selections.count).max() ?? 0
+    }
+
+    /// The detection rules, borrowed for the per-event loop (the rule set keeps them alive).
+    private let borrowed: Borrowed
+    private let maxSelections: Int
+
+    final class Borrowed: @unchecked Sendable {
+        let list: UnsafeMutableBufferPointer<Unmanaged<SelectionRule>>
+        let tests: UnsafeMutableBufferPointer<Unmanaged<FieldTest>>
+        let required: UnsafeMutableBufferPointer<Int>
+        init(_ rules: [SelectionRule], tests fieldTests: [FieldTest], required: [Int]) {
+            list = .allocate(capacity: max(1, rules.count))
+            for (i, r) in rules.enumerated() { list[i] = Unmanaged.passUnretained(r) }
+            tests = .allocate(capacity: max(1, fieldTests.count))
+            for (i, t) in fieldTests.enumerated() { tests[i] = Unmanaged.passUnretained(t) }
+            self.required = .allocate(capacity: max(1, required.count))
+            for (i, r) in required.enumerated() { self.required[i] = r }
+        }
+        deinit {
+            list.deallocate()
+            tests.deallocate()
+            required.deallocate()
+        }
+        subscript(_ i: Int) -> Unmanaged<SelectionRule> { list[i] }
+    }
 
     public func enrich(_ event: EventBuilder, context: ParseContext) {
+        var attributed = false
         for rule in rules.indicators where matches(rule, event) {
             guard let actor = rules.actors[rule.actor] else { continue }
-            event.set(.threatGroupID, string: actor.mitre ?? actor.id)
-            event.set(.threatGroupName, string: actor.name)
-            for alias in actor.aliases { event.append(.threatGroupAlias, string: alias) }
-            event.set(.ruleID, string: rule.id)
-            event.label("confidence", string: rule.confidence)
-            context.note("attributed to \(actor.name) by rule '\(rule.id)'")
-            return
+            attribute(event, actor, rule: rule.id, confidence: rule.confidence, context)
+            attributed = true
+            break
         }
+        if !attributed, !rules.stix.isEmpty, let hit = stixMatch(event) {
+            let entry = rules.stix.entries[hit]
+            if let actor = rules.actors[entry.actor] {
+                attribute(event, actor, rule: entry.ruleID, confidence: entry.confidence, context)
+                event.label("stix.indicator", string: entry.stixID)
+                attributed = true
+            }
+        }
+        if !rules.selections.isEmpty { select(event, context, attributed: attributed) }
+    }
+
+    private func attribute(_ event: EventBuilder, _ actor: Actor, rule: String, confidence: String, _ context: ParseContext) {
+        event.set(.threatGroupID, string: actor.mitre ?? actor.id)
+        event.set(.threatGroupName, string: actor.name)
+        for alias in actor.aliases { event.append(.threatGroupAlias, string: alias) }
+        event.set(.ruleID, string: rule)
+        event.label("confidence", string: confidence)
+        context.note("attributed to \(actor.name) by rule '\(rule)'")
+    }
+
+    /// Evaluates every Sigma detection rule: records the matches for the behaviour rules
+    /// (by the index the event gets in the batch), lists them in `labels.rules`, sets
+    /// `threat.technique.id` from the first matching rule's tags, and attributes the event
+    /// when a matching rule names an actor and nothing attributed it yet.
+    private func select(_ event: EventBuilder, _ context: ParseContext, attributed: Bool) {
+        let matches = context.state(for: RuleMatches.key) { RuleMatches() }
+        let index = event.pendingIndex
+        let words = (rules.selections.count + 63) / 64
+        matches.startRow(index, words: words)
+        matches.names.removeAll(keepingCapacity: true)
+        matches.reserve(tests: rules.distinctFieldTests, selections: maxSelections)
+        for i in 0..<rules.distinctFieldTests { matches.tests[i] = -1 }
+        var attributed = attributed, technique = event.has(.threatTechniqueID)
+        let scratch = context.scratch
+        let tests = matches.tests
+        for i in 0..<rules.selections.count {
+            // Most rules fail on one test that many share: decided once, the rule skipped.
+            let r = borrowed.required[i]
+            if r >= 0 {
+                if tests[r] < 0 { tests[r] = borrowed.tests[r]._withUnsafeGuaranteedRef { $0.matches(event, scratch) } ? 1 : 0 }
+                if tests[r] == 0 { continue }
+            }
+            guard borrowed[i]._withUnsafeGuaranteedRef({ $0.matches(event, scratch, memo: matches.memo, tests: tests) }) else { continue }
+            let rule = rules.selections[i]
+            matches.set(index, rule: i)
+            if !matches.names.isEmpty { matches.names.append(0x2C) }
+            matches.names.append(contentsOf: rule.idBytes)
+            if !technique, let t = rule.techniqueBytes { event.set(.threatTechniqueID, stable: Bytes(t)); technique = true }
+            if !attributed, let a = rule.actor, let actor = rules.actors[a] {
+                attribute(event, actor, rule: rule.id, confidence: rule.level ?? "medium", context)
+                attributed = true
+            }
+            context.note("rule '\(rule.id)' matched")
+        }
+        if !matches.names.isEmpty { matches.names.withUnsafeBytes { event.label("rules", $0) } }
+    }
+
+    /// The STIX indicator that matches the event and holds at its time, if any.
+    func stixMatch(_ e: EventBuilder) -> Int? {
+        let s = rules.stix
+        let time = e.number(of: .timestamp) ?? 0
+        if let ip = e.value(of: .sourceIP), let label = s.networks.lookup(ip), let i = Int(label), s.entries[i].holds(at: time) { return i }
+        if !s.asns.isEmpty, let asn = e.number(of: .sourceASNumber), let list = s.asns[asn], let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
+        if !s.emails.isEmpty, let from = e.value(of: .emailFrom), let list = s.emails[from.string.lowercased()],
+           let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
+        if !s.domains.isEmpty {
+            var candidates: [Bytes] = [Field.sourceDomain, .userDomain].compactMap { e.value(of: $0) }
+            if let from = e.value(of: .emailFrom), let at = from.lastIndex(of: 0x40) { candidates.append(from.dropFirst(at + 1)) }
+            for c in candidates {
+                var d = Substring(c.string.lowercased())
+                while !d.isEmpty {
+                    if let list = s.domains[String(d)], let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
+                    guard let dot = d.firstIndex(of: ".") else { break }
+                    d = d[d.index(after: dot)...]
+                }
+            }
+        }
+        return nil
     }
 
     func matches(_ rule: IndicatorRule, _ e: EventBuilder) -> Bool {

@@ -52,8 +52,33 @@ public struct IndicatorRule: Sendable {
 public struct RuleSet: Sendable {
     public private(set) var actors: [String: Actor] = [:]
     public private(set) var indicators: [IndicatorRule] = []
+    /// Sigma detection rules, in file order: evaluated on every event by the attribution stage.
+    public private(set) var selections: [SelectionRule] = []
+    /// Behaviour rules (Sigma v2 correlations): run by the correlator.
+    public private(set) var correlations: [CorrelationRule] = []
+    /// Indicators from STIX 2.1 bundles.
+    var stix = STIXIndicators()
+    /// The `tests:` written inside rule files.
+    public private(set) var tests: [RuleTestCase] = []
+    /// The correlator's allowed lateness (µs of event time) and window cap (`correlator:`).
+    public var lateness: Int64 = 24 * 3_600_000_000
+    public var maxOpenWindows = 100_000
 
     public init() {}
+
+    /// Whether any rule needs the correlator.
+    public var hasBehaviour: Bool { !correlations.isEmpty }
+
+    /// The behaviour rules as the pipeline runs them.
+    public var behaviour: BehaviourEngine { BehaviourEngine(rules: self) }
+
+    private struct PendingBundle {
+        var path: String
+        var origin: String
+        var ruleID: String
+        var actor: String?
+        var confidence: String
+    }
 
     /// Loads every rule file of `directory` (sorted by name); throws the first mistake.
     public static func load(directory: String) throws -> RuleSet {
@@ -72,10 +97,11 @@ public struct RuleSet: Sendable {
             errors.append(ConfigError(origin: directory, message: "no rule files (*.yaml) here", hint: "give the directory that holds the rules"))
         }
         var pendingActors: [(IndicatorRule, String)] = []
+        var bundles: [PendingBundle] = []
         for name in names {
             let path = directory + "/" + name
             do {
-                try set.read(path, pending: &pendingActors, errors: &errors)
+                try set.read(path, pending: &pendingActors, bundles: &bundles, errors: &errors)
             } catch let e as ConfigError {
                 errors.append(e)
             } catch {
@@ -87,14 +113,114 @@ public struct RuleSet: Sendable {
                                       hint: suggestion(for: rule.actor, among: Array(set.actors.keys)).map { "did you mean '\($0)'?" }
                                           ?? "define it under actors:"))
         }
+        for b in bundles {
+            if let actor = b.actor, set.actors[actor] == nil {
+                errors.append(ConfigError(origin: b.origin, message: "indicator rule '\(b.ruleID)' names an unknown actor '\(actor)'",
+                                          hint: suggestion(for: actor, among: Array(set.actors.keys)).map { "did you mean '\($0)'?" }))
+                continue
+            }
+            var reader = STIXBundleReader(path: b.path, origin: b.origin)
+            reader.read(into: &set.stix, actors: &set.actors, ruleID: b.ruleID, fallbackActor: b.actor, confidence: b.confidence)
+            errors += reader.errors
+        }
+        set.resolveReferences(&errors)
+        set.numberFieldTests()
         return (set, errors)
     }
 
-    private mutating func read(_ path: String, pending: inout [(IndicatorRule, String)], errors: inout [ConfigError]) throws {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        guard let root = try Yams.compose(yaml: text), let top = root.mapping else {
-            throw ConfigError(origin: path, message: "a rule file is a mapping with actors: and/or indicators:")
+    /// How many distinct field tests the detection rules hold.
+    public private(set) var distinctFieldTests = 0
+    /// The distinct field tests by number, and per detection rule one it needs (or -1).
+    var fieldTests: [FieldTest] = []
+    var requiredTests: [Int] = []
+
+    /// Numbers the distinct field tests: a test that several rules share (`event.category:
+    /// authentication`) is evaluated once per event.
+    private mutating func numberFieldTests() {
+        var seen: [String: Int] = [:]
+        for rule in selections {
+            for selection in rule.selections {
+                for map in selection.alternatives {
+                    for t in map {
+                        if let i = seen[t.signature] { t.index = i } else {
+                            t.index = seen.count
+                            seen[t.signature] = seen.count
+                            fieldTests.append(t)
+                        }
+                    }
+                }
+            }
         }
+        distinctFieldTests = seen.count
+        for rule in selections { for selection in rule.selections { selection.numbered() } }
+        requiredTests = selections.map(\.requiredTest)
+    }
+
+    /// Ties selection rules to actors and correlation rules to the selection rules they name.
+    private mutating func resolveReferences(_ errors: inout [ConfigError]) {
+        var seen: [String: String] = [:]
+        for r in selections {
+            if let first = seen[r.id] { errors.append(ConfigError(origin: r.origin, message: "rule id '\(r.id)' is used twice", hint: "first at \(first)")) }
+            seen[r.id] = r.origin
+            if let a = r.actor, actors[a] == nil {
+                errors.append(ConfigError(origin: r.origin, message: "rule '\(r.id)' names an unknown actor '\(a)'",
+                                          hint: suggestion(for: a, among: Array(actors.keys)).map { "did you mean '\($0)'?" } ?? "define it under actors:"))
+            }
+        }
+        let names = selections.map(\.id) + selections.compactMap(\.name)
+        for i in correlations.indices {
+            let c = correlations[i]
+            if let first = seen[c.id] { errors.append(ConfigError(origin: c.origin, message: "rule id '\(c.id)' is used twice", hint: "first at \(first)")) }
+            seen[c.id] = c.origin
+            if let a = c.actor, actors[a] == nil {
+                errors.append(ConfigError(origin: c.origin, message: "rule '\(c.id)' names an unknown actor '\(a)'",
+                                          hint: suggestion(for: a, among: Array(actors.keys)).map { "did you mean '\($0)'?" }))
+            }
+            if c.references.count > 32 { errors.append(ConfigError(origin: c.origin, message: "a behaviour rule refers to at most 32 rules")) }
+            correlations[i].referenced = c.references.compactMap { ref in
+                if let j = selections.firstIndex(where: { $0.id == ref || $0.name == ref }) { return j }
+                errors.append(ConfigError(origin: c.origin, message: "behaviour rule '\(c.id)' refers to no rule named '\(ref)'",
+                                          hint: suggestion(for: ref, among: names).map { "did you mean '\($0)'?" }
+                                              ?? "rules: lists the id or name of Sigma detection rules"))
+                return nil
+            }
+        }
+    }
+
+    private mutating func read(_ path: String, pending: inout [(IndicatorRule, String)], bundles: inout [PendingBundle],
+                               errors: inout [ConfigError]) throws {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var documents: [Node] = []
+        var sequence = try Yams.compose_all(yaml: text)
+        while let document = sequence.next() { documents.append(document) }
+        if let e = sequence.error { throw ConfigError(origin: path, message: "not valid YAML: \(e)") }
+        for root in documents {
+            guard let top = root.mapping else {
+                throw ConfigError(origin: "\(path):\(root.mark?.line ?? 0):\(root.mark?.column ?? 0)",
+                                  message: "a rule document is a mapping: actors:/indicators:, a Sigma rule (detection:) or a correlation rule (correlation:)")
+            }
+            if top["detection"] != nil || top["correlation"] != nil {
+                var loader = SigmaLoader(path: path)
+                let owner: String?
+                if top["correlation"] != nil {
+                    let rule = loader.correlationRule(top)
+                    if let rule { correlations.append(rule) }
+                    owner = rule?.id
+                } else {
+                    let rule = loader.selectionRule(top)
+                    if let rule { selections.append(rule) }
+                    owner = rule?.id
+                }
+                if let owner, let t = top["tests"] { tests += RuleTestCase.read(t, rule: owner, loader: &loader) }
+                errors += loader.errors
+                continue
+            }
+            try readIndicators(top, path, pending: &pending, bundles: &bundles, errors: &errors)
+        }
+    }
+
+    private mutating func readIndicators(_ top: Node.Mapping, _ path: String, pending: inout [(IndicatorRule, String)],
+                                         bundles: inout [PendingBundle], errors: inout [ConfigError]) throws {
         func at(_ node: Node) -> String { "\(path):\(node.mark?.line ?? 0):\(node.mark?.column ?? 0)" }   // Yams marks are 1-based
         func strings(_ node: Node) -> [String] {
             node.sequence?.compactMap(\.string) ?? node.string.map { [$0] } ?? []
@@ -115,9 +241,13 @@ public struct RuleSet: Sendable {
                 }
             case "indicators":
                 for item in value.sequence ?? [] {
-                    guard let m = item.mapping, let id = m["id"]?.string, let actor = m["actor"]?.string else {
-                        errors.append(ConfigError(origin: at(item), message: "an indicator rule needs an id and an actor")); continue
+                    let stixFile = item.mapping?["file"]?.string.map { (path as NSString).deletingLastPathComponent + "/" + $0 }
+                        .flatMap { file in Self.isJSON(file) ? file : nil }
+                    guard let m = item.mapping, let id = m["id"]?.string, stixFile != nil || m["actor"]?.string != nil else {
+                        errors.append(ConfigError(origin: at(item), message: "an indicator rule needs an id and an actor",
+                                                  hint: "a rule whose file: is a STIX bundle may leave the actor to the bundle")); continue
                     }
+                    let actor = m["actor"]?.string ?? ""
                     var rule = IndicatorRule(id: id, actor: actor, confidence: m["confidence"]?.string ?? "medium")
                     for (k, v) in m {
                         let name = k.string ?? ""
@@ -138,6 +268,9 @@ public struct RuleSet: Sendable {
                         case "sender_domain": rule.senderDomains += strings(v).map { $0.lowercased() }
                         case "user_agent": rule.userAgents += strings(v)
                         case "subject": rule.subjects += strings(v)
+                        case "file" where stixFile != nil:
+                            bundles.append(PendingBundle(path: stixFile!, origin: at(v), ruleID: id, actor: m["actor"]?.string,
+                                                         confidence: rule.confidence))
                         case "file":
                             let file = (path as NSString).deletingLastPathComponent + "/" + (v.string ?? "")
                             guard let list = try? String(contentsOfFile: file, encoding: .utf8) else {
@@ -152,12 +285,35 @@ public struct RuleSet: Sendable {
                                                       hint: suggestion(for: name, among: ["ip", "asn", "domain", "sender_domain", "user_agent", "subject", "file", "confidence"]).map { "did you mean '\($0)'?" }))
                         }
                     }
+                    if stixFile != nil && actor.isEmpty { continue }   // the bundle names the actors
                     pending.append((rule, at(item)))
                     indicators.append(rule)
                 }
+            case "correlator":
+                for (k, v) in value.mapping ?? [:] {
+                    switch k.string ?? "" {
+                    case "lateness":
+                        if let d = SigmaLoader.duration(v.string ?? "") { lateness = d }
+                        else { errors.append(ConfigError(origin: at(v), message: "lateness must be a duration such as 30m, 6h, 2d")) }
+                    case "max_open_windows":
+                        if let n = v.int, n > 0 { maxOpenWindows = n }
+                        else { errors.append(ConfigError(origin: at(v), message: "max_open_windows must be a positive number")) }
+                    default:
+                        errors.append(ConfigError(origin: at(k), message: "unknown correlator key '\(k.string ?? "")'", hint: "lateness, max_open_windows"))
+                    }
+                }
             default:
-                errors.append(ConfigError(origin: at(key), message: "unknown top-level key '\(key.string ?? "")'", hint: "actors or indicators"))
+                errors.append(ConfigError(origin: at(key), message: "unknown top-level key '\(key.string ?? "")'",
+                                          hint: "actors, indicators or correlator; a Sigma rule has detection:, a behaviour rule correlation:"))
             }
         }
+    }
+
+    /// Whether an indicator file is JSON (a STIX bundle) rather than a list.
+    static func isJSON(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = handle.readData(ofLength: 256)
+        return head.first(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }) == UInt8(ascii: "{")
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import DatasetSinks
 import SpoorBuiltins
 import SpoorKit
+import SpoorRules
 
 struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -179,6 +180,11 @@ struct IngestCommand: ParsableCommand {
         plan.enrichers = try registry.makeEnrichers(configs: enricherConfigs)
         // The campaign tally costs a little on every probe and attack: kept when attributing.
         plan.keepCampaign = enricherConfigs["attribution"] != nil
+        // Behaviour rules of the same rules directory: findings/ beside events/ (a dataset
+        // only; --out - streams events alone).
+        if outPath != "-", let rules = plan.enrichers.compactMap({ ($0 as? IndicatorAttributor)?.rules }).first, rules.hasBehaviour {
+            plan.behaviour = rules.behaviour
+        }
         let known = Set(plan.formatParsers.keys)
         for (glob, format) in file.formats where !known.contains(format) {
             throw ConfigError(origin: job ?? "job", message: "formats: '\(glob)' names an unknown format '\(format)'",
@@ -201,10 +207,13 @@ struct IngestCommand: ParsableCommand {
         let progress = quiet ? nil : ProgressLine.makeIfTerminal()
         let result: JobResult
         if let store {
+            let findings = plan.behaviour == nil ? nil
+                : try FindingsDatasetWriter(format: formatName == "parquet" ? .parquet : .ndjson, job: context)
             result = formatName == "parquet"
                 ? try Pipeline.run(plan, sink: try ParquetDatasetSink(config: parquetConfig, job: context),
+                                   findings: findings, progress: progress?.update)
+                : try Pipeline.run(plan, sink: try NDJSONDatasetSink(config: PluginConfig(), job: context), findings: findings,
                                    progress: progress?.update)
-                : try Pipeline.run(plan, sink: try NDJSONDatasetSink(config: PluginConfig(), job: context), progress: progress?.update)
             var newState = plan.state
             newState.merge(result.members.filter { $0.headLength > 0 }.map(\.streamState))
             if result.summary.recordsIn == 0 {

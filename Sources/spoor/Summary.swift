@@ -19,6 +19,9 @@ enum Summary {
             }
         }
         if s.derivedEvents > 0 { out += "derived     \(n(s.derivedEvents)) email events, one per Postfix message (queue-id correlation)\n" }
+        if result.peakOpenWindows > 0 || result.findings > 0 {
+            out += "findings    \(n(result.findings)) from behaviour rules (at most \(n(result.peakOpenWindows)) windows open at once)\n"
+        }
         let resumed = result.members.filter { $0.resumedAt > 0 }.count
         if resumed > 0 { out += "resumed     \(resumed) streams read by an earlier job: only what follows was read\n" }
         if s.recordsIn == 0 && s.members > 0 {

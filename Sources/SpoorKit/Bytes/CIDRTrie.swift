@@ -8,6 +8,10 @@ public struct CIDRTrie: Sendable {
     /// lookup is at most 128 array steps, no hashing.
     private var nodes: [(zero: Int32, one: Int32, label: Int32)] = [(-1, -1, -1)]
     private var labels: [String] = []
+    /// The node at the end of `::ffff:0:0/96` (where IPv4 addresses start) and the label of
+    /// the longest prefix above it: an IPv4 lookup starts there instead of walking 96 bits.
+    private var v4Root: Int32 = -1
+    private var v4Label: Int32 = -1
 
     public var isEmpty: Bool { labels.isEmpty }
 
@@ -15,7 +19,7 @@ public struct CIDRTrie: Sendable {
     public mutating func insert(cidr: String, label: String) -> Bool {
         let parts = cidr.split(separator: "/", maxSplits: 1)
         guard let first = parts.first, let address = CIDRTrie.parse(String(first)) else { return false }
-        let isV4 = !first.contains(":")
+        let isV4 = !first.utf8.contains(0x3A)
         var length = isV4 ? 32 : 128
         if parts.count == 2 {
             guard let n = Int(parts[1]), n >= 0, n <= length else { return false }
@@ -35,15 +39,33 @@ public struct CIDRTrie: Sendable {
         }
         labels.append(label)
         nodes[node].label = Int32(labels.count - 1)
+        findV4Root()
         return true
+    }
+
+    private mutating func findV4Root() {
+        var node = 0, found: Int32 = -1
+        for i in 0..<96 {
+            if nodes[node].label >= 0 { found = nodes[node].label }
+            let next = i < 80 ? nodes[node].zero : nodes[node].one
+            if next < 0 { v4Root = -1; v4Label = found; return }
+            node = Int(next)
+        }
+        v4Root = Int32(node)
+        v4Label = found
     }
 
     /// The label of the longest prefix holding the address, if any.
     public func lookup(_ ip: Bytes) -> String? {
         var address = (UInt64(0), UInt64(0))
         guard CIDRTrie.parse(ip, into: &address) else { return nil }
-        var node = 0, found: Int32 = -1
-        for i in 0..<128 {
+        var node = 0, found: Int32 = -1, start = 0
+        if address.0 == 0 && address.1 >> 32 == 0xFFFF {
+            // IPv4: from the end of the mapped prefix.
+            guard v4Root >= 0 else { return v4Label >= 0 ? labels[Int(v4Label)] : nil }
+            node = Int(v4Root); found = v4Label; start = 96
+        }
+        for i in start..<128 {
             if nodes[node].label >= 0 { found = nodes[node].label }
             let word = i < 64 ? address.0 : address.1
             let bit = (word >> (63 - UInt64(i % 64))) & 1
@@ -75,7 +97,7 @@ public struct CIDRTrie: Sendable {
     /// 16 bytes (IPv4 mapped into IPv6).
     public static func parse(_ text: String) -> [UInt8]? {
         var out = [UInt8](repeating: 0, count: 16)
-        if !text.contains(":") {
+        if !text.utf8.contains(0x3A) {
             var v4 = in_addr()
             guard inet_pton(AF_INET, text, &v4) == 1 else { return nil }
             out[10] = 0xFF; out[11] = 0xFF

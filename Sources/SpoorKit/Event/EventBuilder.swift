@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What a parser writes an event into.
 ///
 /// One builder per worker thread; a parser sees it between `begin` and `commit`, which the
@@ -133,6 +137,22 @@ public final class EventBuilder {
         }
     }
 
+    /// Every value of `field` in the current event, in order (list fields have several);
+    /// for `labels`, each entry's key and value together (see `label(_:)`).
+    public func forEachValue(of field: Field, _ body: (Bytes) -> Void) {
+        guard open else { return }
+        batch.arena.withUnsafeBytes { arena in
+            for i in Int(current.slotStart)..<batch.slots.count where batch.slots[i].field == field {
+                let slot = batch.slots[i]
+                switch slot.kind {
+                case .external: body(Bytes(start: UnsafeRawPointer(bitPattern: Int(slot.value)), count: Int(slot.length)))
+                case .arena, .label: body(Bytes(rebasing: arena[Int(slot.value)..<Int(slot.value) + Int(slot.length)]))
+                case .number: break
+                }
+            }
+        }
+    }
+
     /// The values of the open event added or overwritten since `mark`, with their bytes:
     /// what a run-time plugin's enricher hands back to its host.
     func forEachValueChanged(since mark: Mark, _ body: (Slot, UnsafeRawBufferPointer) -> Void) {
@@ -147,6 +167,26 @@ public final class EventBuilder {
             }
         }
     }
+
+    /// The value of the current event's `labels` entry `key` (the last one set), valid until
+    /// the next change to the event.
+    public func label(_ key: Bytes) -> Bytes? {
+        guard open else { return nil }
+        var found: (Int, Int)?
+        for i in Int(current.slotStart)..<batch.slots.count where batch.slots[i].field == .labels {
+            let slot = batch.slots[i]
+            let k = Int(slot.keyLength), start = Int(slot.value)
+            let matches = batch.arena.withUnsafeBytes { a in
+                k == key.count && (k == 0 || memcmp(a.baseAddress! + start, key.baseAddress!, k) == 0)
+            }
+            if matches { found = (start + k, Int(slot.length) - k) }
+        }
+        guard let (start, count) = found else { return nil }
+        return batch.arena.withUnsafeBytes { Bytes(rebasing: $0[start..<start + count]) }
+    }
+
+    /// The index the current event will have in the batch when committed.
+    public var pendingIndex: Int { batch.events.count }
 
     /// Whether `field` has a value in the current event.
     public func has(_ field: Field) -> Bool { slotOfField[Int(field.rawValue)] >= 0 }

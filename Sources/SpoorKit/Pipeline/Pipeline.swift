@@ -35,6 +35,9 @@ public struct JobPlan: Sendable {
     public var correlateMail = false
     /// Whether the job keeps the campaign tally (`spoor report`): with attribution rules.
     public var keepCampaign = false
+    /// Behaviour rules: workers take signals from each chunk, the sink thread correlates them
+    /// into findings (written to `findings` when set).
+    public var behaviour: (any BehaviourRules)?
 
     /// The parser of each record format (the first registered for a name wins).
     public var formatParsers: [String: any Parser] {
@@ -125,6 +128,10 @@ public struct JobResult: Sendable {
     public var inputs: [InputDescriptor]
     public var members: [MemberRecord]
     public var files: [OutputFile]
+    /// Findings the behaviour rules made (also written to the findings output, when given).
+    public var findings = 0
+    /// The most windows the correlator held open at once.
+    public var peakOpenWindows = 0
 }
 
 /// A sink failure that stopped the job (disk full, unwritable output).
@@ -137,7 +144,7 @@ public struct JobError: Error, CustomStringConvertible {
 /// chunks, one sink thread writes. Bounded queues between them hold at most two chunks per
 /// worker, so memory does not depend on the input's size and a slow sink slows the readers.
 public enum Pipeline {
-    public static func run<S: Sink>(_ plan: JobPlan, sink: S,
+    public static func run<S: Sink>(_ plan: JobPlan, sink: S, findings findingsOutput: (any FindingsOutput)? = nil,
                                     progress: (@Sendable (ProgressSnapshot) -> Void)? = nil) throws -> JobResult {
         let started = ContinuousClock.now
         let inputs = try plan.source.inputs().sorted { $0.size > $1.size }
@@ -176,12 +183,14 @@ public enum Pipeline {
                     let (payload, counts) = worker.process(chunk)
                     var item = Processed(payload: payload, counts: counts, consumed: chunk.consumed)
                     if plan.correlateMail { item.facts = MessageCorrelator.facts(worker.builder.batch, path: chunk.input.path) }
+                    if let behaviour = plan.behaviour { item.signals = behaviour.signals(of: worker.builder.batch, context: worker.context) }
                     payloads.push(item)
                 }
             }
         }
         sinkDone.enter()
         let correlateMail = plan.correlateMail
+        let behaviourStats = Mutex<(findings: Int, peak: Int)>((0, 0))
         Thread.detachNewThread {
             defer { sinkDone.leave() }
             let correlator = MessageCorrelator()
@@ -195,12 +204,22 @@ public enum Pipeline {
                 try sink.write(sink.encode(derived.batch, input: derivedInput))
                 state.derived(derived.batch.events.count)
             }
+            // Behaviour rules: one correlator sees every chunk's signals, in arrival order.
+            let behaviour = plan.behaviour?.makeCorrelator()
+            var findingCount = 0, peak = 0
+            func record(_ found: [Finding]) throws {
+                peak = max(peak, behaviour?.openWindows ?? 0)
+                guard !found.isEmpty else { return }
+                findingCount += found.count
+                try findingsOutput?.write(found)
+            }
             while let item = payloads.pop() {
                 if state.aborted { continue }
                 do {
                     try sink.write(item.payload)
                     state.add(item.counts, consumed: item.consumed)
                     if correlateMail { try emit(correlator.add(item.facts)) }
+                    if let behaviour, let signals = item.signals { try record(behaviour.add(signals)) }
                 } catch {
                     state.abort("\(error)")
                     chunks.close()
@@ -209,6 +228,10 @@ public enum Pipeline {
             if correlateMail && !state.aborted {
                 do { try emit(correlator.flush()) } catch { state.abort("\(error)") }
             }
+            if let behaviour, !state.aborted {
+                do { try record(behaviour.finish()) } catch { state.abort("\(error)") }
+            }
+            behaviourStats.withLock { $0 = (findingCount, peak) }
         }
 
         func tick() { progress?(state.snapshot(seconds: (ContinuousClock.now - started).seconds)) }
@@ -220,7 +243,7 @@ public enum Pipeline {
         tick()
 
         if let failure = state.failure { throw JobError(description: failure) }
-        let files = try sink.finish()
+        let files = try sink.finish() + (findingsOutput?.finish() ?? [])
         var summary = state.summary
         summary.inputs = inputs.count
         summary.bytesRead = inputs.reduce(0) { $0 + $1.size }
@@ -228,6 +251,7 @@ public enum Pipeline {
         summary.seconds = (ContinuousClock.now - started).seconds
         var result = JobResult(summary: summary, inputs: inputs, members: state.members, files: files)
         result.campaign = workerTallies.withLock { $0 }
+        (result.findings, result.peakOpenWindows) = behaviourStats.withLock { $0 }
         return result
     }
 
@@ -289,6 +313,7 @@ struct Processed<Payload: Sendable>: Sendable {
     let counts: WorkerCounts
     let consumed: Int64
     var facts: [MessageFact] = []
+    var signals: (any Sendable)?
 }
 
 /// Counters and bookkeeping shared by the threads of one job.

@@ -10,6 +10,8 @@ public final class RecordTester {
         public var filtered: Int
         /// The router's and parsers' steps, when explaining.
         public var trace: [String]
+        /// What the plan's behaviour rules took from these records (for rule tests).
+        public var signals: (any Sendable)?
     }
 
     private let worker: ChunkWorker<CollectingSink>
@@ -47,7 +49,8 @@ public final class RecordTester {
                           deadLetters: [], consumed: 0)
         let (payload, counts) = worker.process(chunk)
         return Outcome(events: payload.events, deadLetters: payload.deadLetters, filtered: counts.filtered,
-                       trace: worker.context.trace ?? [])
+                       trace: worker.context.trace ?? [],
+                       signals: plan.behaviour.map { $0.signals(of: worker.builder.batch, context: worker.context) })
     }
 }
 

@@ -1,0 +1,29 @@
+/// Stateful rules over time windows (the correlator), as the pipeline runs them.
+///
+/// Contract: `signals` runs on a worker thread after each chunk, on the batch the worker
+/// just made (valid only during the call) and the worker's parse context (where the
+/// attribution stage left what it matched): it copies out the little each rule needs.
+/// `makeCorrelator` is called once per job; the correlator lives on the sink thread, sees
+/// every chunk's signals in arrival order (not time order) and returns findings as windows
+/// close. Its memory is bounded by its open windows, never by the number of events.
+public protocol BehaviourRules: Sendable {
+    func signals(of batch: EventBatch, context: ParseContext) -> any Sendable
+    func makeCorrelator() -> any Correlator
+}
+
+/// The sink thread's stateful half of `BehaviourRules`.
+public protocol Correlator: AnyObject {
+    /// Adds one chunk's signals; returns the findings of windows that closed.
+    func add(_ signals: any Sendable) -> [Finding]
+    /// Closes every open window (end of the job).
+    func finish() -> [Finding]
+    /// Windows open now (what bounds the correlator's memory).
+    var openWindows: Int { get }
+}
+
+/// Where findings go: the `findings/` dataset in the job's format. `write` runs on the sink
+/// thread; `finish` once at the end, returning the files it staged.
+public protocol FindingsOutput: AnyObject, Sendable {
+    func write(_ findings: [Finding]) throws
+    func finish() throws -> [OutputFile]
+}

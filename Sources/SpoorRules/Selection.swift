@@ -1,0 +1,428 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SpoorKit
+
+/// Where a selection reads its value: a schema column or one `labels` entry.
+enum FieldRef: Sendable, Hashable {
+    case field(Field)
+    case label(String)
+
+    var name: String {
+        switch self {
+        case .field(let f): f.name
+        case .label(let k): "labels." + k
+        }
+    }
+
+    /// `user.name`, or `labels.<key>`; nil when the schema has no such column.
+    init?(name: String) {
+        if let f = Schema.field(named: name), f != .labels { self = .field(f); return }
+        if name.hasPrefix("labels."), name.count > 7 { self = .label(String(name.dropFirst(7))); return }
+        return nil
+    }
+
+    var isNumeric: Bool {
+        guard case .field(let f) = self else { return false }
+        return [.int64, .bool, .timestamp].contains(f.spec.type)
+    }
+}
+
+/// One compiled value test of a Sigma field condition. Strings compare as Sigma says:
+/// case-insensitively unless `|cased`, with `*`/`?` wildcards (compiled to PCRE2). A class
+/// with plain stored values, so that the per-event loops copy and count nothing.
+final class ValueTest: @unchecked Sendable {
+    enum Comparison: Sendable { case eq, lt, lte, gt, gte }
+    enum Kind: UInt8 { case equals, contains, startsWith, endsWith, pattern, cidr, number, null }
+
+    let kind: Kind
+    /// The literal (lower-cased unless `cased`), owned here for the life of the rules.
+    private let needle: UnsafeMutableRawBufferPointer
+    let cased: Bool
+    let pattern: Pattern?
+    let trie: CIDRTrie?
+    let number: Int64
+    let op: Comparison
+
+    private init(_ kind: Kind, bytes: [UInt8] = [], cased: Bool = false, pattern: Pattern? = nil, trie: CIDRTrie? = nil,
+                 number: Int64 = 0, op: Comparison = .eq) {
+        self.kind = kind
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 1)
+        bytes.withUnsafeBytes { if !$0.isEmpty { buffer.copyMemory(from: $0) } }
+        needle = buffer
+        needleCount = bytes.count
+        self.cased = cased
+        self.pattern = pattern
+        self.trie = trie
+        self.number = number
+        self.op = op
+    }
+
+    private let needleCount: Int
+
+    deinit { needle.deallocate() }
+
+    static func equals(_ b: [UInt8], cased: Bool) -> ValueTest { ValueTest(.equals, bytes: b, cased: cased) }
+    static func contains(_ b: [UInt8], cased: Bool) -> ValueTest { ValueTest(.contains, bytes: b, cased: cased) }
+    static func startsWith(_ b: [UInt8], cased: Bool) -> ValueTest { ValueTest(.startsWith, bytes: b, cased: cased) }
+    static func endsWith(_ b: [UInt8], cased: Bool) -> ValueTest { ValueTest(.endsWith, bytes: b, cased: cased) }
+    static func pattern(_ p: Pattern) -> ValueTest { ValueTest(.pattern, pattern: p) }
+    static func cidr(_ t: CIDRTrie) -> ValueTest { ValueTest(.cidr, trie: t) }
+    static func number(_ n: Int64, _ op: Comparison) -> ValueTest { ValueTest(.number, number: n, op: op) }
+    /// `field: null`: the field is absent.
+    static var null: ValueTest { ValueTest(.null) }
+
+    @inline(__always)
+    func matches(_ v: Bytes, _ scratch: MatchScratch) -> Bool {
+        let n = needleCount
+        switch kind {
+        case .equals: return v.count == n && compare(v, 0)
+        case .startsWith: return v.count >= n && compare(v, 0)
+        case .endsWith: return v.count >= n && compare(v, v.count - n)
+        case .contains:
+            guard v.count >= n else { return false }
+            if n == 0 { return true }
+            for i in 0...(v.count - n) where compare(v, i) { return true }
+            return false
+        case .pattern: return pattern!.match(v, scratch) != nil
+        case .cidr: return trie!.lookup(v) != nil
+        case .number:
+            guard let x = v.decimal() else { return false }
+            return Self.compare(x, number, op)
+        case .null: return false
+        }
+    }
+
+    @inline(__always)
+    func matches(number x: Int64) -> Bool { kind == .number && Self.compare(x, number, op) }
+
+    static func compare(_ x: Int64, _ n: Int64, _ op: Comparison) -> Bool {
+        switch op {
+        case .eq: x == n
+        case .lt: x < n
+        case .lte: x <= n
+        case .gt: x > n
+        case .gte: x >= n
+        }
+    }
+
+    /// The needle against `v` at `at`, ASCII case folded unless `cased`.
+    @inline(__always)
+    private func compare(_ v: Bytes, _ at: Int) -> Bool {
+        let n = needleCount
+        if n == 0 { return true }
+        let p = v.baseAddress! + at
+        if cased { return memcmp(p, needle.baseAddress!, n) == 0 }
+        let q = needle.baseAddress!
+        for j in 0..<n {
+            var c = p.load(fromByteOffset: j, as: UInt8.self)
+            if c &- 0x41 < 26 { c |= 0x20 }
+            if c != q.load(fromByteOffset: j, as: UInt8.self) { return false }
+        }
+        return true
+    }
+}
+
+/// One `field|modifiers: values` line of a selection.
+final class FieldTest: @unchecked Sendable {
+    let ref: FieldRef
+    let tests: [ValueTest]
+    /// `tests` again, borrowed: the per-event loop retains nothing.
+    private let borrowed: UnsafeMutableBufferPointer<Unmanaged<ValueTest>>
+    /// `|all`: every value test must match (else any).
+    let all: Bool
+    /// `|exists: true/false`.
+    let exists: Bool?
+    // Decided once from `ref`, so the per-event path reads plain values.
+    private let field: Field
+    private let shape: UInt8          // 0 string, 1 number, 2 list, 3 label
+    private let labelKey: [UInt8]
+    private let acceptsNull: Bool
+    /// What the test checks, as text: equal texts are one test, evaluated once per event
+    /// however many rules share it (`RuleSet` numbers the distinct ones).
+    let signature: String
+    var index = 0
+
+    init(ref: FieldRef, tests: [ValueTest], all: Bool = false, exists: Bool? = nil, signature: String = "") {
+        self.signature = signature
+        self.ref = ref
+        self.tests = tests
+        self.all = all
+        self.exists = exists
+        switch ref {
+        case .field(let f):
+            field = f
+            shape = ref.isNumeric ? 1 : f.spec.type == .stringList ? 2 : 0
+            labelKey = []
+        case .label(let k):
+            field = .labels
+            shape = 3
+            labelKey = Array(k.utf8)
+        }
+        acceptsNull = tests.contains { $0.kind == .null }
+        borrowed = .allocate(capacity: max(1, tests.count))
+        for (i, t) in tests.enumerated() { borrowed[i] = Unmanaged.passUnretained(t) }
+    }
+
+    deinit { borrowed.deallocate() }
+
+    @inline(__always)
+    private func any(_ v: Bytes, _ scratch: MatchScratch) -> Bool {
+        let n = tests.count
+        if all {
+            for i in 0..<n where !borrowed[i]._withUnsafeGuaranteedRef({ $0.matches(v, scratch) }) { return false }
+            return true
+        }
+        for i in 0..<n where borrowed[i]._withUnsafeGuaranteedRef({ $0.matches(v, scratch) }) { return true }
+        return false
+    }
+
+    func matches(_ e: EventBuilder, _ scratch: MatchScratch) -> Bool {
+        switch shape {
+        case 0:
+            guard let v = e.value(of: field) else { return exists.map { !$0 } ?? acceptsNull }
+            if let exists { return exists }
+            return any(v, scratch)
+        case 1:
+            guard let n = e.number(of: field) else { return exists.map { !$0 } ?? acceptsNull }
+            if let exists { return exists }
+            if all {
+                for t in tests where !t.matches(number: n) { return false }
+                return true
+            }
+            for t in tests where t.matches(number: n) { return true }
+            return false
+        case 2:
+            var present = false, hit = false
+            var hits = [Bool](repeating: false, count: all ? tests.count : 0)
+            e.forEachValue(of: field) { v in
+                present = true
+                if all { for (i, t) in tests.enumerated() where !hits[i] && t.matches(v, scratch) { hits[i] = true } }
+                else if !hit { hit = any(v, scratch) }
+            }
+            if let exists { return present == exists }
+            if !present { return acceptsNull }
+            return all ? !hits.contains(false) : hit
+        default:
+            let v = labelKey.withUnsafeBytes { e.label($0) }
+            guard let v else { return exists.map { !$0 } ?? acceptsNull }
+            if let exists { return exists }
+            return any(v, scratch)
+        }
+    }
+}
+
+/// A named selection: a list of maps (any of them), each map all of its field tests.
+final class Selection: @unchecked Sendable {
+    let name: String
+    let alternatives: [[FieldTest]]
+    /// The alternatives' tests in one borrowed list; alternative k is `bounds[k]..<bounds[k+1]`.
+    private let flat: UnsafeMutableBufferPointer<Unmanaged<FieldTest>>
+    private let bounds: UnsafeMutableBufferPointer<Int32>
+    /// The tests' distinct-test numbers (set by `RuleSet` after loading, see `FieldTest.index`).
+    private let indices: UnsafeMutableBufferPointer<Int32>
+
+    init(name: String, alternatives: [[FieldTest]]) {
+        self.name = name
+        self.alternatives = alternatives
+        let all = alternatives.flatMap { $0 }
+        flat = .allocate(capacity: max(1, all.count))
+        indices = .allocate(capacity: max(1, all.count))
+        for (i, t) in all.enumerated() { flat[i] = Unmanaged.passUnretained(t); indices[i] = 0 }
+        bounds = .allocate(capacity: alternatives.count + 1)
+        var n: Int32 = 0
+        bounds[0] = 0
+        for (k, a) in alternatives.enumerated() { n += Int32(a.count); bounds[k + 1] = n }
+    }
+
+    deinit {
+        flat.deallocate()
+        bounds.deallocate()
+        indices.deallocate()
+    }
+
+    /// A test every match needs: the first test of the only alternative (-1 when several).
+    var requiredTest: Int { alternatives.count == 1 && !alternatives[0].isEmpty ? Int(indices[0]) : -1 }
+
+    /// Copies the tests' distinct-test numbers into the flat list.
+    func numbered() {
+        for i in 0..<(Int(bounds[alternatives.count])) { indices[i] = Int32(flat[i]._withUnsafeGuaranteedRef { $0.index }) }
+    }
+
+    /// `memo` holds the results of the event's distinct field tests (-1: not yet known).
+    func matches(_ e: EventBuilder, _ scratch: MatchScratch, _ memo: UnsafeMutablePointer<Int8>) -> Bool {
+        for k in 0..<alternatives.count {
+            var all = true
+            for i in Int(bounds[k])..<Int(bounds[k + 1]) {
+                let m = Int(indices[i])
+                var r = memo[m]
+                if r < 0 { r = flat[i]._withUnsafeGuaranteedRef { $0.matches(e, scratch) } ? 1 : 0; memo[m] = r }
+                if r == 0 { all = false; break }
+            }
+            if all { return true }
+        }
+        return false
+    }
+}
+
+/// A Sigma condition over named selections.
+indirect enum Condition: Sendable {
+    case selection(Int)
+    case not(Condition)
+    case and([Condition])
+    case or([Condition])
+
+    func evaluate(_ selection: (Int) -> Bool) -> Bool {
+        switch self {
+        case .selection(let i): selection(i)
+        case .not(let c): !c.evaluate(selection)
+        case .and(let cs): cs.allSatisfy { $0.evaluate(selection) }
+        case .or(let cs): cs.contains { $0.evaluate(selection) }
+        }
+    }
+}
+
+/// A condition flattened into arrays, evaluated without copying a tree: node `i` is a
+/// selection (`arg` = its index), a `not` of the next node, or an `and`/`or` of `arg`
+/// children listed in `children` from `first`.
+struct FlatCondition: Sendable {
+    var kind: [UInt8] = []      // 0 selection, 1 not, 2 and, 3 or
+    var arg: [Int32] = []
+    var first: [Int32] = []
+    var children: [Int32] = []
+
+    init(_ c: Condition) { _ = add(c) }
+
+    private mutating func add(_ c: Condition) -> Int32 {
+        let i = Int32(kind.count)
+        kind.append(0); arg.append(0); first.append(0)
+        switch c {
+        case .selection(let s): arg[Int(i)] = Int32(s)
+        case .not(let inner):
+            kind[Int(i)] = 1
+            let child = add(inner)
+            arg[Int(i)] = child
+        case .and(let cs), .or(let cs):
+            if case .and = c { kind[Int(i)] = 2 } else { kind[Int(i)] = 3 }
+            let ids = cs.map { add($0) }
+            first[Int(i)] = Int32(children.count)
+            arg[Int(i)] = Int32(ids.count)
+            children += ids
+        }
+        return i
+    }
+}
+
+/// A Sigma detection rule, compiled: what the attribution stage evaluates on every event.
+/// A class, so that the per-event loop over rules copies nothing.
+public final class SelectionRule: @unchecked Sendable {
+    public let id: String
+    /// Sigma v2's `name`, by which correlation rules may refer to it.
+    public let name: String?
+    public let title: String
+    public let level: String?
+    public let tags: [String]
+    /// The first ATT&CK technique of the tags (`attack.t1110.003` → `T1110.003`).
+    public let technique: String?
+    /// The actor a match attributes the event to (a Spoor extension of Sigma).
+    public let actor: String?
+    let selections: [Selection]
+    let condition: FlatCondition
+    let origin: String
+    /// `id` as bytes, for `labels.rules`.
+    let idBytes: [UInt8]
+    /// `technique` as bytes that live as long as the rules (events reference them).
+    let techniqueBytes: UnsafeMutableRawBufferPointer?
+
+    init(id: String, name: String?, title: String, level: String?, tags: [String], technique: String?, actor: String?,
+         selections: [Selection], condition: Condition, origin: String) {
+        self.id = id
+        self.name = name
+        self.title = title
+        self.level = level
+        self.tags = tags
+        self.technique = technique
+        self.actor = actor
+        self.selections = selections
+        let flat = FlatCondition(condition)
+        self.condition = flat
+        self.origin = origin
+        idBytes = Array(id.utf8)
+        techniqueBytes = technique.map { t in
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, t.utf8.count), alignment: 1)
+            _ = b.initializeMemory(as: UInt8.self, from: t.utf8)
+            return UnsafeMutableRawBufferPointer(rebasing: b[0..<t.utf8.count])
+        }
+        selectionCount = selections.count
+        borrowedSelections = .allocate(capacity: max(1, selections.count))
+        for (i, sel) in selections.enumerated() { borrowedSelections[i] = Unmanaged.passUnretained(sel) }
+        program = .allocate(capacity: max(flat.kind.count, flat.children.count, 1))
+        for i in 0..<max(flat.kind.count, flat.children.count) {
+            program[i] = (i < flat.kind.count ? flat.kind[i] : 0, i < flat.kind.count ? flat.arg[i] : 0,
+                          i < flat.kind.count ? flat.first[i] : 0, i < flat.children.count ? flat.children[i] : 0)
+        }
+    }
+
+    deinit {
+        borrowedSelections.deallocate()
+        program.deallocate()
+        techniqueBytes?.deallocate()
+    }
+
+    private let selectionCount: Int
+    private let borrowedSelections: UnsafeMutableBufferPointer<Unmanaged<Selection>>
+    /// The condition's nodes (kind, arg, first) and, in the same rows, the children list.
+    private let program: UnsafeMutableBufferPointer<(kind: UInt8, arg: Int32, first: Int32, child: Int32)>
+
+    /// Whether the event matches; each selection is evaluated at most once (`memo`), each
+    /// distinct field test once per event (`tests`).
+    func matches(_ e: EventBuilder, _ scratch: MatchScratch, memo: UnsafeMutablePointer<Int8>, tests: UnsafeMutablePointer<Int8>) -> Bool {
+        for i in 0..<selectionCount { memo[i] = -1 }
+        return eval(0, e, scratch, memo, tests)
+    }
+
+    /// A distinct field test that must hold for the rule to match (-1: none found): the
+    /// attribution stage checks it first and skips the rule when it fails.
+    var requiredTest: Int { required(0) }
+
+    private func required(_ n: Int) -> Int {
+        let arg = Int(program[n].arg), first = Int(program[n].first)
+        switch program[n].kind {
+        case 0: return selections[arg].requiredTest
+        case 2:
+            for c in first..<(first + arg) {
+                let r = required(Int(program[c].child))
+                if r >= 0 { return r }
+            }
+            return -1
+        default: return -1
+        }
+    }
+
+    private func eval(_ n: Int, _ e: EventBuilder, _ scratch: MatchScratch, _ memo: UnsafeMutablePointer<Int8>,
+                      _ tests: UnsafeMutablePointer<Int8>) -> Bool {
+        let arg = Int(program[n].arg), first = Int(program[n].first)
+        switch program[n].kind {
+        case 0:
+            if memo[arg] < 0 { memo[arg] = borrowedSelections[arg]._withUnsafeGuaranteedRef { $0.matches(e, scratch, tests) } ? 1 : 0 }
+            return memo[arg] == 1
+        case 1: return !eval(arg, e, scratch, memo, tests)
+        case 2:
+            for c in first..<(first + arg) where !eval(Int(program[c].child), e, scratch, memo, tests) { return false }
+            return true
+        default:
+            for c in first..<(first + arg) where eval(Int(program[c].child), e, scratch, memo, tests) { return true }
+            return false
+        }
+    }
+
+    /// `attack.t1110.003` → `T1110.003` (the first such tag).
+    static func technique(in tags: [String]) -> String? {
+        for tag in tags {
+            let t = tag.lowercased()
+            guard t.hasPrefix("attack.t"), t.count > 8, t.dropFirst(8).first?.isNumber == true else { continue }
+            return "T" + t.dropFirst(8).uppercased()
+        }
+        return nil
+    }
+}

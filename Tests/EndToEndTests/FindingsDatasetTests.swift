@@ -1,0 +1,116 @@
+import CLZ4
+import Foundation
+import Testing
+
+/// Behaviour rules in an ingest job: `findings/` beside `events/`, committed with them,
+/// listed in the manifest, readable as NDJSON (liblz4) and as Parquet (DuckDB).
+@Suite struct FindingsDatasetTests {
+    static let shippedRules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("rules").path
+
+    /// An enumeration from one address, a spray from another that ends in a login, and a
+    /// benign user who mistypes once.
+    static var log: String {
+        var log = ""
+        for i in 0..<12 {
+            log += "Jan  5 10:\(String(format: "%02d", i)):00 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 550 5.1.1 <u\(i)@example.net>: Recipient address rejected: User unknown in virtual mailbox table; from=<x@evil.example> to=<u\(i)@example.net> proto=ESMTP helo=<probe>\n"
+        }
+        for (i, user) in ["alice", "bob", "carol", "dave", "erin", "frank"].enumerated() {
+            log += "Jan  5 11:0\(i):00 mx1 postfix/smtpd[1]: warning: unknown[198.51.100.4]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=\(user)@example.net\n"
+        }
+        log += "Jan  5 11:09:00 mx1 postfix/smtpd[1]: 4B00AB0001: client=unknown[198.51.100.5], sasl_method=LOGIN, sasl_username=carol@example.net\n"
+        log += "Jan  5 12:00:00 mx1 postfix/smtpd[1]: warning: unknown[192.0.2.8]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=gina@example.net\n"
+        log += "Jan  5 12:00:30 mx1 postfix/smtpd[1]: 4B00AB0002: client=unknown[192.0.2.8], sasl_method=LOGIN, sasl_username=gina@example.net\n"
+        return log
+    }
+
+    @Test func ndjsonFindingsPointAtTheirEvidence() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        try fx.write("logs/mail.log", Self.log)
+        let out = fx.url("out").path
+        let run = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--format", "ndjson", "--year", "2026",
+                                "--rules", Self.shippedRules])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("findings    3 from behaviour rules"), "\(run.stderr)")
+        let files = try fx.files(under: out + "/findings")
+        #expect(files.count == 1 && files[0].hasSuffix(".ndjson.lz4") && files[0].contains("/findings/date=2026-01-05/part-"))
+        let lines = try decodeLZ4Frames(Data(contentsOf: URL(fileURLWithPath: files[0])))
+        let findings = String(decoding: lines, as: UTF8.self).split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let byRule = Dictionary(uniqueKeysWithValues: findings.map { ($0["rule.id"] as? String ?? "", $0) })
+        #expect(Set(byRule.keys) == ["account-enumeration", "password-spray", "success-after-failures"])
+        let enumeration = try #require(byRule["account-enumeration"])
+        #expect(enumeration["threat.technique.id"] as? String == "T1589.002")
+        #expect(enumeration["finding.value_count"] as? Int == 12 && enumeration["finding.evidence_total"] as? Int == 12)
+        #expect(enumeration["window.start"] as? String == "2026-01-05T10:00:00.000000Z")
+        #expect(enumeration["window.end"] as? String == "2026-01-05T10:11:00.000000Z")
+        #expect((enumeration["source.ips"] as? [String]) == ["203.0.113.9"])
+        #expect((enumeration["user.accounts"] as? [String])?.count == 12)
+        let spray = try #require(byRule["success-after-failures"])
+        #expect(spray["threat.technique.id"] as? String == "T1078" && spray["finding.group"] as? String == "source.ip/24=198.51.100.0")
+        // Every evidence id is an event of the dataset.
+        var ids: Set<String> = []
+        for f in try fx.files(under: out + "/events") {
+            for line in String(decoding: try decodeLZ4Frames(Data(contentsOf: URL(fileURLWithPath: f))), as: UTF8.self).split(separator: "\n") {
+                if let e = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let id = e["event.id"] as? String { ids.insert(id) }
+            }
+        }
+        for f in findings {
+            let evidence = f["finding.evidence"] as? [String] ?? []
+            #expect(!evidence.isEmpty && evidence.allSatisfy(ids.contains))
+        }
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/_manifest.json"))) as? [String: Any]
+        let kinds = (manifest?["files"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
+        #expect(kinds.contains("findings"))
+    }
+
+    @Test(.enabled(if: PythonReaders.available, PythonReaders.missing))
+    func parquetFindingsReadWithDuckDB() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        try fx.write("logs/mail.log", Self.log)
+        let out = fx.url("out").path
+        let run = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--year", "2026", "-q", "--rules", Self.shippedRules])
+        #expect(run.status == 0, "\(run.stderr)")
+        let printed = try PythonReaders.run("""
+            import sys, duckdb
+            rows = duckdb.sql(f"select \\"rule.id\\", \\"threat.technique.id\\", \\"finding.event_count\\", \\"finding.value_count\\", len(\\"finding.evidence\\"), \\"window.start\\"::varchar, date from read_parquet('{sys.argv[1]}/findings/**/*.parquet', hive_partitioning=true) order by 1").fetchall()
+            for r in rows: print(*r, sep="|")
+            e = duckdb.sql(f"select count(*) from read_parquet('{sys.argv[1]}/events/**/*.parquet', hive_partitioning=true) where \\"event.id\\" in (select unnest(\\"finding.evidence\\") from read_parquet('{sys.argv[1]}/findings/**/*.parquet'))").fetchall()[0][0]
+            print("evidence events", e)
+            """, [out])
+        #expect(printed == """
+            account-enumeration|T1589.002|12|12|12|2026-01-05 10:00:00+00|2026-01-05
+            password-spray|T1110.003|6|6|6|2026-01-05 11:00:00+00|2026-01-05
+            success-after-failures|T1078|7|0|7|2026-01-05 11:00:00+00|2026-01-05
+            evidence events 19
+
+            """, "\(printed)")
+    }
+    /// Entra sign-in from the actor's network, then an Office 365 inbox rule that forwards
+    /// the same mailbox: the mailbox-rule behaviour fires, with the actor of its evidence.
+    @Test func aForwardingRuleAfterASuspiciousSignInIsAFinding() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        try fx.write("logs/signins.json", #"{"id":"s1","createdDateTime":"2026-01-05T10:00:00Z","userPrincipalName":"CEO@example.net","ipAddress":"203.0.113.5","status":{"errorCode":0}}"# + "\n")
+        try fx.write("logs/audit.json", #"{"CreationTime":"2026-01-05T10:05:00","Operation":"New-InboxRule","Workload":"Exchange","UserId":"ceo@example.net","ClientIP":"203.0.113.5:5555","Parameters":[{"Name":"ForwardTo","Value":"drop@evil.example"}]}"# + "\n")
+        for f in try FileManager.default.contentsOfDirectory(atPath: Self.shippedRules) {
+            try fx.write("rules/" + f, try String(contentsOfFile: Self.shippedRules + "/" + f, encoding: .utf8))
+        }
+        try fx.write("rules/infrastructure.yaml", "indicators:\n  - {id: phosphorus-net, actor: phosphorus, ip: [203.0.113.0/24]}\n")
+        let out = fx.url("out").path
+        let run = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--format", "ndjson", "-q", "--rules", fx.url("rules").path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let files = try fx.files(under: out + "/findings")
+        var findings: [[String: Any]] = []
+        for f in files {
+            let text = String(decoding: try decodeLZ4Frames(Data(contentsOf: URL(fileURLWithPath: f))), as: UTF8.self)
+            findings += text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+        let f = try #require(findings.first { $0["rule.id"] as? String == "mailbox-rule-after-suspicious-sign-in" }, "\(findings)")
+        #expect(f["threat.technique.id"] as? String == "T1114.003" && f["threat.group.id"] as? String == "G0059")
+        #expect(f["finding.group"] as? String == "account=ceo@example.net" && f["finding.event_count"] as? Int == 2)
+        #expect(f["window.end"] as? String == "2026-01-05T10:05:00.000000Z")
+    }
+}

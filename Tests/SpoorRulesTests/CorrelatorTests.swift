@@ -1,0 +1,143 @@
+import Foundation
+@testable import SpoorRules
+import SpoorKit
+import SpoorTestSupport
+import Testing
+
+@Suite struct CorrelatorTests {
+    @Test func theShippedRulesPassTheirOwnTests() throws {
+        let (rules, errors) = RuleSet.lint(directory: shippedRules)
+        #expect(errors.isEmpty, "\(errors)")
+        #expect(rules.selections.map(\.id) == ["probe", "attack", "attack-failure", "compromise", "suspicious-sign-in", "mailbox-change"])
+        #expect(Set(rules.correlations.map(\.technique)) == ["T1589.002", "T1110.003", "T1110.001", "T1078", "T1114.003"])
+        let (passed, failures) = RuleTests.run(rules, plan: makeTester().plan)
+        #expect(failures.isEmpty, "\(failures.map(\.description).joined(separator: "\n"))")
+        #expect(passed == rules.tests.count && passed >= 16)
+    }
+
+    func probes(from ip: String, count: Int, start: Int64, step: Int64 = minute / 2) -> [(Int64, [String: String])] {
+        (0..<count).map { i in
+            (start + Int64(i) * step, ["source.ip": ip, "event.action": "recipient-check", "event.reason": "unknown_user",
+                                       "user.email": "user\(i)@example.net"])
+        }
+    }
+
+    @Test func aFindingCarriesTheRuleTechniqueWindowCountsAccountsSourcesAndEvidence() throws {
+        let rules = try RuleSet.load(directory: shippedRules)
+        let maker = SignalMaker(rules)
+        let correlator = maker.engine.makeCorrelator()
+        var found = correlator.add(maker.chunk(probes(from: "203.0.113.9", count: 150, start: day0, step: 10_000_000)))
+        found += correlator.finish()
+        let f = try #require(found.first { $0.ruleID == "account-enumeration" })
+        #expect(found.filter { $0.ruleID == "account-enumeration" }.count == 1)
+        #expect(f.technique == "T1589.002" && f.title.hasPrefix("Account enumeration") && f.level == "medium")
+        #expect(f.groupKey == "source.ip=203.0.113.9" && f.kind == "value_count")
+        #expect(f.windowStart == day0 && f.windowEnd == day0 + 149 * 10_000_000)
+        #expect(f.eventCount == 150 && f.valueCount == 150 && f.evidenceTotal == 150)
+        #expect(f.evidence.count == Finding.listCap && f.evidence.first == "e1")
+        #expect(f.accounts.count == Finding.listCap && f.accounts.first == "user0@example.net")
+        #expect(f.sources == ["203.0.113.9"])
+        #expect(f.id.count == 32)
+    }
+
+    @Test func anAttributedEvidenceEventNamesTheActor() throws {
+        let dir = try rulesDirectory(["indicators.yaml": """
+            indicators:
+              - id: phosphorus-net
+                actor: phosphorus
+                ip: [203.0.113.0/24]
+            """])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for f in try FileManager.default.contentsOfDirectory(atPath: shippedRules) {
+            try FileManager.default.copyItem(atPath: shippedRules + "/" + f, toPath: dir + "/" + f)
+        }
+        let maker = SignalMaker(try RuleSet.load(directory: dir))
+        let correlator = maker.engine.makeCorrelator()
+        let found = correlator.add(maker.chunk(probes(from: "203.0.113.9", count: 12, start: day0))) + correlator.finish()
+        #expect(found.map(\.actorID) == ["G0059"] && found.first?.actorName == "PHOSPHORUS")
+    }
+
+    /// Files interleave: the same events in reversed chunk order make the same findings.
+    @Test func eventsOutOfTimeOrderMakeTheSameFindings() throws {
+        let rules = try RuleSet.load(directory: shippedRules)
+        var events = probes(from: "203.0.113.9", count: 40, start: day0)
+        events += probes(from: "203.0.113.9", count: 40, start: day0 + 600 * minute)
+        events += probes(from: "198.51.100.1", count: 5, start: day0 + 30 * minute)
+        events += (0..<6).map { i in
+            (day0 + 90 * minute + Int64(i) * minute, ["source.ip": "192.0.2.50", "event.category": "authentication", "event.outcome": "failure",
+                                                      "event.reason": "bad_password", "user.email": "a\(i)@example.net"])
+        }
+        func run(_ chunks: [[(Int64, [String: String])]]) -> [String] {
+            let maker = SignalMaker(rules)
+            let c = maker.engine.makeCorrelator()
+            var found: [Finding] = []
+            for chunk in chunks { found += c.add(maker.chunk(chunk)) }
+            found += c.finish()
+            return found.map { "\($0.ruleID) \($0.groupKey) \($0.windowStart) \($0.windowEnd) \($0.eventCount) \($0.valueCount)" }.sorted()
+        }
+        let inOrder = run(stride(from: 0, to: events.count, by: 10).map { Array(events[$0..<min($0 + 10, events.count)]) })
+        let reversed = run(stride(from: 0, to: events.count, by: 10).map { Array(events[$0..<min($0 + 10, events.count)]) }.reversed())
+        let shuffled = run([Array(events[40..<80]), Array(events[80...]), Array(events[0..<40].reversed())])
+        #expect(inOrder.count == 3, "\(inOrder)")   // two enumeration windows of the first source, one spray
+        #expect(reversed == inOrder)
+        #expect(shuffled == inOrder)
+    }
+
+    /// A long stream with few keys keeps a handful of windows, not its events: per key, the
+    /// windows within the allowed lateness (here 1 h; 24 h by default) of its newest event.
+    @Test func memoryIsBoundedByOpenWindowsNotEvents() throws {
+        let rules = try RuleSet.load(directory: shippedRules)
+        let maker = SignalMaker(rules)
+        var engine = maker.engine
+        engine.lateness = 60 * minute
+        let correlator = engine.makeCorrelator()
+        var peak = 0, findings = 0
+        let ips = ["203.0.113.9", "198.51.100.1", "192.0.2.77"]
+        for chunk in 0..<60 {
+            let events = (0..<1000).map { i -> (Int64, [String: String]) in
+                let n = chunk * 1000 + i
+                return (day0 + Int64(n) * 2_000_000, ["source.ip": ips[n % 3], "event.action": "recipient-check",
+                                                      "event.reason": "unknown_user", "user.email": "u\(n % 500)@example.net"])
+            }
+            findings += correlator.add(maker.chunk(events)).count
+            peak = max(peak, correlator.openWindows)
+        }
+        findings += correlator.finish().count
+        // 60,000 events over 33 hours: one enumeration finding per source and hour.
+        #expect(findings >= 90)
+        #expect(peak <= 3 * 3, "peak \(peak) open windows")
+        // With the default lateness (24 h), at most 24 + 2 one-hour windows per source.
+        let defaults = maker.engine.makeCorrelator()
+        var peakDefault = 0
+        for chunk in 0..<60 {
+            let events = (0..<1000).map { i -> (Int64, [String: String]) in
+                let n = chunk * 1000 + i
+                return (day0 + Int64(n) * 2_000_000, ["source.ip": ips[n % 3], "event.action": "recipient-check",
+                                                      "event.reason": "unknown_user", "user.email": "u\(n % 500)@example.net"])
+            }
+            _ = defaults.add(maker.chunk(events))
+            peakDefault = max(peakDefault, defaults.openWindows)
+        }
+        #expect(peakDefault <= 3 * 26, "peak \(peakDefault) open windows")
+        #expect(correlator.openWindows == 0)
+    }
+
+    @Test func beyondTheCapTheLeastRecentlyUsedWindowsCloseAndAreStillEvaluated() throws {
+        let rules = try RuleSet.load(directory: shippedRules)
+        let maker = SignalMaker(rules)
+        var engine = maker.engine
+        engine.maxOpenWindows = 100
+        let correlator = engine.makeCorrelator()
+        var found: [Finding] = []
+        var peak = 0
+        for k in 0..<20 {
+            // 50 sources per chunk, each probing 12 accounts at once: 1000 windows in all.
+            let events = (0..<50).flatMap { s in probes(from: "10.0.\(k).\(s)", count: 12, start: day0 + Int64(k) * minute) }
+            found += correlator.add(maker.chunk(events))
+            peak = max(peak, correlator.openWindows)
+        }
+        found += correlator.finish()
+        #expect(peak <= 150, "peak \(peak)")
+        #expect(found.filter { $0.ruleID == "account-enumeration" }.count == 1000)
+    }
+}
