@@ -89,17 +89,21 @@ public struct RuleSet: Sendable {
 
     /// Loads what it can and returns every mistake (for `spoor rules lint`).
     public static func lint(directory: String) -> (RuleSet, [ConfigError]) {
-        var set = RuleSet()
-        var errors: [ConfigError] = []
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
-        if names.isEmpty {
-            errors.append(ConfigError(origin: directory, message: "no rule files (*.yaml) here", hint: "give the directory that holds the rules"))
+        guard !names.isEmpty else {
+            return (RuleSet(), [ConfigError(origin: directory, message: "no rule files (*.yaml) here", hint: "give the directory that holds the rules")])
         }
+        return lint(files: names.map { directory + "/" + $0 })
+    }
+
+    /// The same for some rule files (a directory that also holds parser modules: `spoor test`).
+    public static func lint(files: [String]) -> (RuleSet, [ConfigError]) {
+        var set = RuleSet()
+        var errors: [ConfigError] = []
         var pendingActors: [(IndicatorRule, String)] = []
         var bundles: [PendingBundle] = []
-        for name in names {
-            let path = directory + "/" + name
+        for path in files {
             do {
                 try set.read(path, pending: &pendingActors, bundles: &bundles, errors: &errors)
             } catch let e as ConfigError {

@@ -4,16 +4,19 @@ import Foundation
 import SpoorBuiltins
 import SpoorKit
 import SpoorModules
+import SpoorRules
 
 struct TestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
-        abstract: "Run the inline tests of parser modules.",
+        abstract: "Run the inline tests of parser modules and rule files.",
         discussion: """
             Runs every `tests:` entry of the given parser modules (files, or directories of
             *.yaml) through what `spoor ingest` runs: the syslog envelope, routing by program,
-            format sniffing, beside the built-in parsers. Without a path, the modules shipped
-            in this binary are tested.
+            format sniffing, beside the built-in parsers. Other YAML files there are rule files
+            (actors, indicators, Sigma and behaviour rules): their tests run as `spoor rules
+            test` runs them, the files of one directory together. Without a path, the modules
+            shipped in this binary are tested.
 
             A failed test prints its file:line:column, the line, and what differs:
               - event.outcome: failure      (expected)
@@ -21,11 +24,11 @@ struct TestCommand: ParsableCommand {
             Exit code 1 when a test fails, 2 when a module does not load.
 
             Examples:
-              spoor test parsers/
+              spoor test parsers/ rules/
               spoor test parsers/acme-vpn.yaml
             """)
 
-    @Argument(help: "Parser modules (*.yaml) or directories of them; default: the shipped modules.")
+    @Argument(help: "Parser modules and rule files (*.yaml) or directories of them; default: the shipped modules.")
     var paths: [String] = []
 
     @Flag(name: .shortAndLong, help: "List every test, not only the failed ones.")
@@ -33,39 +36,65 @@ struct TestCommand: ParsableCommand {
 
     func run() throws {
         let modules: [DeclarativeParser]
-        var skipped: [String] = []
+        var ruleFiles: [[String]] = []
         do {
             if paths.isEmpty {
                 modules = ShippedModules.load()
             } else {
                 let files = try TestFiles.collect(paths)
-                skipped = files.other
+                ruleFiles = files.ruleFilesByDirectory
                 modules = try ModuleLoader.load(paths: files.parserModules)
             }
         } catch {
             FileHandle.standardError.write("spoor: \(error)\n")
             throw ExitCode(2)
         }
-        let report = ModuleTestReport.run(modules)
-        print(report.text(verbose: verbose), terminator: "")
-        if !skipped.isEmpty { print("skipped (not parser modules): " + skipped.joined(separator: ", ")) }
-        if report.failed > 0 { throw ExitCode(1) }
+        var failed = false
+        if !modules.isEmpty || ruleFiles.isEmpty {
+            let report = ModuleTestReport.run(modules)
+            print(report.text(verbose: verbose), terminator: "")
+            failed = report.failed > 0
+        }
+        for files in ruleFiles {
+            let (rules, errors) = RuleSet.lint(files: files)
+            let directory = (files[0] as NSString).deletingLastPathComponent
+            guard errors.isEmpty else {
+                for e in errors { FileHandle.standardError.write("spoor: \(e)\n") }
+                throw ExitCode(2)
+            }
+            let (passed, failures) = RuleTests.run(rules, plan: RulesCommand.Test.plan())
+            for f in failures { print(f) }
+            print("rules in \(directory) (\(files.count) file\(files.count == 1 ? "" : "s")), \(passed + failures.count) tests: \(passed) passed, \(failures.count) failed")
+            failed = failed || !failures.isEmpty
+        }
+        if failed { throw ExitCode(1) }
     }
 }
 
-/// The test files under some paths, by kind. Each kind has its own runner and report; rule
-/// tests (SpoorRules) join as another kind here, so one `spoor test` runs them all.
+/// The test files under some paths, by kind: parser modules, and rule files (any other
+/// YAML), which load together per directory as a rules directory does.
 struct TestFiles {
     var parserModules: [String] = []
-    /// YAML files of no kind `spoor test` runs yet.
-    var other: [String] = []
+    var ruleFiles: [String] = []
+
+    /// The rule files grouped by directory, in the order they were named.
+    var ruleFilesByDirectory: [[String]] {
+        var order: [String] = []
+        var groups: [String: [String]] = [:]
+        for file in ruleFiles {
+            let directory = (file as NSString).deletingLastPathComponent
+            if groups[directory] == nil { order.append(directory) }
+            groups[directory, default: []].append(file)
+        }
+        return order.map { groups[$0]! }
+    }
 
     static func collect(_ paths: [String]) throws(ConfigError) -> TestFiles {
         var files = TestFiles()
         for path in paths {
             let named = try ModuleLoader.files(at: path)
             for file in named {
-                if named == [path] || isParserModule(file) { files.parserModules.append(file) } else { files.other.append(file) }
+                if isParserModule(file) { files.parserModules.append(file) } else { files.ruleFiles.append(file) }
             }
         }
         return files

@@ -117,13 +117,33 @@ import Testing
         #expect(typo.stderr.contains("job.yaml:3:1: unknown key 'workerz'"), "\(typo.stderr)")
     }
 
-    @Test func testSkipsYAMLThatIsNoParserModule() throws {
+    @Test func testRunsRuleTestsBesideModuleTests() throws {
         _ = try spoor(["new", "parser", "gizmo", "--dir", "mixed"])
-        try write("mixed/actors.yaml", "actors:\n  - id: a\n    name: A\n")
+        try write("mixed/denied.yaml", """
+            title: Gizmo denials
+            id: gizmo-denied
+            logsource: {product: gizmo}
+            detection:
+              sel: {event.outcome: failure}
+              condition: sel
+            tests:
+              - name: a failure matches
+                events: [{event.outcome: failure}]
+                expect: {match: true}
+            """)
         let r = try spoor(["test", "mixed"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.contains("1 module, 2 tests: 2 passed, 0 failed"))
-        #expect(r.stdout.contains("skipped (not parser modules): mixed/actors.yaml"))
+        #expect(r.stdout.contains("1 module, 2 tests: 2 passed, 0 failed"), "\(r.stdout)")
+        #expect(r.stdout.contains("rules in mixed (1 file), 1 tests: 1 passed, 0 failed"), "\(r.stdout)")
+
+        try write("mixed/denied.yaml", (try String(contentsOf: dir.appendingPathComponent("mixed/denied.yaml"), encoding: .utf8))
+            .replacingOccurrences(of: "{match: true}", with: "{match: false}"))
+        let failing = try spoor(["test", "mixed"])
+        #expect(failing.status == 1, "\(failing.stdout)\(failing.stderr)")
+        #expect(failing.stdout.contains("2 tests: 2 passed, 0 failed"), "\(failing.stdout)")
+        #expect(failing.stdout.contains("FAIL gizmo-denied: a failure matches (mixed/denied.yaml:8:5)\n    - match: false\n    + match: true"),
+                "\(failing.stdout)")
+        #expect(failing.stdout.contains("rules in mixed (1 file), 1 tests: 0 passed, 1 failed"), "\(failing.stdout)")
     }
 
     @Test func ingestWithParsersUsesAndReportsTheModules() throws {
