@@ -23,15 +23,7 @@ public final class FindingsDatasetWriter: FindingsOutput {
     }
 
     static let columns: [ParquetColumn] = FindingColumn.allCases.map { c in
-        let type: ParquetType = switch c.spec.type {
-        case .timestamp: .timestampMicros
-        case .string: .string
-        case .int64: .int64
-        case .bool: .bool
-        case .stringList: .stringList
-        case .stringMap: .stringMap
-        }
-        return ParquetColumn(name: c.name, type: type, dictionary: c != .findingID)
+        ParquetColumn(name: c.name, type: ParquetType(c.spec.type), dictionary: c != .findingID)
     }
 
     public init(format: Format, job: JobContext) throws {

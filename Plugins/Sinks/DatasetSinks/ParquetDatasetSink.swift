@@ -29,14 +29,7 @@ public final class ParquetDatasetSink: Sink {
 
     /// The file's columns: the schema's fields in order.
     static let columns: [ParquetColumn] = Field.allCases.map { field in
-        let type: ParquetType = switch field.spec.type {
-        case .timestamp: .timestampMicros
-        case .string: .string
-        case .int64: .int64
-        case .bool: .bool
-        case .stringList: .stringList
-        case .stringMap: .stringMap
-        }
+        let type = ParquetType(field.spec.type)
         // Ids and raw records are unique: a dictionary for them only costs lookups. No one
         // prunes by a range of raw records: their min/max would cost two compares a row.
         let unique = field == .eventID || field == .eventOriginal
@@ -176,4 +169,18 @@ public final class ParquetDatasetSink: Sink {
 private func failure(_ error: ParquetError, path: String, operation: String) -> Error {
     error.code != 0 ? SinkFailure(path: path, operation: operation, errno: error.code)
         : JobError(description: "cannot \(operation) \(path): \(error)")
+}
+
+extension ParquetType {
+    /// The Parquet column for a schema type (events and findings alike).
+    init(_ type: ColumnType) {
+        self = switch type {
+        case .timestamp: .timestampMicros
+        case .string: .string
+        case .int64: .int64
+        case .bool: .bool
+        case .stringList: .stringList
+        case .stringMap: .stringMap
+        }
+    }
 }

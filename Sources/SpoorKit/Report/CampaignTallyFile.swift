@@ -200,25 +200,7 @@ public enum CampaignTallyFile {
             defer { i += 1 }
             if plain { return String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self) }
             var out: [UInt8] = []
-            var j = start
-            while j < i {
-                guard b[j] == 0x5C, j + 1 < i else { out.append(b[j]); j += 1; continue }
-                let e = b[j + 1]
-                j += 2
-                switch e {
-                case 0x6E: out.append(0x0A)
-                case 0x74: out.append(0x09)
-                case 0x72: out.append(0x0D)
-                case 0x62: out.append(0x08)
-                case 0x66: out.append(0x0C)
-                case 0x75:
-                    guard j + 4 <= i, let v = UInt32(String(decoding: UnsafeBufferPointer(rebasing: b[j..<j + 4]), as: UTF8.self), radix: 16)
-                    else { throw fail() }
-                    j += 4
-                    out.append(contentsOf: String(Unicode.Scalar(v).map(Character.init) ?? "\u{FFFD}").utf8)
-                default: out.append(e)   // \" \\ \/
-                }
-            }
+            JSONIndex.unescape(Bytes(rebasing: UnsafeRawBufferPointer(b)[start..<i]), into: &out)
             return String(decoding: out, as: UTF8.self)
         }
 
