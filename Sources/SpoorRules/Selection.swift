@@ -244,6 +244,13 @@ final class Selection: @unchecked Sendable {
     /// A test every match needs: the first test of the only alternative (-1 when several).
     var requiredTest: Int { alternatives.count == 1 && !alternatives[0].isEmpty ? Int(indices[0]) : -1 }
 
+    /// The distinct-test numbers of each alternative, as text (equal texts test alike).
+    var shape: String {
+        (0..<alternatives.count).map { k in
+            (Int(bounds[k])..<Int(bounds[k + 1])).map { String(indices[$0]) }.joined(separator: ",")
+        }.joined(separator: "|")
+    }
+
     /// Copies the tests' distinct-test numbers into the flat list.
     func numbered() {
         for i in 0..<(Int(bounds[alternatives.count])) { indices[i] = Int32(flat[i]._withUnsafeGuaranteedRef { $0.index }) }
@@ -379,6 +386,14 @@ public final class SelectionRule: @unchecked Sendable {
     func matches(_ e: EventBuilder, _ scratch: MatchScratch, memo: UnsafeMutablePointer<Int8>, tests: UnsafeMutablePointer<Int8>) -> Bool {
         for i in 0..<selectionCount { memo[i] = -1 }
         return eval(0, e, scratch, memo, tests)
+    }
+
+    /// What the rule tests, as text: two rules of equal shape (the same distinct field tests
+    /// under the same condition) match the same events, so one evaluation serves both.
+    var shape: String {
+        selections.map(\.shape).joined(separator: ";") + "#" + condition.kind.map(String.init).joined(separator: ",")
+            + "#" + condition.arg.map(String.init).joined(separator: ",") + "#" + condition.first.map(String.init).joined(separator: ",")
+            + "#" + condition.children.map(String.init).joined(separator: ",")
     }
 
     /// A distinct field test that must hold for the rule to match (-1: none found): the

@@ -12,16 +12,21 @@ final class RuleMatches {
     /// tests (scratch, -1: not evaluated yet).
     private(set) var memo = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
     private(set) var tests = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
-    private var memoCapacity = 1, testCapacity = 1
+    /// Per rule shape (see `RuleSet.shapeOf`): whether the event matches it (-1: not yet known).
+    private(set) var shapes = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
+    private var memoCapacity = 1, testCapacity = 1, shapeCapacity = 1
 
-    func reserve(tests n: Int, selections m: Int) {
+    @inline(__always)
+    func reserve(tests n: Int, selections m: Int, shapes k: Int) {
         if n > testCapacity { tests.deallocate(); tests = .allocate(capacity: n); testCapacity = n }
         if m > memoCapacity { memo.deallocate(); memo = .allocate(capacity: m); memoCapacity = m }
+        if k > shapeCapacity { shapes.deallocate(); shapes = .allocate(capacity: k); shapeCapacity = k }
     }
 
     deinit {
         memo.deallocate()
         tests.deallocate()
+        shapes.deallocate()
     }
     /// The ids of the rules the current event matched, comma-separated (scratch).
     var names: [UInt8] = []
