@@ -138,7 +138,7 @@ public struct IndicatorAttributor: Enricher {
                     if tests[r] < 0 { tests[r] = borrowed.tests[r]._withUnsafeGuaranteedRef { $0.matches(event, scratch) } ? 1 : 0 }
                     if tests[r] == 0 { continue }
                 }
-                if borrowed[i]._withUnsafeGuaranteedRef({ $0.matches(event, scratch, memo: matches.memo, tests: tests) }) { shapes[p] = 1 }
+                if borrowed[i]._withUnsafeGuaranteedRef({ $0.matches(event, scratch, tests: tests, fieldTests: borrowed.tests) }) { shapes[p] = 1 }
             }
             guard shapes[p] == 1 else { continue }
             let rule = borrowed[i].takeUnretainedValue()

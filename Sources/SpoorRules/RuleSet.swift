@@ -152,7 +152,10 @@ public struct RuleSet: Sendable {
             }
         }
         distinctFieldTests = seen.count
-        for rule in selections { for selection in rule.selections { selection.numbered() } }
+        for rule in selections {
+            for selection in rule.selections { selection.numbered() }
+            rule.compile()
+        }
         requiredTests = selections.map(\.requiredTest)
         var shapes: [String: Int] = [:]
         shapeOf = selections.map { rule in
