@@ -82,12 +82,14 @@ final class WindowCorrelator: Correlator {
                 if hit.fact != cachedFact { cachedFact = hit.fact; cachedKeys.removeAll(keepingCapacity: true) }
                 let spec = engine.groupSpecs[r]
                 let group: String?
+                // The fact is read in place (a copy would retain each of its strings).
+                let fact = facts.baseAddress! + Int(hit.fact)
                 if let g = cachedKeys.first(where: { $0.spec == spec }) { group = g.key } else {
-                    group = groupKey(r, facts[Int(hit.fact)])
+                    group = groupKey(r, fact)
                     cachedKeys.append((spec, group))
                 }
                 guard let group else { continue }
-                add(facts[Int(hit.fact)], hit, r, Key(rule: hit.rule, group: group), &found)
+                add(fact, hit, r, Key(rule: hit.rule, group: group), &found)
             }
         }
         if openWindows > engine.maxOpenWindows { evict(&found) }
@@ -105,10 +107,11 @@ final class WindowCorrelator: Correlator {
         return found
     }
 
-    private func add(_ fact: borrowing EventFact, _ hit: RuleHit, _ r: Int, _ key: Key, _ found: inout [Finding]) {
+    private func add(_ fact: UnsafePointer<EventFact>, _ hit: RuleHit, _ r: Int, _ key: Key, _ found: inout [Finding]) {
+        let time = fact.pointee.time
         let g: Group
-        if let existing = groups[key] { g = existing } else { g = Group(clock: fact.time); groups[key] = g }
-        g.clock = max(g.clock, fact.time)
+        if let existing = groups[key] { g = existing } else { g = Group(clock: time); groups[key] = g }
+        g.clock = max(g.clock, time)
         let timespan = engine.timespans[r]
         let reach = timespan + engine.lateness
         // The key's clock passed these windows' span and the allowed lateness: they are done
@@ -117,29 +120,33 @@ final class WindowCorrelator: Correlator {
             var i = 0
             g.expiry = .max
             while i < g.windows.count {
-                if g.windows[i].start + reach < g.clock && g.windows[i].lastUse < tick {
+                let (start, lastUse) = g.windows.withUnsafeBufferPointer { ($0[i].start, $0[i].lastUse) }
+                if start + reach < g.clock && lastUse < tick {
                     if let f = evaluate(g.windows[i], key) { found.append(f) }
                     g.windows.remove(at: i)
                     openWindows -= 1
                 } else {
-                    g.expiry = min(g.expiry, g.windows[i].start + reach)
+                    g.expiry = min(g.expiry, start + reach)
                     i += 1
                 }
             }
         }
-        // The newest window is the likeliest fit.
-        var index = -1
-        var i = g.windows.count - 1
-        while i >= 0 {
-            if max(g.windows[i].end, fact.time) - min(g.windows[i].start, fact.time) <= timespan { index = i; break }
-            i -= 1
+        // The newest window is the likeliest fit (read in place: a copy of a window would
+        // retain its sets and lists).
+        var index = g.windows.withUnsafeBufferPointer { windows in
+            var i = windows.count - 1
+            while i >= 0 {
+                if max(windows[i].end, time) - min(windows[i].start, time) <= timespan { return i }
+                i -= 1
+            }
+            return -1
         }
         if index < 0 {
-            g.windows.append(Window(start: fact.time, end: fact.time))
+            g.windows.append(Window(start: time, end: time))
             openWindows += 1
             index = g.windows.count - 1
         }
-        update(&g.windows[index], fact, hit, r)
+        update(&g.windows[index], fact.pointee, hit, r)
         g.expiry = min(g.expiry, g.windows[index].start + reach)
     }
 
@@ -189,6 +196,10 @@ final class WindowCorrelator: Correlator {
 
     /// `field=value` pairs of the rule's group-by (the value alone for one, see `Key`); nil
     /// when the event lacks one of them.
+    func groupKey(_ rule: Int, _ fact: UnsafePointer<EventFact>) -> String? {
+        groupKey(rule, fact.pointee)
+    }
+
     func groupKey(_ rule: Int, _ fact: borrowing EventFact) -> String? {
         let parts = engine.groupParts[rule]
         if parts.count == 1 {
