@@ -270,17 +270,16 @@ public struct CampaignTally: Codable, Sendable {
             }
         }
         // Mutated in place: a copy of the counts would copy their account sets on every event.
-        // (`index(forKey:)`, not `[key] == nil`: the subscript would copy the counts out.)
+        // (Through `[key, default:]`, which yields the stored counts; `[key]!` copied them.)
         if group.isEmpty {
-            if sources.index(forKey: ip) == nil { sources[ip] = Counts(id: ip) }
-            Self.update(&sources[ip]!, record)
+            Self.update(&sources[ip, default: Counts(id: ip)], record)
         } else {
-            if actors.index(forKey: group) == nil {
+            func newActor() -> Counts {
                 var aliases: [String] = []
                 for s in r.slots(of: event) where s.field == .threatGroupAlias { aliases.append(r.bytes(s).string) }
-                actors[group] = Counts(id: group, name: groupNameBytes?.string, aliases: aliases)
+                return Counts(id: group, name: groupNameBytes?.string, aliases: aliases)
             }
-            Self.update(&actors[group]!, record)
+            Self.update(&actors[group, default: newActor()], record)
         }
     }
 
