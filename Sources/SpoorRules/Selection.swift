@@ -433,24 +433,26 @@ public final class SelectionRule: @unchecked Sendable {
     /// (`tests` holds the results, -1: not yet known; `fieldTests` the tests by number).
     func matches(_ e: EventBuilder, _ scratch: MatchScratch, tests: UnsafeMutablePointer<Int8>,
                  fieldTests: UnsafeMutableBufferPointer<Unmanaged<FieldTest>>) -> Bool {
-        run(0, e, scratch, tests, fieldTests)
+        // Read once: each access to a class's `var` is checked for exclusivity.
+        Self.run(0, compiled, e, scratch, tests, fieldTests)
     }
 
-    private func run(_ n: Int, _ e: EventBuilder, _ scratch: MatchScratch, _ tests: UnsafeMutablePointer<Int8>,
-                     _ fieldTests: UnsafeMutableBufferPointer<Unmanaged<FieldTest>>) -> Bool {
-        let node = compiled[n]
+    private static func run(_ n: Int, _ program: UnsafeMutableBufferPointer<(kind: UInt8, arg: Int32, first: Int32, child: Int32)>,
+                            _ e: EventBuilder, _ scratch: MatchScratch, _ tests: UnsafeMutablePointer<Int8>,
+                            _ fieldTests: UnsafeMutableBufferPointer<Unmanaged<FieldTest>>) -> Bool {
+        let node = program[n]
         let arg = Int(node.arg), first = Int(node.first)
         switch node.kind {
         case 0:
             var r = tests[arg]
             if r < 0 { r = fieldTests[arg]._withUnsafeGuaranteedRef { $0.matches(e, scratch) } ? 1 : 0; tests[arg] = r }
             return r == 1
-        case 1: return !run(arg, e, scratch, tests, fieldTests)
+        case 1: return !run(arg, program, e, scratch, tests, fieldTests)
         case 2:
-            for c in first..<(first + arg) where !run(Int(compiled[c].child), e, scratch, tests, fieldTests) { return false }
+            for c in first..<(first + arg) where !run(Int(program[c].child), program, e, scratch, tests, fieldTests) { return false }
             return true
         default:
-            for c in first..<(first + arg) where run(Int(compiled[c].child), e, scratch, tests, fieldTests) { return true }
+            for c in first..<(first + arg) where run(Int(program[c].child), program, e, scratch, tests, fieldTests) { return true }
             return false
         }
     }
