@@ -164,15 +164,20 @@ public struct IndicatorAttributor: Enricher {
         if !s.emails.isEmpty, let from = e.value(of: .emailFrom), let list = s.emails[from.string.lowercased()],
            let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
         if !s.domains.isEmpty {
-            var candidates: [Bytes] = [Field.sourceDomain, .userDomain].compactMap { e.value(of: $0) }
-            if let from = e.value(of: .emailFrom), let at = from.lastIndex(of: 0x40) { candidates.append(from.dropFirst(at + 1)) }
-            for c in candidates where mayHoldDomain(c) {
+            // The source's host, the account's domain, the sender's domain (no array per event).
+            func lookup(_ c: Bytes?) -> Int? {
+                guard let c, mayHoldDomain(c) else { return nil }
                 var d = Substring(c.string.lowercased())
                 while !d.isEmpty {
                     if let list = s.domains[String(d)], let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
                     guard let dot = d.firstIndex(of: ".") else { break }
                     d = d[d.index(after: dot)...]
                 }
+                return nil
+            }
+            if let i = lookup(e.value(of: .sourceDomain)) ?? lookup(e.value(of: .userDomain)) { return i }
+            if let from = e.value(of: .emailFrom), let at = from.lastIndex(of: 0x40), let i = lookup(Bytes(rebasing: from[(at + 1)...])) {
+                return i
             }
         }
         return nil
