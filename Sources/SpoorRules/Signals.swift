@@ -189,7 +189,8 @@ public struct BehaviourEngine: BehaviourRules {
             for (i, c) in columns.enumerated() where f.columns[i] == nil {
                 switch c {
                 case .field(let field) where field == s.field:
-                    f.columns[i] = s.kind == .number ? String(s.value) : r.bytes(s).string
+                    // (The source address is already text: shared, not made again.)
+                    f.columns[i] = s.kind == .number ? String(s.value) : field == .sourceIP ? f.source : r.bytes(s).string
                 case .label(let key) where s.field == .labels:
                     let (k, v) = r.label(s)
                     if k.string == key { f.columns[i] = v.string }
