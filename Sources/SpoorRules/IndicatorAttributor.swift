@@ -22,7 +22,6 @@ public struct IndicatorAttributor: Enricher {
     public init(rules: RuleSet) {
         self.rules = rules
         borrowed = Borrowed(rules.selections, tests: rules.fieldTests, required: rules.requiredTests, shapes: rules.shapeOf)
-        maxSelections = rules.selections.map(\.selections.count).max() ?? 0
         domainHashes = Set(rules.stix.domains.keys.map { key in withBytes(of: key) { Hash.fnv1a($0) } })
     }
 
@@ -55,7 +54,6 @@ public struct IndicatorAttributor: Enricher {
 
     /// The detection rules, borrowed for the per-event loop (the rule set keeps them alive).
     private let borrowed: Borrowed
-    private let maxSelections: Int
 
     final class Borrowed: @unchecked Sendable {
         let list: UnsafeMutableBufferPointer<Unmanaged<SelectionRule>>
@@ -121,7 +119,7 @@ public struct IndicatorAttributor: Enricher {
         let words = (rules.selections.count + 63) / 64
         matches.startRow(index, words: words)
         matches.names.removeAll(keepingCapacity: true)
-        matches.reserve(tests: rules.distinctFieldTests, selections: maxSelections, shapes: rules.distinctShapes)
+        matches.reserve(tests: rules.distinctFieldTests, shapes: rules.distinctShapes)
         let tests = matches.tests, shapes = matches.shapes
         for i in 0..<rules.distinctFieldTests { tests[i] = -1 }
         for i in 0..<rules.distinctShapes { shapes[i] = -1 }

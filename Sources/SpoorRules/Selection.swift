@@ -255,21 +255,6 @@ final class Selection: @unchecked Sendable {
     func numbered() {
         for i in 0..<(Int(bounds[alternatives.count])) { indices[i] = Int32(flat[i]._withUnsafeGuaranteedRef { $0.index }) }
     }
-
-    /// `memo` holds the results of the event's distinct field tests (-1: not yet known).
-    func matches(_ e: EventBuilder, _ scratch: MatchScratch, _ memo: UnsafeMutablePointer<Int8>) -> Bool {
-        for k in 0..<alternatives.count {
-            var all = true
-            for i in Int(bounds[k])..<Int(bounds[k + 1]) {
-                let m = Int(indices[i])
-                var r = memo[m]
-                if r < 0 { r = flat[i]._withUnsafeGuaranteedRef { $0.matches(e, scratch) } ? 1 : 0; memo[m] = r }
-                if r == 0 { all = false; break }
-            }
-            if all { return true }
-        }
-        return false
-    }
 }
 
 /// A Sigma condition over named selections.

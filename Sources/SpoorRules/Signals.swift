@@ -8,23 +8,19 @@ final class RuleMatches {
     static let key = "spoor.rules.matches"
     var words = 1
     var bits: [UInt64] = []
-    /// Per-selection results of the rule being evaluated, and of the event's distinct field
-    /// tests (scratch, -1: not evaluated yet).
-    private(set) var memo = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
+    /// The results of the event's distinct field tests (scratch, -1: not evaluated yet).
     private(set) var tests = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
     /// Per rule shape (see `RuleSet.shapeOf`): whether the event matches it (-1: not yet known).
     private(set) var shapes = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
-    private var memoCapacity = 1, testCapacity = 1, shapeCapacity = 1
+    private var testCapacity = 1, shapeCapacity = 1
 
     @inline(__always)
-    func reserve(tests n: Int, selections m: Int, shapes k: Int) {
+    func reserve(tests n: Int, shapes k: Int) {
         if n > testCapacity { tests.deallocate(); tests = .allocate(capacity: n); testCapacity = n }
-        if m > memoCapacity { memo.deallocate(); memo = .allocate(capacity: m); memoCapacity = m }
         if k > shapeCapacity { shapes.deallocate(); shapes = .allocate(capacity: k); shapeCapacity = k }
     }
 
     deinit {
-        memo.deallocate()
         tests.deallocate()
         shapes.deallocate()
     }
