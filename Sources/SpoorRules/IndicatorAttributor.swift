@@ -21,19 +21,49 @@ public struct IndicatorAttributor: Enricher {
 
     public init(rules: RuleSet) {
         self.rules = rules
-        borrowed = Borrowed(rules.selections, tests: rules.fieldTests, required: rules.requiredTests)
-        maxSelections = rules.selections.map(\.selections.count).max() ?? 0
+        borrowed = Borrowed(rules.selections, tests: rules.fieldTests, required: rules.requiredTests, shapes: rules.shapeOf)
+        domainHashes = Set(rules.stix.domains.keys.map { key in withBytes(of: key) { Hash.fnv1a($0) } })
+    }
+
+    /// The hashes of the STIX domains: an event's domain (and each parent) is looked up as a
+    /// `String` only when its hash is one of them.
+    private let domainHashes: Set<UInt64>
+
+    /// Whether `domain` or a parent of it may be a STIX domain (false: surely none is).
+    /// ASCII only; other bytes answer true (the exact lookup lower-cases them as text).
+    @inline(__always)
+    private func mayHoldDomain(_ domain: Bytes) -> Bool {
+        let n = domain.count
+        guard n > 0, n <= 256 else { return n > 0 }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { lower in
+            for i in 0..<n {
+                var c = domain[i]
+                if c >= 0x80 { return true }
+                if c &- 0x41 < 26 { c |= 0x20 }
+                lower[i] = c
+            }
+            var start = 0
+            while start < n {
+                if domainHashes.contains(Hash.fnv1a(Bytes(rebasing: UnsafeRawBufferPointer(lower)[start..<n]))) { return true }
+                guard let dot = lower[start..<n].firstIndex(of: 0x2E) else { break }
+                start = dot + 1
+            }
+            return false
+        }
     }
 
     /// The detection rules, borrowed for the per-event loop (the rule set keeps them alive).
     private let borrowed: Borrowed
-    private let maxSelections: Int
 
     final class Borrowed: @unchecked Sendable {
         let list: UnsafeMutableBufferPointer<Unmanaged<SelectionRule>>
         let tests: UnsafeMutableBufferPointer<Unmanaged<FieldTest>>
         let required: UnsafeMutableBufferPointer<Int>
-        init(_ rules: [SelectionRule], tests fieldTests: [FieldTest], required: [Int]) {
+        /// Per rule, the number of its shape (rules of equal shape are evaluated once).
+        let shapes: UnsafeMutableBufferPointer<Int>
+        init(_ rules: [SelectionRule], tests fieldTests: [FieldTest], required: [Int], shapes: [Int]) {
+            self.shapes = .allocate(capacity: max(1, shapes.count))
+            for (i, s) in shapes.enumerated() { self.shapes[i] = s }
             list = .allocate(capacity: max(1, rules.count))
             for (i, r) in rules.enumerated() { list[i] = Unmanaged.passUnretained(r) }
             tests = .allocate(capacity: max(1, fieldTests.count))
@@ -45,13 +75,15 @@ public struct IndicatorAttributor: Enricher {
             list.deallocate()
             tests.deallocate()
             required.deallocate()
+            shapes.deallocate()
         }
         subscript(_ i: Int) -> Unmanaged<SelectionRule> { list[i] }
     }
 
     public func enrich(_ event: EventBuilder, context: ParseContext) {
         var attributed = false
-        for rule in rules.indicators where matches(rule, event) {
+        for i in rules.indicators.indices where matches(rules.indicators[i], event) {
+            let rule = rules.indicators[i]
             guard let actor = rules.actors[rule.actor] else { continue }
             attribute(event, actor, rule: rule.id, confidence: rule.confidence, context)
             attributed = true
@@ -87,20 +119,27 @@ public struct IndicatorAttributor: Enricher {
         let words = (rules.selections.count + 63) / 64
         matches.startRow(index, words: words)
         matches.names.removeAll(keepingCapacity: true)
-        matches.reserve(tests: rules.distinctFieldTests, selections: maxSelections)
-        for i in 0..<rules.distinctFieldTests { matches.tests[i] = -1 }
+        matches.reserve(tests: rules.distinctFieldTests, shapes: rules.distinctShapes)
+        let tests = matches.tests, shapes = matches.shapes
+        for i in 0..<rules.distinctFieldTests { tests[i] = -1 }
+        for i in 0..<rules.distinctShapes { shapes[i] = -1 }
         var attributed = attributed, technique = event.has(.threatTechniqueID)
         let scratch = context.scratch
-        let tests = matches.tests
         for i in 0..<rules.selections.count {
-            // Most rules fail on one test that many share: decided once, the rule skipped.
-            let r = borrowed.required[i]
-            if r >= 0 {
-                if tests[r] < 0 { tests[r] = borrowed.tests[r]._withUnsafeGuaranteedRef { $0.matches(event, scratch) } ? 1 : 0 }
-                if tests[r] == 0 { continue }
+            // Rules of one shape match alike: evaluated once, for the first of them.
+            let p = borrowed.shapes[i]
+            if shapes[p] < 0 {
+                shapes[p] = 0
+                // Most rules fail on one test that many share: decided once, the rule skipped.
+                let r = borrowed.required[i]
+                if r >= 0 {
+                    if tests[r] < 0 { tests[r] = borrowed.tests[r]._withUnsafeGuaranteedRef { $0.matches(event, scratch) } ? 1 : 0 }
+                    if tests[r] == 0 { continue }
+                }
+                if borrowed[i]._withUnsafeGuaranteedRef({ $0.matches(event, scratch, tests: tests, fieldTests: borrowed.tests) }) { shapes[p] = 1 }
             }
-            guard borrowed[i]._withUnsafeGuaranteedRef({ $0.matches(event, scratch, memo: matches.memo, tests: tests) }) else { continue }
-            let rule = rules.selections[i]
+            guard shapes[p] == 1 else { continue }
+            let rule = borrowed[i].takeUnretainedValue()
             matches.set(index, rule: i)
             if !matches.names.isEmpty { matches.names.append(0x2C) }
             matches.names.append(contentsOf: rule.idBytes)
@@ -123,15 +162,20 @@ public struct IndicatorAttributor: Enricher {
         if !s.emails.isEmpty, let from = e.value(of: .emailFrom), let list = s.emails[from.string.lowercased()],
            let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
         if !s.domains.isEmpty {
-            var candidates: [Bytes] = [Field.sourceDomain, .userDomain].compactMap { e.value(of: $0) }
-            if let from = e.value(of: .emailFrom), let at = from.lastIndex(of: 0x40) { candidates.append(from.dropFirst(at + 1)) }
-            for c in candidates {
+            // The source's host, the account's domain, the sender's domain (no array per event).
+            func lookup(_ c: Bytes?) -> Int? {
+                guard let c, mayHoldDomain(c) else { return nil }
                 var d = Substring(c.string.lowercased())
                 while !d.isEmpty {
                     if let list = s.domains[String(d)], let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
                     guard let dot = d.firstIndex(of: ".") else { break }
                     d = d[d.index(after: dot)...]
                 }
+                return nil
+            }
+            if let i = lookup(e.value(of: .sourceDomain)) ?? lookup(e.value(of: .userDomain)) { return i }
+            if let from = e.value(of: .emailFrom), let at = from.lastIndex(of: 0x40), let i = lookup(Bytes(rebasing: from[(at + 1)...])) {
+                return i
             }
         }
         return nil

@@ -156,9 +156,25 @@ public struct RuleSet: Sendable {
             }
         }
         distinctFieldTests = seen.count
-        for rule in selections { for selection in rule.selections { selection.numbered() } }
+        for rule in selections {
+            for selection in rule.selections { selection.numbered() }
+            rule.compile()
+        }
         requiredTests = selections.map(\.requiredTest)
+        var shapes: [String: Int] = [:]
+        shapeOf = selections.map { rule in
+            let shape = rule.shape
+            if let i = shapes[shape] { return i }
+            shapes[shape] = shapes.count
+            return shapes.count - 1
+        }
+        distinctShapes = shapes.count
     }
+
+    /// Per detection rule, the number of its shape (`SelectionRule.shape`): rules of equal
+    /// shape are evaluated once per event.
+    var shapeOf: [Int] = []
+    var distinctShapes = 0
 
     /// Ties selection rules to actors and correlation rules to the selection rules they name.
     private mutating func resolveReferences(_ errors: inout [ConfigError]) {

@@ -244,24 +244,16 @@ final class Selection: @unchecked Sendable {
     /// A test every match needs: the first test of the only alternative (-1 when several).
     var requiredTest: Int { alternatives.count == 1 && !alternatives[0].isEmpty ? Int(indices[0]) : -1 }
 
+    /// The distinct-test numbers of each alternative, as text (equal texts test alike).
+    var shape: String {
+        (0..<alternatives.count).map { k in
+            (Int(bounds[k])..<Int(bounds[k + 1])).map { String(indices[$0]) }.joined(separator: ",")
+        }.joined(separator: "|")
+    }
+
     /// Copies the tests' distinct-test numbers into the flat list.
     func numbered() {
         for i in 0..<(Int(bounds[alternatives.count])) { indices[i] = Int32(flat[i]._withUnsafeGuaranteedRef { $0.index }) }
-    }
-
-    /// `memo` holds the results of the event's distinct field tests (-1: not yet known).
-    func matches(_ e: EventBuilder, _ scratch: MatchScratch, _ memo: UnsafeMutablePointer<Int8>) -> Bool {
-        for k in 0..<alternatives.count {
-            var all = true
-            for i in Int(bounds[k])..<Int(bounds[k + 1]) {
-                let m = Int(indices[i])
-                var r = memo[m]
-                if r < 0 { r = flat[i]._withUnsafeGuaranteedRef { $0.matches(e, scratch) } ? 1 : 0; memo[m] = r }
-                if r == 0 { all = false; break }
-            }
-            if all { return true }
-        }
-        return false
     }
 }
 
@@ -366,6 +358,7 @@ public final class SelectionRule: @unchecked Sendable {
     deinit {
         borrowedSelections.deallocate()
         program.deallocate()
+        compiled.deallocate()
         techniqueBytes?.deallocate()
     }
 
@@ -374,11 +367,87 @@ public final class SelectionRule: @unchecked Sendable {
     /// The condition's nodes (kind, arg, first) and, in the same rows, the children list.
     private let program: UnsafeMutableBufferPointer<(kind: UInt8, arg: Int32, first: Int32, child: Int32)>
 
-    /// Whether the event matches; each selection is evaluated at most once (`memo`), each
-    /// distinct field test once per event (`tests`).
-    func matches(_ e: EventBuilder, _ scratch: MatchScratch, memo: UnsafeMutablePointer<Int8>, tests: UnsafeMutablePointer<Int8>) -> Bool {
-        for i in 0..<selectionCount { memo[i] = -1 }
-        return eval(0, e, scratch, memo, tests)
+    /// The condition with its selections written out as `and`/`or` of distinct field tests
+    /// (node kinds: 0 a test, `arg` its number; 1 not; 2 and; 3 or): what the attribution
+    /// stage evaluates, with no selection in between. Made by `compile()` once the tests are
+    /// numbered.
+    private var compiled = UnsafeMutableBufferPointer<(kind: UInt8, arg: Int32, first: Int32, child: Int32)>.allocate(capacity: 1)
+
+    /// Writes `compiled` (after `Selection.numbered()`).
+    func compile() {
+        var kind: [UInt8] = [], arg: [Int32] = [], first: [Int32] = [], children: [Int32] = []
+        func node(_ k: UInt8, _ a: Int32) -> Int {
+            kind.append(k); arg.append(a); first.append(0)
+            return kind.count - 1
+        }
+        func list(_ k: UInt8, _ items: [() -> Int]) -> Int {
+            let i = node(k, Int32(items.count))
+            let ids = items.map { Int32($0()) }
+            first[i] = Int32(children.count)
+            children += ids
+            return i
+        }
+        func add(_ n: Int) -> Int {
+            let a = Int(program[n].arg), f = Int(program[n].first)
+            switch program[n].kind {
+            case 0:
+                let sel = selections[a]
+                let tests = sel.alternatives.map { $0.map { Int32($0.index) } }
+                if tests.count == 1 && tests[0].count == 1 { return node(0, tests[0][0]) }
+                return list(3, tests.map { alt in { list(2, alt.map { t in { node(0, t) } }) } })
+            case 1:
+                let i = node(1, 0)
+                let inner = add(a)
+                arg[i] = Int32(inner)
+                return i
+            default:
+                return list(program[n].kind, (f..<(f + a)).map { c in { add(Int(self.program[c].child)) } })
+            }
+        }
+        _ = add(0)
+        compiled.deallocate()
+        let n = max(kind.count, children.count, 1)
+        compiled = .allocate(capacity: n)
+        for i in 0..<n {
+            compiled[i] = (i < kind.count ? kind[i] : 0, i < kind.count ? arg[i] : 0,
+                           i < kind.count ? first[i] : 0, i < children.count ? children[i] : 0)
+        }
+    }
+
+    /// Whether the event matches: each distinct field test is evaluated at most once per event
+    /// (`tests` holds the results, -1: not yet known; `fieldTests` the tests by number).
+    func matches(_ e: EventBuilder, _ scratch: MatchScratch, tests: UnsafeMutablePointer<Int8>,
+                 fieldTests: UnsafeMutableBufferPointer<Unmanaged<FieldTest>>) -> Bool {
+        // Read once: each access to a class's `var` is checked for exclusivity.
+        Self.run(0, compiled, e, scratch, tests, fieldTests)
+    }
+
+    private static func run(_ n: Int, _ program: UnsafeMutableBufferPointer<(kind: UInt8, arg: Int32, first: Int32, child: Int32)>,
+                            _ e: EventBuilder, _ scratch: MatchScratch, _ tests: UnsafeMutablePointer<Int8>,
+                            _ fieldTests: UnsafeMutableBufferPointer<Unmanaged<FieldTest>>) -> Bool {
+        let node = program[n]
+        let arg = Int(node.arg), first = Int(node.first)
+        switch node.kind {
+        case 0:
+            var r = tests[arg]
+            if r < 0 { r = fieldTests[arg]._withUnsafeGuaranteedRef { $0.matches(e, scratch) } ? 1 : 0; tests[arg] = r }
+            return r == 1
+        case 1: return !run(arg, program, e, scratch, tests, fieldTests)
+        case 2:
+            for c in first..<(first + arg) where !run(Int(program[c].child), program, e, scratch, tests, fieldTests) { return false }
+            return true
+        default:
+            for c in first..<(first + arg) where run(Int(program[c].child), program, e, scratch, tests, fieldTests) { return true }
+            return false
+        }
+    }
+
+    /// What the rule tests, as text: two rules of equal shape (the same distinct field tests
+    /// under the same condition) match the same events, so one evaluation serves both.
+    var shape: String {
+        selections.map(\.shape).joined(separator: ";") + "#" + condition.kind.map(String.init).joined(separator: ",")
+            + "#" + condition.arg.map(String.init).joined(separator: ",") + "#" + condition.first.map(String.init).joined(separator: ",")
+            + "#" + condition.children.map(String.init).joined(separator: ",")
     }
 
     /// A distinct field test that must hold for the rule to match (-1: none found): the
@@ -396,23 +465,6 @@ public final class SelectionRule: @unchecked Sendable {
             }
             return -1
         default: return -1
-        }
-    }
-
-    private func eval(_ n: Int, _ e: EventBuilder, _ scratch: MatchScratch, _ memo: UnsafeMutablePointer<Int8>,
-                      _ tests: UnsafeMutablePointer<Int8>) -> Bool {
-        let arg = Int(program[n].arg), first = Int(program[n].first)
-        switch program[n].kind {
-        case 0:
-            if memo[arg] < 0 { memo[arg] = borrowedSelections[arg]._withUnsafeGuaranteedRef { $0.matches(e, scratch, tests) } ? 1 : 0 }
-            return memo[arg] == 1
-        case 1: return !eval(arg, e, scratch, memo, tests)
-        case 2:
-            for c in first..<(first + arg) where !eval(Int(program[c].child), e, scratch, memo, tests) { return false }
-            return true
-        default:
-            for c in first..<(first + arg) where eval(Int(program[c].child), e, scratch, memo, tests) { return true }
-            return false
         }
     }
 

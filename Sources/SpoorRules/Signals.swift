@@ -8,20 +8,21 @@ final class RuleMatches {
     static let key = "spoor.rules.matches"
     var words = 1
     var bits: [UInt64] = []
-    /// Per-selection results of the rule being evaluated, and of the event's distinct field
-    /// tests (scratch, -1: not evaluated yet).
-    private(set) var memo = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
+    /// The results of the event's distinct field tests (scratch, -1: not evaluated yet).
     private(set) var tests = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
-    private var memoCapacity = 1, testCapacity = 1
+    /// Per rule shape (see `RuleSet.shapeOf`): whether the event matches it (-1: not yet known).
+    private(set) var shapes = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
+    private var testCapacity = 1, shapeCapacity = 1
 
-    func reserve(tests n: Int, selections m: Int) {
+    @inline(__always)
+    func reserve(tests n: Int, shapes k: Int) {
         if n > testCapacity { tests.deallocate(); tests = .allocate(capacity: n); testCapacity = n }
-        if m > memoCapacity { memo.deallocate(); memo = .allocate(capacity: m); memoCapacity = m }
+        if k > shapeCapacity { shapes.deallocate(); shapes = .allocate(capacity: k); shapeCapacity = k }
     }
 
     deinit {
-        memo.deallocate()
         tests.deallocate()
+        shapes.deallocate()
     }
     /// The ids of the rules the current event matched, comma-separated (scratch).
     var names: [UInt8] = []
@@ -184,7 +185,8 @@ public struct BehaviourEngine: BehaviourRules {
             for (i, c) in columns.enumerated() where f.columns[i] == nil {
                 switch c {
                 case .field(let field) where field == s.field:
-                    f.columns[i] = s.kind == .number ? String(s.value) : r.bytes(s).string
+                    // (The source address is already text: shared, not made again.)
+                    f.columns[i] = s.kind == .number ? String(s.value) : field == .sourceIP ? f.source : r.bytes(s).string
                 case .label(let key) where s.field == .labels:
                     let (k, v) = r.label(s)
                     if k.string == key { f.columns[i] = v.string }

@@ -34,9 +34,18 @@ final class WindowCorrelator: Correlator {
         var lastUse = 0
     }
 
+    /// A rule and its group: for a rule grouped by one value, the value alone (its
+    /// `name=` label is the same for every key of the rule, so it is added only when a
+    /// finding is made); for several, the whole `a=x, b=y` text.
     struct Key: Hashable {
         var rule: Int32
         var group: String
+    }
+
+    /// The group key as findings show it (`source.ip=203.0.113.9`).
+    func groupText(_ key: Key) -> String {
+        let parts = engine.groupParts[Int(key.rule)]
+        return parts.count == 1 ? parts[0].label + key.group : key.group
     }
 
     static let maxValues = 100_000
@@ -73,12 +82,14 @@ final class WindowCorrelator: Correlator {
                 if hit.fact != cachedFact { cachedFact = hit.fact; cachedKeys.removeAll(keepingCapacity: true) }
                 let spec = engine.groupSpecs[r]
                 let group: String?
+                // The fact is read in place (a copy would retain each of its strings).
+                let fact = facts.baseAddress! + Int(hit.fact)
                 if let g = cachedKeys.first(where: { $0.spec == spec }) { group = g.key } else {
-                    group = groupKey(r, facts[Int(hit.fact)])
+                    group = groupKey(r, fact)
                     cachedKeys.append((spec, group))
                 }
                 guard let group else { continue }
-                add(facts[Int(hit.fact)], hit, r, Key(rule: hit.rule, group: group), &found)
+                add(fact, hit, r, Key(rule: hit.rule, group: group), &found)
             }
         }
         if openWindows > engine.maxOpenWindows { evict(&found) }
@@ -87,6 +98,7 @@ final class WindowCorrelator: Correlator {
 
     func finish() -> [Finding] {
         var found: [Finding] = []
+        // (One rule's single-value keys share their label: ordered by value, they are ordered by text.)
         for (key, g) in groups.sorted(by: { ($0.key.rule, $0.key.group) < ($1.key.rule, $1.key.group) }) {
             for w in g.windows { if let f = evaluate(w, key) { found.append(f) } }
         }
@@ -95,10 +107,11 @@ final class WindowCorrelator: Correlator {
         return found
     }
 
-    private func add(_ fact: borrowing EventFact, _ hit: RuleHit, _ r: Int, _ key: Key, _ found: inout [Finding]) {
+    private func add(_ fact: UnsafePointer<EventFact>, _ hit: RuleHit, _ r: Int, _ key: Key, _ found: inout [Finding]) {
+        let time = fact.pointee.time
         let g: Group
-        if let existing = groups[key] { g = existing } else { g = Group(clock: fact.time); groups[key] = g }
-        g.clock = max(g.clock, fact.time)
+        if let existing = groups[key] { g = existing } else { g = Group(clock: time); groups[key] = g }
+        g.clock = max(g.clock, time)
         let timespan = engine.timespans[r]
         let reach = timespan + engine.lateness
         // The key's clock passed these windows' span and the allowed lateness: they are done
@@ -107,29 +120,33 @@ final class WindowCorrelator: Correlator {
             var i = 0
             g.expiry = .max
             while i < g.windows.count {
-                if g.windows[i].start + reach < g.clock && g.windows[i].lastUse < tick {
+                let (start, lastUse) = g.windows.withUnsafeBufferPointer { ($0[i].start, $0[i].lastUse) }
+                if start + reach < g.clock && lastUse < tick {
                     if let f = evaluate(g.windows[i], key) { found.append(f) }
                     g.windows.remove(at: i)
                     openWindows -= 1
                 } else {
-                    g.expiry = min(g.expiry, g.windows[i].start + reach)
+                    g.expiry = min(g.expiry, start + reach)
                     i += 1
                 }
             }
         }
-        // The newest window is the likeliest fit.
-        var index = -1
-        var i = g.windows.count - 1
-        while i >= 0 {
-            if max(g.windows[i].end, fact.time) - min(g.windows[i].start, fact.time) <= timespan { index = i; break }
-            i -= 1
+        // The newest window is the likeliest fit (read in place: a copy of a window would
+        // retain its sets and lists).
+        var index = g.windows.withUnsafeBufferPointer { windows in
+            var i = windows.count - 1
+            while i >= 0 {
+                if max(windows[i].end, time) - min(windows[i].start, time) <= timespan { return i }
+                i -= 1
+            }
+            return -1
         }
         if index < 0 {
-            g.windows.append(Window(start: fact.time, end: fact.time))
+            g.windows.append(Window(start: time, end: time))
             openWindows += 1
             index = g.windows.count - 1
         }
-        update(&g.windows[index], fact, hit, r)
+        update(&g.windows[index], fact.pointee, hit, r)
         g.expiry = min(g.expiry, g.windows[index].start + reach)
     }
 
@@ -177,12 +194,17 @@ final class WindowCorrelator: Correlator {
 
     // MARK: - Keys and evaluation
 
-    /// `field=value` pairs of the rule's group-by; nil when the event lacks one of them.
+    /// `field=value` pairs of the rule's group-by (the value alone for one, see `Key`); nil
+    /// when the event lacks one of them.
+    func groupKey(_ rule: Int, _ fact: UnsafePointer<EventFact>) -> String? {
+        groupKey(rule, fact.pointee)
+    }
+
     func groupKey(_ rule: Int, _ fact: borrowing EventFact) -> String? {
         let parts = engine.groupParts[rule]
         if parts.count == 1 {
             guard let v = value(parts[0].key, parts[0].column, fact), !v.isEmpty else { return nil }
-            return parts[0].label + v
+            return v
         }
         var out = ""
         for (i, p) in parts.enumerated() {
@@ -219,7 +241,17 @@ final class WindowCorrelator: Correlator {
         if let v4 = ipv4(ip) {
             let keep = min(bits, 32)
             let masked = keep == 0 ? 0 : v4 & ~UInt32((1 << UInt64(32 - keep)) - 1)
-            return "\(masked >> 24).\(masked >> 16 & 255).\(masked >> 8 & 255).\(masked & 255)"
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { out in
+                var n = 0
+                for shift in [24, 16, 8, 0] as [UInt32] {
+                    var octet = masked >> shift & 255
+                    if shift != 24 { out[n] = 0x2E; n += 1 }
+                    if octet >= 100 { out[n] = 0x30 + UInt8(octet / 100); n += 1; octet %= 100; out[n] = 0x30 + UInt8(octet / 10); n += 1 }
+                    else if octet >= 10 { out[n] = 0x30 + UInt8(octet / 10); n += 1 }
+                    out[n] = 0x30 + UInt8(octet % 10); n += 1
+                }
+                return String(decoding: UnsafeBufferPointer(rebasing: out[0..<n]), as: UTF8.self)
+            }
         }
         guard var bytes = CIDRTrie.parse(ip) else { return nil }
         for i in min(bits, 128)..<128 { bytes[i / 8] &= ~(UInt8(0x80) >> UInt8(i % 8)) }
@@ -260,11 +292,12 @@ final class WindowCorrelator: Correlator {
         guard holds else { return nil }
         let actor = rule.actor.flatMap { engine.actors[$0] }
         let actorID = actor.map { $0.mitre ?? $0.id } ?? w.actorID
-        let seed = rule.id + "\u{1}" + key.group + "\u{1}" + String(w.start)
+        let group = groupText(key)
+        let seed = rule.id + "\u{1}" + group + "\u{1}" + String(w.start)
         let hash = withBytes(of: seed) { (Hash.mix(Hash.fnv1a($0)), Hash.mix(Hash.fnv1a($0, seed: 0x9e37_79b9))) }
         return Finding(id: Hash.hex(hash), ruleID: rule.id, title: rule.title, actorID: actorID,
                        actorName: actor?.name ?? w.actorName, technique: rule.technique, level: rule.level,
-                       kind: rule.kind.rawValue, groupKey: key.group, windowStart: w.start, windowEnd: w.end,
+                       kind: rule.kind.rawValue, groupKey: group, windowStart: w.start, windowEnd: w.end,
                        eventCount: w.count, valueCount: rule.kind == .valueCount ? w.values.count : 0,
                        accounts: w.accounts, sources: w.sources, evidence: w.evidence, evidenceTotal: w.count)
     }

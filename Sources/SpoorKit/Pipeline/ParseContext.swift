@@ -30,11 +30,18 @@ public final class ParseContext {
 
     /// A plugin's own per-worker state (a lookup cache), made on first use.
     public func state<T: AnyObject>(for key: String, make: () -> T) -> T {
-        if let s = pluginState[key] as? T { return s }
+        // Called per event by the attribution stage: the last one asked for is at hand.
+        if let last = lastState, lastKey == key, let s = last as? T { return s }
+        if let s = pluginState[key] as? T { lastKey = key; lastState = s; return s }
         let s = make()
         pluginState[key] = s
+        lastKey = key
+        lastState = s
         return s
     }
+
+    private var lastKey = ""
+    private var lastState: AnyObject?
 
     private var instances: [ObjectIdentifier: AnyObject] = [:]
 

@@ -216,20 +216,22 @@ public struct CampaignTally: Codable, Sendable {
             && (success || (outcome.equals("failure") && Self.isAttackReason(reason)))
         guard probe || attack else { return }
 
-        var email = "", name = "", domain = "", group = "", groupName: String?, aliases: [String] = [], ip = ""
-        var asn: Int64?, asName: String?, country: String?, agent: String?, rule: String?
+        var email = "", name = "", domain = "", group = "", ip = ""
+        var asn: Int64?, agent: String?, rule: String?
+        // Read as text only when used: an actor's name and aliases when its counts are made,
+        // an AS name or country when a source has none yet.
+        var groupNameBytes: Bytes?, asNameBytes: Bytes?, countryBytes: Bytes?
         for s in r.slots(of: event) {
             switch s.field {
             case .userEmail: email = r.bytes(s).string
             case .userName: name = r.bytes(s).string
             case .userDomain: domain = r.bytes(s).string
             case .threatGroupID: group = r.bytes(s).string
-            case .threatGroupName: groupName = r.bytes(s).string
-            case .threatGroupAlias: aliases.append(r.bytes(s).string)
+            case .threatGroupName: groupNameBytes = r.bytes(s)
             case .sourceIP: ip = r.bytes(s).string
             case .sourceASNumber: asn = s.value
-            case .sourceASOrganization: asName = r.bytes(s).string
-            case .sourceGeoCountry: country = r.bytes(s).string
+            case .sourceASOrganization: asNameBytes = r.bytes(s)
+            case .sourceGeoCountry: countryBytes = r.bytes(s)
             case .userAgent: agent = r.bytes(s).string
             case .ruleID: rule = r.bytes(s).string
             default: break
@@ -254,10 +256,10 @@ public struct CampaignTally: Codable, Sendable {
             Self.update(&a.sources[ip, default: Counts.Source()]) { s in
                 s.events += 1
                 if s.asn == nil { s.asn = asn }
-                if s.country == nil { s.country = country }
+                if s.country == nil { s.country = countryBytes?.string }
                 if s.rule == nil { s.rule = rule }
             }
-            if let asn, let asName, a.asNames[String(asn)] == nil { a.asNames[String(asn)] = asName }
+            if let asn, let asNameBytes, a.asNames.index(forKey: String(asn)) == nil { a.asNames[String(asn)] = asNameBytes.string }
             if let agent, a.userAgents[agent] != nil || a.userAgents.count < Counts.maxUserAgents { a.userAgents[agent, default: 0] += 1 }
             if let rule { a.rules[rule, default: 0] += 1 }
             let day = Int(event.timestamp >= 0 ? event.timestamp / 86_400_000_000 : (event.timestamp + 1) / 86_400_000_000 - 1)
@@ -268,12 +270,16 @@ public struct CampaignTally: Codable, Sendable {
             }
         }
         // Mutated in place: a copy of the counts would copy their account sets on every event.
+        // (Through `[key, default:]`, which yields the stored counts; `[key]!` copied them.)
         if group.isEmpty {
-            if sources[ip] == nil { sources[ip] = Counts(id: ip) }
-            Self.update(&sources[ip]!, record)
+            Self.update(&sources[ip, default: Counts(id: ip)], record)
         } else {
-            if actors[group] == nil { actors[group] = Counts(id: group, name: groupName, aliases: aliases) }
-            Self.update(&actors[group]!, record)
+            func newActor() -> Counts {
+                var aliases: [String] = []
+                for s in r.slots(of: event) where s.field == .threatGroupAlias { aliases.append(r.bytes(s).string) }
+                return Counts(id: group, name: groupNameBytes?.string, aliases: aliases)
+            }
+            Self.update(&actors[group, default: newActor()], record)
         }
     }
 
