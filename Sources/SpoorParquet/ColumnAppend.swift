@@ -97,13 +97,13 @@ extension ParquetWriter {
                 if let index = lastIndex, p.count == last.count, p.count == 0 || bytesEqual(p.baseAddress!, last.baseAddress!, p.count) {
                     leaf.appendIndex(index, repetition: repetition)
                 } else {
-                    lastIndex = appendRepairing(leaf, p, repetition: repetition)
+                    lastIndex = appendUTF8(leaf, p, repetition: repetition, column: column, policy: .replace)
                     last = p
                 }
             case .stringMap:
-                appendRepairing(leaf, bytes(c, to: Int(c.keyLength)), repetition: repetition)
-                appendRepairing(leaves[firstLeaf[column] + 1], bytes(c, from: Int(c.keyLength), to: Int(c.length)),
-                                repetition: repetition)
+                appendUTF8(leaf, bytes(c, to: Int(c.keyLength)), repetition: repetition, column: column, policy: .replace)
+                appendUTF8(leaves[firstLeaf[column] + 1], bytes(c, from: Int(c.keyLength), to: Int(c.length)),
+                           repetition: repetition, column: column, policy: .replace)
             }
             previous = row
             next = row + 1
@@ -135,17 +135,5 @@ extension ParquetWriter {
         repaired += repairedInRow
         repairedInRow = 0
         try closeFullPages(rows: count)
-    }
-
-    /// Appends a string, repairing ill-formed UTF-8; returns its dictionary index, if it has
-    /// one and was appended as given.
-    @inline(__always) @discardableResult
-    private func appendRepairing(_ leaf: LeafWriter, _ p: UnsafeRawBufferPointer, repetition: UInt8) -> UInt32? {
-        // A value already in the dictionary was checked when it entered.
-        if leaf.dictionaryActive, let index = leaf.appendIfKnown(p, repetition: repetition) { return index }
-        if isValidUTF8(p) { return leaf.appendBytes(p, repetition: repetition) }
-        repairedInRow += 1
-        repairedUTF8(p).withUnsafeBytes { _ = leaf.appendBytes($0, repetition: repetition) }
-        return nil
     }
 }

@@ -520,21 +520,22 @@ public final class ParquetWriter {
         return true
     }
 
-    /// Appends a string value, after making sure it is well-formed UTF-8.
-    @inline(__always)
-    private func appendUTF8(_ leaf: LeafWriter, _ p: UnsafeRawBufferPointer, repetition: UInt8 = 0, column: Int) {
-        if leaf.dictionaryActive && leaf.appendIfKnown(p, repetition: repetition) != nil { return }
-        if isValidUTF8(p) {
-            leaf.appendBytes(p, repetition: repetition)
-            return
-        }
-        switch options.invalidUTF8 {
+    /// Appends a string value, after making sure it is well-formed UTF-8 (`policy`: the
+    /// options' unless given); returns its dictionary index if it was appended as given.
+    @inline(__always) @discardableResult
+    func appendUTF8(_ leaf: LeafWriter, _ p: UnsafeRawBufferPointer, repetition: UInt8 = 0, column: Int,
+                    policy: InvalidUTF8Policy? = nil) -> UInt32? {
+        // A value already in the dictionary was checked when it entered.
+        if leaf.dictionaryActive, let index = leaf.appendIfKnown(p, repetition: repetition) { return index }
+        if isValidUTF8(p) { return leaf.appendBytes(p, repetition: repetition) }
+        switch policy ?? options.invalidUTF8 {
         case .reject:
             reject(column, "a value is not valid UTF-8")
         case .replace:
             repairedInRow += 1
-            repairedUTF8(p).withUnsafeBytes { leaf.appendBytes($0, repetition: repetition) }
+            repairedUTF8(p).withUnsafeBytes { _ = leaf.appendBytes($0, repetition: repetition) }
         }
+        return nil
     }
 
     private func reject(_ column: Int, _ message: String) {

@@ -10,6 +10,13 @@ struct RulesCommand: ParsableCommand {
         abstract: "Check and test attribution and behaviour rules.",
         subcommands: [Lint.self, Test.self])
 
+    /// The rules, or every mistake on stderr and exit code 2.
+    static func checked(_ lint: (RuleSet, [ConfigError])) throws -> RuleSet {
+        for e in lint.1 { FileHandle.standardError.write(Data("\(e)\n".utf8)) }
+        if !lint.1.isEmpty { throw ExitCode(2) }
+        return lint.0
+    }
+
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Report every mistake in a rules directory, with file, line and column.",
@@ -29,9 +36,7 @@ struct RulesCommand: ParsableCommand {
         var directory: String
 
         func run() throws {
-            let (rules, errors) = RuleSet.lint(directory: directory)
-            for e in errors { FileHandle.standardError.write(Data("\(e)\n".utf8)) }
-            if !errors.isEmpty { throw ExitCode(2) }
+            let rules = try RulesCommand.checked(RuleSet.lint(directory: directory))
             print("\(rules.actors.count) actors, \(rules.indicators.count) indicator rules, \(rules.selections.count) detection rules, "
                   + "\(rules.correlations.count) behaviour rules, \(rules.tests.count) tests: no mistakes")
         }
@@ -56,9 +61,7 @@ struct RulesCommand: ParsableCommand {
         var directory: String
 
         func run() throws {
-            let (rules, errors) = RuleSet.lint(directory: directory)
-            for e in errors { FileHandle.standardError.write(Data("\(e)\n".utf8)) }
-            if !errors.isEmpty { throw ExitCode(2) }
+            let rules = try RulesCommand.checked(RuleSet.lint(directory: directory))
             let (passed, failures) = RuleTests.run(rules, plan: Self.plan())
             for f in failures { print(f) }
             print("\(passed) passed, \(failures.count) failed")

@@ -56,12 +56,8 @@ struct TestCommand: ParsableCommand {
             failed = report.failed > 0
         }
         for files in ruleFiles {
-            let (rules, errors) = RuleSet.lint(files: files)
+            let rules = try RulesCommand.checked(RuleSet.lint(files: files))
             let directory = (files[0] as NSString).deletingLastPathComponent
-            guard errors.isEmpty else {
-                for e in errors { FileHandle.standardError.write("spoor: \(e)\n") }
-                throw ExitCode(2)
-            }
             let (passed, failures) = RuleTests.run(rules, plan: RulesCommand.Test.plan())
             for f in failures { print(f) }
             print("rules in \(directory) (\(files.count) file\(files.count == 1 ? "" : "s")), \(passed + failures.count) tests: \(passed) passed, \(failures.count) failed")

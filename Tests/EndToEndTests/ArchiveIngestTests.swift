@@ -156,13 +156,8 @@ struct Fixture {
     }
 
     func sh(_ command: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        p.currentDirectoryURL = root
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(command) failed")
+        let r = try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", command], in: root)
+        #expect(r.status == 0, "\(command) failed: \(r.stderr)")
     }
 
     func files(under path: String) throws -> [String] {
@@ -189,15 +184,24 @@ let spoorBinary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 
 /// Runs the built `spoor` with `args` (in `directory`, if given) and waits for it.
 func runSpoor(_ args: [String], in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    try runProcess(spoorBinary, args, in: directory)
+}
+
+/// Runs a program and waits for it: its status, stdout and stderr (with `mergingOutput`,
+/// both in `stdout`, in the order written). The one way these tests start a process.
+func runProcess(_ executable: URL, _ args: [String], in directory: URL? = nil, environment: [String: String]? = nil,
+                mergingOutput: Bool = false) throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
-    p.executableURL = spoorBinary
+    p.executableURL = executable
     p.arguments = args
     if let directory { p.currentDirectoryURL = directory }
-    let out = Pipe(), err = Pipe()
+    if let environment { p.environment = environment }
+    let out = Pipe(), err = mergingOutput ? out : Pipe()
     p.standardOutput = out
     p.standardError = err
     try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = mergingOutput ? Data() : err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }

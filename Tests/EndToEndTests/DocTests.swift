@@ -93,23 +93,14 @@ import Testing
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(text.utf8).write(to: url)
             case .command(let line, let command, let expected, let status):
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/bin/sh")
-                p.arguments = ["-c", command]
-                p.currentDirectoryURL = scratch
                 var env = ProcessInfo.processInfo.environment
                 env["PATH"] = binaries.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
-                p.environment = env
-                let pipe = Pipe()
-                p.standardOutput = pipe
-                p.standardError = pipe
-                try p.run()
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                p.waitUntilExit()
-                var output = String(decoding: data, as: UTF8.self).components(separatedBy: "\n")
+                let r = try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", command], in: scratch, environment: env,
+                                       mergingOutput: true)
+                var output = r.stdout.components(separatedBy: "\n")
                 if output.last == "" { output.removeLast() }
-                #expect(p.terminationStatus == status,
-                        "docs/writing-parsers.md:\(line): `\(command)` exited \(p.terminationStatus), the guide shows \(status)\n\(output.joined(separator: "\n"))")
+                #expect(r.status == status,
+                        "docs/writing-parsers.md:\(line): `\(command)` exited \(r.status), the guide shows \(status)\n\(output.joined(separator: "\n"))")
                 #expect(Self.matches(expected, output),
                         "docs/writing-parsers.md:\(line): `\(command)` printed\n\(output.joined(separator: "\n"))\n— the guide shows —\n\(expected.joined(separator: "\n"))")
             }

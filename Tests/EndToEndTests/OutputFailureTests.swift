@@ -7,17 +7,9 @@ import Testing
 @Suite struct OutputFailureTests {
     /// Runs `spoor` under `ulimit -f blocks` (512-byte blocks).
     static func spoorLimited(_ fx: Fixture, blocks: Int, _ args: [String]) throws -> (status: Int32, stderr: String) {
-        let binary = spoorBinary.path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "ulimit -f \(blocks) && exec \"$0\" \"$@\"", binary] + args
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: e, as: UTF8.self))
+        let r = try runProcess(URL(fileURLWithPath: "/bin/sh"),
+                               ["-c", "ulimit -f \(blocks) && exec \"$0\" \"$@\"", spoorBinary.path] + args)
+        return (r.status, r.stderr)
     }
 
     @Test(arguments: ["parquet", "ndjson"])

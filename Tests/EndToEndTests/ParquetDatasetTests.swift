@@ -10,17 +10,9 @@ enum PythonReaders {
 
     /// Runs a Python script with arguments; its stdout, or a recorded issue with its stderr.
     static func run(_ script: String, _ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["-c", script] + args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        if p.terminationStatus != 0 { Issue.record("python failed: \(String(decoding: e, as: UTF8.self))") }
-        return String(decoding: o, as: UTF8.self)
+        let r = try runProcess(URL(fileURLWithPath: python), ["-c", script] + args)
+        if r.status != 0 { Issue.record("python failed: \(r.stderr)") }
+        return r.stdout
     }
 }
 

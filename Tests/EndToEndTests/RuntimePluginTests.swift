@@ -255,15 +255,7 @@ import Testing
 
     /// Runs `swift` with arguments; stdout and stderr together.
     static func swift(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["swift"] + arguments
-        let output = Pipe()
-        p.standardOutput = output
-        p.standardError = output
-        try p.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["swift"] + arguments, mergingOutput: true)
+        return (r.status, r.stdout)
     }
 }

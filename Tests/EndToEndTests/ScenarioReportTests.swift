@@ -17,13 +17,9 @@ import Testing
         let fx = try Fixture()
         defer { fx.remove() }
         let scenario = fx.url("scenario")
-        let generator = Process()
-        generator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        generator.arguments = ["python3", Self.repository.appendingPathComponent("scripts/gen-scenario").path, "--out", scenario.path] + size
-        generator.standardOutput = FileHandle.nullDevice
-        try generator.run()
-        generator.waitUntilExit()
-        try #require(generator.terminationStatus == 0, "scripts/gen-scenario \(size.joined(separator: " ")) failed")
+        let generator = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                       ["python3", Self.repository.appendingPathComponent("scripts/gen-scenario").path, "--out", scenario.path] + size)
+        try #require(generator.status == 0, "scripts/gen-scenario \(size.joined(separator: " ")) failed: \(generator.stderr)")
 
         let ingest = try fx.spoor(["ingest", "--job", scenario.appendingPathComponent("job.yaml").path, "--strict"])
         #expect(ingest.status == 0, "every line of the scenario must become an event: \(ingest.stderr)")

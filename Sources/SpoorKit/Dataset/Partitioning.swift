@@ -43,7 +43,7 @@ public struct Partitioning: Sendable, Equatable, CustomStringConvertible {
             case "month": key = .month
             case "hour": key = .hour
             default:
-                guard let field = Field.allCases.first(where: { $0.name == name }) else {
+                guard let field = Schema.field(named: name) else {
                     throw ConfigError(origin: origin, message: "unknown partition key '\(name)'",
                                       hint: "date, month, hour, or a schema field (spoor schema), e.g. event.dataset,date")
                 }
