@@ -21,9 +21,12 @@ public struct IndicatorAttributor: Enricher {
 
     public init(rules: RuleSet) {
         self.rules = rules
-        borrowed = Borrowed(rules.selections, tests: rules.fieldTests, required: rules.requiredTests, shapes: rules.shapeOf)
+        plan = rules.selections.isEmpty ? nil : DetectionPlan(rules: rules)
         domainHashes = Set(rules.stix.domains.keys.map { key in withBytes(of: key) { Hash.fnv1a($0) } })
     }
+
+    /// The detection rules as evaluated per event (nil: there are none).
+    let plan: DetectionPlan?
 
     /// The hashes of the STIX domains: an event's domain (and each parent) is looked up as a
     /// `String` only when its hash is one of them.
@@ -52,44 +55,21 @@ public struct IndicatorAttributor: Enricher {
         }
     }
 
-    /// The detection rules, borrowed for the per-event loop (the rule set keeps them alive).
-    private let borrowed: Borrowed
-
-    final class Borrowed: @unchecked Sendable {
-        let list: UnsafeMutableBufferPointer<Unmanaged<SelectionRule>>
-        let tests: UnsafeMutableBufferPointer<Unmanaged<FieldTest>>
-        let required: UnsafeMutableBufferPointer<Int>
-        /// Per rule, the number of its shape (rules of equal shape are evaluated once).
-        let shapes: UnsafeMutableBufferPointer<Int>
-        init(_ rules: [SelectionRule], tests fieldTests: [FieldTest], required: [Int], shapes: [Int]) {
-            self.shapes = .allocate(capacity: max(1, shapes.count))
-            for (i, s) in shapes.enumerated() { self.shapes[i] = s }
-            list = .allocate(capacity: max(1, rules.count))
-            for (i, r) in rules.enumerated() { list[i] = Unmanaged.passUnretained(r) }
-            tests = .allocate(capacity: max(1, fieldTests.count))
-            for (i, t) in fieldTests.enumerated() { tests[i] = Unmanaged.passUnretained(t) }
-            self.required = .allocate(capacity: max(1, required.count))
-            for (i, r) in required.enumerated() { self.required[i] = r }
-        }
-        deinit {
-            list.deallocate()
-            tests.deallocate()
-            required.deallocate()
-            shapes.deallocate()
-        }
-        subscript(_ i: Int) -> Unmanaged<SelectionRule> { list[i] }
-    }
-
     public func enrich(_ event: EventBuilder, context: ParseContext) {
+        // The source address is parsed once for every trie it is looked up in.
+        var address = (UInt64(0), UInt64(0))
+        let hasAddress = event.value(of: .sourceIP).map { CIDRTrie.parse($0, into: &address) } ?? false
         var attributed = false
-        for i in rules.indicators.indices where matches(rules.indicators[i], event) {
-            let rule = rules.indicators[i]
-            guard let actor = rules.actors[rule.actor] else { continue }
-            attribute(event, actor, rule: rule.id, confidence: rule.confidence, context)
-            attributed = true
-            break
+        rules.indicators.withUnsafeBufferPointer { list in
+            for i in list.indices where matches(list.baseAddress! + i, event, hasAddress ? address : nil) {
+                let rule = list.baseAddress! + i
+                guard let actor = rules.actors[rule.pointee.actor] else { continue }
+                attribute(event, actor, rule: rule.pointee.id, confidence: rule.pointee.confidence, context)
+                attributed = true
+                break
+            }
         }
-        if !attributed, !rules.stix.isEmpty, let hit = stixMatch(event) {
+        if !attributed, !rules.stix.isEmpty, let hit = stixMatch(event, hasAddress ? address : nil) {
             let entry = rules.stix.entries[hit]
             if let actor = rules.actors[entry.actor] {
                 attribute(event, actor, rule: entry.ruleID, confidence: entry.confidence, context)
@@ -97,7 +77,7 @@ public struct IndicatorAttributor: Enricher {
                 attributed = true
             }
         }
-        if !rules.selections.isEmpty { select(event, context, attributed: attributed) }
+        if let plan { select(event, plan, context, attributed: attributed) }
     }
 
     private func attribute(_ event: EventBuilder, _ actor: Actor, rule: String, confidence: String, _ context: ParseContext) {
@@ -109,55 +89,37 @@ public struct IndicatorAttributor: Enricher {
         context.note("attributed to \(actor.name) by rule '\(rule)'")
     }
 
-    /// Evaluates every Sigma detection rule: records the matches for the behaviour rules
-    /// (by the index the event gets in the batch), lists them in `labels.rules`, sets
-    /// `threat.technique.id` from the first matching rule's tags, and attributes the event
-    /// when a matching rule names an actor and nothing attributed it yet.
-    private func select(_ event: EventBuilder, _ context: ParseContext, attributed: Bool) {
-        let matches = context.state(for: RuleMatches.key) { RuleMatches() }
-        let index = event.pendingIndex
-        let words = (rules.selections.count + 63) / 64
-        matches.startRow(index, words: words)
-        matches.names.removeAll(keepingCapacity: true)
-        matches.reserve(tests: rules.distinctFieldTests, shapes: rules.distinctShapes)
-        let tests = matches.tests, shapes = matches.shapes
-        for i in 0..<rules.distinctFieldTests { tests[i] = -1 }
-        for i in 0..<rules.distinctShapes { shapes[i] = -1 }
-        var attributed = attributed, technique = event.has(.threatTechniqueID)
-        let scratch = context.scratch
-        for i in 0..<rules.selections.count {
-            // Rules of one shape match alike: evaluated once, for the first of them.
-            let p = borrowed.shapes[i]
-            if shapes[p] < 0 {
-                shapes[p] = 0
-                // Most rules fail on one test that many share: decided once, the rule skipped.
-                let r = borrowed.required[i]
-                if r >= 0 {
-                    if tests[r] < 0 { tests[r] = borrowed.tests[r]._withUnsafeGuaranteedRef { $0.matches(event, scratch) } ? 1 : 0 }
-                    if tests[r] == 0 { continue }
+    private static let rulesKey: StaticString = "rules"
+
+    /// Applies the Sigma detection rules: records the event's outcome for the behaviour rules
+    /// (by the index the event gets in the batch), lists the matching rules in `labels.rules`,
+    /// sets `threat.technique.id` from the first matching rule's tags, and attributes the
+    /// event when a matching rule names an actor and nothing attributed it yet.
+    private func select(_ event: EventBuilder, _ plan: DetectionPlan, _ context: ParseContext, attributed: Bool) {
+        let state = context.state(for: DetectionState.key) { DetectionState(plan: plan) }
+        let n = state.classify(event, index: event.pendingIndex, context.scratch)
+        state.outcomes.withUnsafeBufferPointer { outcomes in
+            let o = outcomes.baseAddress! + n
+            guard !o.pointee.rules.isEmpty else { return }
+            o.pointee.label.withUnsafeBytes { value in
+                event.label(UnsafeRawBufferPointer(start: Self.rulesKey.utf8Start, count: Self.rulesKey.utf8CodeUnitCount), value)
+            }
+            if let t = o.pointee.technique, !event.has(.threatTechniqueID) { event.set(.threatTechniqueID, stable: t) }
+            if !attributed, o.pointee.actorRule >= 0 {
+                let rule = plan.selections[Int(o.pointee.actorRule)]
+                if let a = rule.actor, let actor = rules.actors[a] {
+                    attribute(event, actor, rule: rule.id, confidence: rule.level ?? "medium", context)
                 }
-                if borrowed[i]._withUnsafeGuaranteedRef({ $0.matches(event, scratch, tests: tests, fieldTests: borrowed.tests) }) { shapes[p] = 1 }
             }
-            guard shapes[p] == 1 else { continue }
-            let rule = borrowed[i].takeUnretainedValue()
-            matches.set(index, rule: i)
-            if !matches.names.isEmpty { matches.names.append(0x2C) }
-            matches.names.append(contentsOf: rule.idBytes)
-            if !technique, let t = rule.techniqueBytes { event.set(.threatTechniqueID, stable: Bytes(t)); technique = true }
-            if !attributed, let a = rule.actor, let actor = rules.actors[a] {
-                attribute(event, actor, rule: rule.id, confidence: rule.level ?? "medium", context)
-                attributed = true
-            }
-            context.note("rule '\(rule.id)' matched")
+            if context.trace != nil { for r in o.pointee.rules { context.note("rule '\(plan.selections[Int(r)].id)' matched") } }
         }
-        if !matches.names.isEmpty { matches.names.withUnsafeBytes { event.label("rules", $0) } }
     }
 
     /// The STIX indicator that matches the event and holds at its time, if any.
-    func stixMatch(_ e: EventBuilder) -> Int? {
+    func stixMatch(_ e: EventBuilder, _ address: (UInt64, UInt64)?) -> Int? {
         let s = rules.stix
         let time = e.number(of: .timestamp) ?? 0
-        if let ip = e.value(of: .sourceIP), let label = s.networks.lookup(ip), let i = Int(label), s.entries[i].holds(at: time) { return i }
+        if let address, let label = s.networks.lookup(address: address), let i = Int(label), s.entries[i].holds(at: time) { return i }
         if !s.asns.isEmpty, let asn = e.number(of: .sourceASNumber), let list = s.asns[asn], let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
         if !s.emails.isEmpty, let from = e.value(of: .emailFrom), let list = s.emails[from.string.lowercased()],
            let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
@@ -181,18 +143,18 @@ public struct IndicatorAttributor: Enricher {
         return nil
     }
 
-    func matches(_ rule: IndicatorRule, _ e: EventBuilder) -> Bool {
-        if !rule.networks.isEmpty, let ip = e.value(of: .sourceIP), rule.networks.lookup(ip) != nil { return true }
-        if !rule.asns.isEmpty, let asn = e.number(of: .sourceASNumber), rule.asns.contains(asn) { return true }
-        if !rule.domains.isEmpty {
-            for field in [Field.sourceDomain, .userDomain] {
-                if let d = e.value(of: field), Self.hasSuffix(d, rule.domains) { return true }
-            }
+    /// Read in place (`r.pointee.…`): a copy of the rule would retain its tries and lists.
+    func matches(_ r: UnsafePointer<IndicatorRule>, _ e: EventBuilder, _ address: (UInt64, UInt64)?) -> Bool {
+        if let address, r.pointee.networks.lookup(address: address) != nil { return true }
+        if !r.pointee.asns.isEmpty, let asn = e.number(of: .sourceASNumber), r.pointee.asns.contains(asn) { return true }
+        if !r.pointee.domains.isEmpty {
+            if let d = e.value(of: .sourceDomain), Self.hasSuffix(d, r.pointee.domains) { return true }
+            if let d = e.value(of: .userDomain), Self.hasSuffix(d, r.pointee.domains) { return true }
         }
-        if !rule.senderDomains.isEmpty, let from = e.value(of: .emailFrom), let at = from.lastIndex(of: 0x40),
-           Self.hasSuffix(from.dropFirst(at + 1), rule.senderDomains) { return true }
-        if !rule.userAgents.isEmpty, let ua = e.value(of: .userAgent)?.string, rule.userAgents.contains(where: { ua.contains($0) }) { return true }
-        if !rule.subjects.isEmpty, let s = e.value(of: .emailSubject)?.string, rule.subjects.contains(where: { s.contains($0) }) { return true }
+        if !r.pointee.senderDomains.isEmpty, let from = e.value(of: .emailFrom), let at = from.lastIndex(of: 0x40),
+           Self.hasSuffix(from.dropFirst(at + 1), r.pointee.senderDomains) { return true }
+        if !r.pointee.userAgents.isEmpty, let ua = e.value(of: .userAgent)?.string, r.pointee.userAgents.contains(where: { ua.contains($0) }) { return true }
+        if !r.pointee.subjects.isEmpty, let s = e.value(of: .emailSubject)?.string, r.pointee.subjects.contains(where: { s.contains($0) }) { return true }
         return false
     }
 

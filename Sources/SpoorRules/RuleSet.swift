@@ -132,11 +132,8 @@ public struct RuleSet: Sendable {
         return (set, errors)
     }
 
-    /// How many distinct field tests the detection rules hold.
-    public private(set) var distinctFieldTests = 0
-    /// The distinct field tests by number, and per detection rule one it needs (or -1).
+    /// The distinct field tests of the detection rules, by number.
     var fieldTests: [FieldTest] = []
-    var requiredTests: [Int] = []
 
     /// Numbers the distinct field tests: a test that several rules share (`event.category:
     /// authentication`) is evaluated once per event.
@@ -155,12 +152,10 @@ public struct RuleSet: Sendable {
                 }
             }
         }
-        distinctFieldTests = seen.count
         for rule in selections {
             for selection in rule.selections { selection.numbered() }
             rule.compile()
         }
-        requiredTests = selections.map(\.requiredTest)
         var shapes: [String: Int] = [:]
         shapeOf = selections.map { rule in
             let shape = rule.shape

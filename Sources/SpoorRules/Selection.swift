@@ -33,7 +33,7 @@ enum FieldRef: Sendable, Hashable {
 /// with plain stored values, so that the per-event loops copy and count nothing.
 final class ValueTest: @unchecked Sendable {
     enum Comparison: Sendable { case eq, lt, lte, gt, gte }
-    enum Kind: UInt8 { case equals, contains, startsWith, endsWith, pattern, cidr, number, null }
+    enum Kind: UInt8 { case equals, contains, startsWith, endsWith, pattern, glob, cidr, number, null }
 
     let kind: Kind
     /// The literal (lower-cased unless `cased`), owned here for the life of the rules.
@@ -45,8 +45,9 @@ final class ValueTest: @unchecked Sendable {
     let op: Comparison
 
     private init(_ kind: Kind, bytes: [UInt8] = [], cased: Bool = false, pattern: Pattern? = nil, trie: CIDRTrie? = nil,
-                 number: Int64 = 0, op: Comparison = .eq) {
+                 number: Int64 = 0, op: Comparison = .eq, glob: Glob? = nil) {
         self.kind = kind
+        self.glob = glob
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 1)
         bytes.withUnsafeBytes { if !$0.isEmpty { buffer.copyMemory(from: $0) } }
         needle = buffer
@@ -59,6 +60,8 @@ final class ValueTest: @unchecked Sendable {
     }
 
     private let needleCount: Int
+    /// A wildcard value's tokens (`Glob`), for `.glob`.
+    private let glob: Glob?
 
     deinit { needle.deallocate() }
 
@@ -67,6 +70,7 @@ final class ValueTest: @unchecked Sendable {
     static func startsWith(_ b: [UInt8], cased: Bool) -> ValueTest { ValueTest(.startsWith, bytes: b, cased: cased) }
     static func endsWith(_ b: [UInt8], cased: Bool) -> ValueTest { ValueTest(.endsWith, bytes: b, cased: cased) }
     static func pattern(_ p: Pattern) -> ValueTest { ValueTest(.pattern, pattern: p) }
+    static func glob(_ g: Glob) -> ValueTest { ValueTest(.glob, glob: g) }
     static func cidr(_ t: CIDRTrie) -> ValueTest { ValueTest(.cidr, trie: t) }
     static func number(_ n: Int64, _ op: Comparison) -> ValueTest { ValueTest(.number, number: n, op: op) }
     /// `field: null`: the field is absent.
@@ -79,12 +83,9 @@ final class ValueTest: @unchecked Sendable {
         case .equals: return v.count == n && compare(v, 0)
         case .startsWith: return v.count >= n && compare(v, 0)
         case .endsWith: return v.count >= n && compare(v, v.count - n)
-        case .contains:
-            guard v.count >= n else { return false }
-            if n == 0 { return true }
-            for i in 0...(v.count - n) where compare(v, i) { return true }
-            return false
+        case .contains: return find(v)
         case .pattern: return pattern!.match(v, scratch) != nil
+        case .glob: return glob!.matches(v)
         case .cidr: return trie!.lookup(v) != nil
         case .number:
             guard let x = v.decimal() else { return false }
@@ -104,6 +105,36 @@ final class ValueTest: @unchecked Sendable {
         case .gt: x > n
         case .gte: x >= n
         }
+    }
+
+    /// Whether the needle occurs in `v`. Positions where its first byte may start are found
+    /// sixteen at a time (a message of a hundred bytes is a few vector compares); only those
+    /// are compared in full.
+    @inline(__always)
+    private func find(_ v: Bytes) -> Bool {
+        let n = needleCount, m = v.count
+        guard m >= n else { return false }
+        if n == 0 { return true }
+        let p = v.baseAddress!
+        let first = needle.load(as: UInt8.self)
+        // Folding sets bit 0x20 of every byte: a letter's two cases meet, other bytes may
+        // make false candidates, which the full compare rejects.
+        let fold: UInt8 = !cased && first &- 0x61 < 26 ? 0x20 : 0
+        let target = SIMD16<UInt8>(repeating: first), bit = SIMD16<UInt8>(repeating: fold)
+        let starts = m - n + 1
+        var i = 0
+        while i + 16 <= starts {
+            let block = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt8>.self) | bit
+            if any(block .== target) {
+                for j in i..<(i + 16) where (p.load(fromByteOffset: j, as: UInt8.self) | fold) == first && compare(v, j) { return true }
+            }
+            i += 16
+        }
+        while i < starts {
+            if (p.load(fromByteOffset: i, as: UInt8.self) | fold) == first && compare(v, i) { return true }
+            i += 1
+        }
+        return false
     }
 
     /// The needle against `v` at `at`, ASCII case folded unless `cased`.
@@ -177,21 +208,35 @@ final class FieldTest: @unchecked Sendable {
         return false
     }
 
+    /// Whether the test reads one value of `field`: a string (`matches(value:)`) or a number
+    /// (`matches(number:)`), which the caller reads once for every test of the field.
+    var readsString: Bool { shape == 0 }
+    var readsNumber: Bool { shape == 1 }
+    var column: Field { field }
+
+    @inline(__always)
+    func matches(value v: Bytes?, _ scratch: MatchScratch) -> Bool {
+        guard let v else { return exists.map { !$0 } ?? acceptsNull }
+        if let exists { return exists }
+        return any(v, scratch)
+    }
+
+    @inline(__always)
+    func matches(number n: Int64?) -> Bool {
+        guard let n else { return exists.map { !$0 } ?? acceptsNull }
+        if let exists { return exists }
+        if all {
+            for t in tests where !t.matches(number: n) { return false }
+            return true
+        }
+        for t in tests where t.matches(number: n) { return true }
+        return false
+    }
+
     func matches(_ e: EventBuilder, _ scratch: MatchScratch) -> Bool {
         switch shape {
-        case 0:
-            guard let v = e.value(of: field) else { return exists.map { !$0 } ?? acceptsNull }
-            if let exists { return exists }
-            return any(v, scratch)
-        case 1:
-            guard let n = e.number(of: field) else { return exists.map { !$0 } ?? acceptsNull }
-            if let exists { return exists }
-            if all {
-                for t in tests where !t.matches(number: n) { return false }
-                return true
-            }
-            for t in tests where t.matches(number: n) { return true }
-            return false
+        case 0: return matches(value: e.value(of: field), scratch)
+        case 1: return matches(number: e.number(of: field))
         case 2:
             var present = false, hit = false
             var hits = [Bool](repeating: false, count: all ? tests.count : 0)
@@ -240,9 +285,6 @@ final class Selection: @unchecked Sendable {
         bounds.deallocate()
         indices.deallocate()
     }
-
-    /// A test every match needs: the first test of the only alternative (-1 when several).
-    var requiredTest: Int { alternatives.count == 1 && !alternatives[0].isEmpty ? Int(indices[0]) : -1 }
 
     /// The distinct-test numbers of each alternative, as text (equal texts test alike).
     var shape: String {
@@ -448,24 +490,6 @@ public final class SelectionRule: @unchecked Sendable {
         selections.map(\.shape).joined(separator: ";") + "#" + condition.kind.map(String.init).joined(separator: ",")
             + "#" + condition.arg.map(String.init).joined(separator: ",") + "#" + condition.first.map(String.init).joined(separator: ",")
             + "#" + condition.children.map(String.init).joined(separator: ",")
-    }
-
-    /// A distinct field test that must hold for the rule to match (-1: none found): the
-    /// attribution stage checks it first and skips the rule when it fails.
-    var requiredTest: Int { required(0) }
-
-    private func required(_ n: Int) -> Int {
-        let arg = Int(program[n].arg), first = Int(program[n].first)
-        switch program[n].kind {
-        case 0: return selections[arg].requiredTest
-        case 2:
-            for c in first..<(first + arg) {
-                let r = required(Int(program[c].child))
-                if r >= 0 { return r }
-            }
-            return -1
-        default: return -1
-        }
     }
 
     /// `attack.t1110.003` → `T1110.003` (the first such tag).

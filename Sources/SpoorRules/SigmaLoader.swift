@@ -158,6 +158,7 @@ struct SigmaLoader {
                 continue
             }
             let position = mods.contains("contains") ? 1 : mods.contains("startswith") ? 2 : mods.contains("endswith") ? 3 : 0
+            if let g = Glob(text, position: position, cased: cased) { test.tests.append(.glob(g)); continue }
             if let p = Self.wildcardPattern(text, position: position, cased: cased) {
                 do { test.tests.append(.pattern(try Pattern(p, options: cased ? [] : [.caseless]))) } catch {
                     self.error(node, "cannot compile the wildcard value '\(text)': \(error.message)"); return nil

@@ -1,71 +1,114 @@
 import Foundation
 import SpoorKit
 
-/// Which selection rules each event of the worker's current chunk matched: the attribution
-/// stage writes a row per event (at the index the event gets in the batch), the behaviour
-/// rules read the rows after the chunk. One per worker (a `ParseContext` state).
-final class RuleMatches {
-    static let key = "spoor.rules.matches"
-    var words = 1
-    var bits: [UInt64] = []
-    /// The results of the event's distinct field tests (scratch, -1: not evaluated yet).
-    private(set) var tests = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
-    /// Per rule shape (see `RuleSet.shapeOf`): whether the event matches it (-1: not yet known).
-    private(set) var shapes = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
-    private var testCapacity = 1, shapeCapacity = 1
-
-    @inline(__always)
-    func reserve(tests n: Int, shapes k: Int) {
-        if n > testCapacity { tests.deallocate(); tests = .allocate(capacity: n); testCapacity = n }
-        if k > shapeCapacity { shapes.deallocate(); shapes = .allocate(capacity: k); shapeCapacity = k }
-    }
-
-    deinit {
-        tests.deallocate()
-        shapes.deallocate()
-    }
-    /// The ids of the rules the current event matched, comma-separated (scratch).
-    var names: [UInt8] = []
-
-    /// Clears and returns the row of event `index`.
-    @inline(__always)
-    func startRow(_ index: Int, words: Int) {
-        self.words = words
-        let need = (index + 1) * words
-        if bits.count < need { bits.append(contentsOf: repeatElement(0, count: max(need - bits.count, 1024 * words))) }
-        for w in 0..<words { bits[index * words + w] = 0 }
-    }
-
-    @inline(__always)
-    func set(_ index: Int, rule: Int) {
-        bits[index * words + rule / 64] |= 1 << UInt64(rule % 64)
-    }
+/// Where a fact's bytes are in its chunk's `ChunkSignals.arena` (`count < 0`: absent).
+struct ByteRange: Sendable {
+    var start: Int32
+    var count: Int32
+    static let absent = ByteRange(start: 0, count: -1)
+    var isAbsent: Bool { count < 0 }
 }
 
-/// What a behaviour rule needs of one event, copied out of the batch on the worker.
+/// What the behaviour rules need of one event, taken out of the batch on the worker: bytes
+/// go to the chunk's arena (no `String` per event), and the values rules key on are hashed
+/// here, in parallel, so that the correlator compares numbers.
 struct EventFact: Sendable {
     var time: Int64
-    var eventID: String
-    var account: String
-    var source: String
-    var actorID: String?
-    var actorName: String?
-    /// Values of the columns the rules group or count by (`BehaviourEngine.columns`).
-    var columns: [String?]
+    /// The event id as two numbers when it has the pipeline's form (see `EvidenceID`), else
+    /// its bytes in `eventID`.
+    var evidence: EvidenceID
+    var eventID: ByteRange
+    /// The account as the campaign report compares it (see `BehaviourEngine.appendAccount`).
+    var account: ByteRange
+    var accountHash: UInt64
+    var source: ByteRange
+    var sourceHash: UInt64
+    var actorID: ByteRange
+    var actorName: ByteRange
+    /// The first of its `BehaviourEngine.columns.count` values in `ChunkSignals.columns`.
+    var columns: Int32
+}
+
+/// A column value a rule groups or counts by.
+struct ColumnValue: Sendable {
+    var bytes: ByteRange
+    var hash: UInt64
 }
 
 /// One event matching one behaviour rule: `steps` has bit j set when it matched the rule's
-/// j-th referenced selection rule.
+/// j-th referenced selection rule; `group` is the hash of its group key, `value` the hash of
+/// the value a value_count rule counts (0: none).
 struct RuleHit: Sendable {
     var fact: Int32
     var rule: Int32
     var steps: UInt32
+    var group: UInt64
+    var value: UInt64
 }
 
 /// One chunk's signals, carried from a worker to the correlator.
 struct ChunkSignals: Sendable {
+    var arena = SignalArena()
     var facts: [EventFact] = []
+    var columns: [ColumnValue] = []
     var hits: [RuleHit] = []
+    /// The last event id's stream part, as text and as a number (see `EvidenceID`).
+    var lastStream: (text: (UInt64, UInt64), value: UInt64) = ((.max, .max), 0)   // 0xFF bytes: no id
+
+    func string(_ r: ByteRange) -> String? { r.isAbsent ? nil : String(decoding: arena.bytes(r), as: UTF8.self) }
+    func bytes(_ r: ByteRange) -> Bytes { arena.bytes(r) }
+}
+
+/// The bytes a chunk's facts refer to, in one growing buffer: most are a few bytes (an
+/// address, an account), copied inline rather than through `Array`'s append machinery.
+final class SignalArena: @unchecked Sendable {
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 1 << 14) {
+        self.capacity = capacity
+        base = .allocate(byteCount: capacity, alignment: 8)
+    }
+
+    deinit { base.deallocate() }
+
+    @inline(__always)
+    func bytes(_ r: ByteRange) -> Bytes { Bytes(start: base + Int(r.start), count: max(0, Int(r.count))) }
+
+    @inline(__always)
+    func append(_ b: Bytes) -> ByteRange {
+        let n = b.count, start = count
+        reserve(n)
+        if n > 0 { Self.copy(b.baseAddress!, to: base + start, n) }
+        count += n
+        return ByteRange(start: Int32(start), count: Int32(n))
+    }
+
+    /// Room for `n` more bytes at `end` (write them, then `commit`).
+    @inline(__always)
+    func reserve(_ n: Int) {
+        guard count + n > capacity else { return }
+        var c = capacity * 2
+        while c < count + n { c *= 2 }
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 8)
+        grown.copyMemory(from: base, byteCount: count)
+        base.deallocate()
+        base = grown
+        capacity = c
+    }
+
+    var end: UnsafeMutableRawPointer { base + count }
+    func commit(_ n: Int) { count += n }
+
+    /// Eight bytes at a time (sources may overlap nothing: they are the batch's).
+    @inline(__always)
+    static func copy(_ from: UnsafeRawPointer, to: UnsafeMutableRawPointer, _ n: Int) {
+        guard n <= 64 else { to.copyMemory(from: from, byteCount: n); return }
+        var i = 0
+        while i + 8 <= n { to.storeBytes(of: from.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self); i += 8 }
+        while i < n { to.storeBytes(of: from.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self); i += 1 }
+    }
 }
 
 /// The behaviour rules as the pipeline runs them: signals on workers, windows on the sink
@@ -75,10 +118,10 @@ public struct BehaviourEngine: BehaviourRules {
     let actors: [String: Actor]
     /// Columns copied per event (those any rule groups or counts by).
     let columns: [FieldRef]
-    /// For each selection rule: the behaviour rules that refer to it, and as which reference.
-    let interest: [[(rule: Int32, reference: Int32)]]
-    let words: Int
-    let interestMask: [UInt64]
+    /// Per field (raw value), its column among `columns` (-1: none).
+    let columnOfField: [Int8]
+    /// Whether any column is a label.
+    let labelColumns: Bool
     /// How far (event time) a key's window stays open past its span for late events.
     public var lateness: Int64
     /// Windows held at most; beyond, the least recently used are closed (and evaluated).
@@ -96,6 +139,10 @@ public struct BehaviourEngine: BehaviourRules {
             }
         }
         self.columns = columns
+        var byField = [Int8](repeating: -1, count: Field.allCases.count)
+        for (i, c) in columns.enumerated() { if case .field(let f) = c { byField[Int(f.rawValue)] = Int8(i) } }
+        columnOfField = byField
+        labelColumns = columns.contains { if case .label = $0 { true } else { false } }
         groupParts = rules.correlations.map { r in
             r.groupBy.map { ($0.name + "=", $0, $0.column.flatMap { columns.firstIndex(of: $0) } ?? -1) }
         }
@@ -109,15 +156,6 @@ public struct BehaviourEngine: BehaviourRules {
             specs.append(r.groupBy)
             return specs.count - 1
         }
-        var interest = [[(rule: Int32, reference: Int32)]](repeating: [], count: rules.selections.count)
-        for (i, r) in rules.correlations.enumerated() {
-            for (j, s) in r.referenced.enumerated() { interest[s].append((Int32(i), Int32(j))) }
-        }
-        self.interest = interest
-        words = max(1, (rules.selections.count + 63) / 64)
-        var mask = [UInt64](repeating: 0, count: words)
-        for (s, list) in interest.enumerated() where !list.isEmpty { mask[s / 64] |= 1 << UInt64(s % 64) }
-        interestMask = mask
     }
 
     /// Per rule: its group-by as (`name=`, key, column of `columns` or -1), decided once.
@@ -135,75 +173,197 @@ public struct BehaviourEngine: BehaviourRules {
     public var isEmpty: Bool { rules.isEmpty }
 
     public func signals(of batch: EventBatch, context: ParseContext) -> any Sendable {
-        let matches = context.state(for: RuleMatches.key) { RuleMatches() }
         var out = ChunkSignals()
-        guard !rules.isEmpty else { return out }
-        var steps = [UInt32](repeating: 0, count: rules.count)
-        var touched: [Int] = []
+        guard !rules.isEmpty, let state = context.existingState(for: DetectionState.key, as: DetectionState.self) else { return out }
+        // Per event, the group key each group-by gives (rules sharing one share it).
+        var specKeys = [UInt64?](repeating: nil, count: groupSpecs.count)
+        var specDone = [Bool](repeating: false, count: groupSpecs.count)
         batch.withReader { r in
-            for (index, event) in r.events.enumerated() {
-                guard (index + 1) * words <= matches.bits.count else { break }
-                touched.removeAll(keepingCapacity: true)
-                for w in 0..<words {
-                    var word = matches.bits[index * words + w] & interestMask[w]
-                    while word != 0 {
-                        let s = w * 64 + word.trailingZeroBitCount
-                        word &= word - 1
-                        for (rule, reference) in interest[s] {
-                            if steps[Int(rule)] == 0 { touched.append(Int(rule)) }
-                            steps[Int(rule)] |= 1 << UInt32(reference)
-                        }
+            let n = min(r.events.count, state.rowCount)
+            state.outcomes.withUnsafeBufferPointer { outcomes in
+                for index in 0..<n {
+                    let o = outcomes.baseAddress! + Int(state.rows[index])
+                    guard !o.pointee.hits.isEmpty else { continue }
+                    let fact = Int32(out.facts.count)
+                    out.facts.append(self.fact(r.events[index], r, &out))
+                    for s in specDone.indices { specDone[s] = false }
+                    for (rule, steps) in o.pointee.hits {
+                        let ri = Int(rule), spec = groupSpecs[ri]
+                        if !specDone[spec] { specKeys[spec] = groupHash(ri, out.facts[Int(fact)], out); specDone[spec] = true }
+                        guard let group = specKeys[spec] else { continue }
+                        var value: UInt64 = 0
+                        if let key = valueKeys[ri], let h = keyHash(key, valueColumns[ri], out.facts[Int(fact)], out) { value = h | 1 }
+                        out.hits.append(RuleHit(fact: fact, rule: rule, steps: steps, group: group, value: value))
                     }
                 }
-                guard !touched.isEmpty else { continue }
-                let fact = Int32(out.facts.count)
-                out.facts.append(self.fact(event, r))
-                for rule in touched {
-                    out.hits.append(RuleHit(fact: fact, rule: Int32(rule), steps: steps[rule]))
-                    steps[rule] = 0
-                }
             }
+        }
+        out.hits = Self.groupedByKey(out.hits)
+        return out
+    }
+
+    /// The hits reordered so that those of one (rule, group key) are consecutive, keys in the
+    /// order they first appear and each key's hits in event order — which is all a window
+    /// sees, so findings are the same. The correlator then touches each key's windows once
+    /// per chunk instead of once per event: with tens of thousands of windows open, memory
+    /// latency, not counting, is its cost.
+    static func groupedByKey(_ hits: [RuleHit]) -> [RuleHit] {
+        guard hits.count > 1 else { return hits }
+        var capacity = 64
+        while capacity < hits.count * 2 { capacity <<= 1 }
+        var slots = [Int32](repeating: -1, count: capacity)   // → key number
+        var keyRule: [Int32] = [], keyGroup: [UInt64] = [], counts: [Int32] = []
+        var keyOf = [Int32](repeating: 0, count: hits.count)
+        for (i, h) in hits.enumerated() {
+            var slot = Int(truncatingIfNeeded: Hash.mix(h.group ^ UInt64(UInt32(bitPattern: h.rule)))) & (capacity - 1)
+            while true {
+                let k = slots[slot]
+                if k < 0 {
+                    slots[slot] = Int32(counts.count)
+                    keyOf[i] = Int32(counts.count)
+                    keyRule.append(h.rule); keyGroup.append(h.group); counts.append(1)
+                    break
+                }
+                if keyRule[Int(k)] == h.rule && keyGroup[Int(k)] == h.group { keyOf[i] = k; counts[Int(k)] += 1; break }
+                slot = (slot + 1) & (capacity - 1)
+            }
+        }
+        guard counts.count < hits.count else { return hits }
+        var next = [Int32](repeating: 0, count: counts.count)
+        var total: Int32 = 0
+        for k in counts.indices { next[k] = total; total += counts[k] }
+        var out = hits
+        for (i, h) in hits.enumerated() {
+            let k = Int(keyOf[i])
+            out[Int(next[k])] = h
+            next[k] += 1
         }
         return out
     }
 
     /// Copies what the rules need of one event (only for events some rule counts).
-    func fact(_ event: EventHeader, _ r: BatchReader) -> EventFact {
-        var f = EventFact(time: event.timestamp, eventID: "", account: "", source: "", columns: [String?](repeating: nil, count: columns.count))
-        var email = "", name = "", domain = ""
+    func fact(_ event: EventHeader, _ r: BatchReader, _ out: inout ChunkSignals) -> EventFact {
+        let none = Bytes(start: nil, count: 0)
+        var email = none, name = none, domain = none, id = none, ip = none, gid: Bytes?, gname: Bytes?
+        let first = out.columns.count
+        out.columns.append(contentsOf: repeatElement(ColumnValue(bytes: .absent, hash: 0), count: columns.count))
         for s in r.slots(of: event) {
             switch s.field {
-            case .eventID: f.eventID = r.bytes(s).string
-            case .sourceIP: f.source = r.bytes(s).string
-            case .userEmail: email = r.bytes(s).string
-            case .userName: name = r.bytes(s).string
-            case .userDomain: domain = r.bytes(s).string
-            case .threatGroupID: f.actorID = r.bytes(s).string
-            case .threatGroupName: f.actorName = r.bytes(s).string
+            case .eventID: id = r.bytes(s)
+            case .sourceIP: ip = r.bytes(s)
+            case .userEmail: email = r.bytes(s)
+            case .userName: name = r.bytes(s)
+            case .userDomain: domain = r.bytes(s)
+            case .threatGroupID: gid = r.bytes(s)
+            case .threatGroupName: gname = r.bytes(s)
+            case .labels where labelColumns:
+                let (k, v) = r.label(s)
+                for (i, c) in columns.enumerated() where out.columns[first + i].bytes.isAbsent {
+                    if case .label(let key) = c, k.elementsEqual(key.utf8) { out.columns[first + i] = Self.column(v, out.arena) }
+                }
+                continue
             default: break
             }
-            for (i, c) in columns.enumerated() where f.columns[i] == nil {
-                switch c {
-                case .field(let field) where field == s.field:
-                    // (The source address is already text: shared, not made again.)
-                    f.columns[i] = s.kind == .number ? String(s.value) : field == .sourceIP ? f.source : r.bytes(s).string
-                case .label(let key) where s.field == .labels:
-                    let (k, v) = r.label(s)
-                    if k.string == key { f.columns[i] = v.string }
-                default: break
+            let c = Int(columnOfField[Int(s.field.rawValue)])
+            if c >= 0, out.columns[first + c].bytes.isAbsent {
+                if s.kind == .number {
+                    var text = String(s.value)
+                    text.withUTF8 { out.columns[first + c] = Self.column(Bytes($0), out.arena) }
+                } else {
+                    out.columns[first + c] = Self.column(r.bytes(s), out.arena)
                 }
             }
         }
-        f.account = Self.account(email: email, name: name, domain: domain)
+        let evidence = EvidenceID(compact: id, last: &out.lastStream)
+        var f = EventFact(time: event.timestamp, evidence: evidence ?? EvidenceID(other: 0),
+                          eventID: evidence == nil ? out.arena.append(id) : .absent, account: .absent, accountHash: 0,
+                          source: out.arena.append(ip), sourceHash: Hash.words(ip),
+                          actorID: gid.map { out.arena.append($0) } ?? .absent,
+                          actorName: gname.map { out.arena.append($0) } ?? .absent, columns: Int32(first))
+        f.account = Self.appendAccount(email: email, name: name, domain: domain, out.arena)
+        f.accountHash = Hash.words(out.bytes(f.account))
         return f
     }
 
+    @inline(__always)
+    static func column(_ b: Bytes, _ arena: SignalArena) -> ColumnValue {
+        ColumnValue(bytes: arena.append(b), hash: Hash.words(b))
+    }
+
     /// The account as the campaign report compares it (see CAMPAIGN.md): `user.email`, else
-    /// `user.name@user.domain`, else `user.name`; lower-cased, URL-decoded.
+    /// `user.name@user.domain`, else `user.name`; lower-cased, URL-decoded. ASCII without `%`
+    /// (nearly every account) is lower-cased as it is copied; the rest goes through `String`.
+    static func appendAccount(email: Bytes, name: Bytes, domain: Bytes, _ arena: SignalArena) -> ByteRange {
+        let joined = email.isEmpty && !domain.isEmpty && !name.isEmpty && !name.contains(0x40)
+        let parts = email.isEmpty ? name : email
+        let n = parts.count + (joined ? 1 + domain.count : 0)
+        arena.reserve(n)
+        let out = arena.end
+        var plain = true
+        func put(_ b: Bytes, at: Int) {
+            for i in 0..<b.count {
+                let c = b[i]
+                if c >= 0x80 || c == 0x25 { plain = false }
+                out.storeBytes(of: c &- 0x41 < 26 ? c | 0x20 : c, toByteOffset: at + i, as: UInt8.self)
+            }
+        }
+        put(parts, at: 0)
+        if joined {
+            out.storeBytes(of: 0x40, toByteOffset: parts.count, as: UInt8.self)
+            put(domain, at: parts.count + 1)
+        }
+        if plain {
+            let start = arena.count
+            arena.commit(n)
+            return ByteRange(start: Int32(start), count: Int32(n))
+        }
+        var text = account(email: email.string, name: name.string, domain: domain.string)
+        return text.withUTF8 { arena.append(Bytes($0)) }
+    }
+
+    /// The same on `String`s (the rare accounts with `%` or non-ASCII bytes).
     static func account(email: String, name: String, domain: String) -> String {
         let raw = !email.isEmpty ? email : (!domain.isEmpty && !name.isEmpty && !name.utf8.contains(0x40) ? name + "@" + domain : name)
         let decoded = raw.utf8.contains(0x25) ? (raw.removingPercentEncoding ?? raw) : raw
         return decoded.utf8.contains(where: { $0 &- 0x41 < 26 || $0 >= 0x80 }) ? decoded.lowercased() : decoded
+    }
+
+    /// The hash of rule `rule`'s group key for the fact; nil when the event lacks a part.
+    func groupHash(_ rule: Int, _ fact: EventFact, _ signals: ChunkSignals) -> UInt64? {
+        var h: UInt64 = 0x5370_6f6f_7247_726f
+        for part in groupParts[rule] {
+            guard let k = keyHash(part.key, part.column, fact, signals) else { return nil }
+            h = Hash.mix(h ^ k)
+        }
+        return h
+    }
+
+    /// The hash of one key's value for the fact; nil when absent or empty.
+    @inline(__always)
+    func keyHash(_ key: KeyRef, _ column: Int, _ fact: EventFact, _ signals: ChunkSignals) -> UInt64? {
+        switch key {
+        case .account: return fact.account.count > 0 ? fact.accountHash : nil
+        case .field:
+            guard column >= 0 else { return nil }
+            let v = signals.columns[Int(fact.columns) + column]
+            return v.bytes.count > 0 ? v.hash : nil
+        case .prefix(_, let bits):
+            guard column >= 0 else { return nil }
+            let v = signals.columns[Int(fact.columns) + column]
+            guard v.bytes.count > 0 else { return nil }
+            var address = (UInt64(0), UInt64(0))
+            guard CIDRTrie.parse(signals.bytes(v.bytes), into: &address) else { return nil }
+            let (hi, lo) = Self.masked(address, bits: bits)
+            return Hash.mix(Hash.mix(hi ^ UInt64(bits)) ^ lo)
+        }
+    }
+
+    /// The address's first `bits` bits (IPv4 bits count within IPv4, as `network` writes it).
+    static func masked(_ a: (UInt64, UInt64), bits: Int) -> (UInt64, UInt64) {
+        let isV4 = a.0 == 0 && a.1 >> 32 == 0xFFFF
+        let keep = isV4 ? 96 + min(bits, 32) : min(bits, 128)
+        func mask(_ n: Int) -> UInt64 { n <= 0 ? 0 : n >= 64 ? .max : ~(UInt64.max >> UInt64(n)) }
+        return (a.0 & mask(keep), a.1 & mask(keep - 64))
     }
 
     public func makeCorrelator() -> any Correlator { WindowCorrelator(engine: self) }

@@ -20,13 +20,14 @@ final class WindowCorrelator: Correlator {
         var start: Int64
         var end: Int64
         var count = 0
-        var values: Set<String> = []
-        var accounts: [String] = []
-        var sources: [String] = []
-        /// Membership of the two lists while they are below their cap (then dropped).
-        var accountSet: Set<String> = []
-        var sourceSet: Set<String> = []
-        var evidence: [String] = []
+        /// Hashes of the distinct values counted (value_count).
+        var values: Set<UInt64> = []
+        /// The distinct accounts and sources, capped (`Finding.listCap`), with their hashes.
+        var accounts: [(hash: UInt64, text: String)] = []
+        var sources: [(hash: UInt64, text: String)] = []
+        var evidence: [EvidenceID] = []
+        /// Evidence ids not of the pipeline's form, as text.
+        var otherEvidence: [String] = []
         var actorID: String?
         var actorName: String?
         /// Event times and the references they matched (temporal rules only), capped.
@@ -34,31 +35,30 @@ final class WindowCorrelator: Correlator {
         var lastUse = 0
     }
 
-    /// A rule and its group: for a rule grouped by one value, the value alone (its
-    /// `name=` label is the same for every key of the rule, so it is added only when a
-    /// finding is made); for several, the whole `a=x, b=y` text.
+    /// A rule and the hash of its group key (the worker hashed it: see `BehaviourEngine`).
     struct Key: Hashable {
         var rule: Int32
-        var group: String
-    }
+        var group: UInt64
 
-    /// The group key as findings show it (`source.ip=203.0.113.9`).
-    func groupText(_ key: Key) -> String {
-        let parts = engine.groupParts[Int(key.rule)]
-        return parts.count == 1 ? parts[0].label + key.group : key.group
+        func hash(into hasher: inout Hasher) { hasher.combine(group ^ UInt64(UInt32(bitPattern: rule)) << 32) }
     }
 
     static let maxValues = 100_000
     static let maxMarks = 4096
 
-    /// The windows of one (rule, group key), with the key's clock.
+    /// The windows of one (rule, group key), with the key's clock and the key as findings
+    /// show it (`source.ip=203.0.113.9`), made once when the key is first seen.
     final class Group {
         var clock: Int64
         var windows: [Window] = []
         /// The earliest time at which the key's clock closes one of the windows.
         var expiry: Int64 = .max
+        let text: String
 
-        init(clock: Int64) { self.clock = clock }
+        init(clock: Int64, text: String) {
+            self.clock = clock
+            self.text = text
+        }
     }
 
     let engine: BehaviourEngine
@@ -72,24 +72,22 @@ final class WindowCorrelator: Correlator {
         guard let signals = signals as? ChunkSignals else { return [] }
         tick += 1
         var found: [Finding] = []
-        // Rules with the same group-by share the key an event gives them (hits of one event
-        // are consecutive), and nothing per rule is copied on this path.
-        var cachedFact: Int32 = -1
-        var cachedKeys: [(spec: Int, key: String?)] = []
+        // Hits of one key come together (see `BehaviourEngine.groupedByKey`): its group is
+        // looked up once per run.
+        var last: (key: Key, group: Group)?
         signals.facts.withUnsafeBufferPointer { facts in
             for hit in signals.hits {
-                let r = Int(hit.rule)
-                if hit.fact != cachedFact { cachedFact = hit.fact; cachedKeys.removeAll(keepingCapacity: true) }
-                let spec = engine.groupSpecs[r]
-                let group: String?
-                // The fact is read in place (a copy would retain each of its strings).
-                let fact = facts.baseAddress! + Int(hit.fact)
-                if let g = cachedKeys.first(where: { $0.spec == spec }) { group = g.key } else {
-                    group = groupKey(r, fact)
-                    cachedKeys.append((spec, group))
+                let key = Key(rule: hit.rule, group: hit.group)
+                let fact = facts.baseAddress! + Int(hit.fact)   // read in place
+                let g: Group
+                if let last, last.key == key { g = last.group } else {
+                    if let existing = groups[key] { g = existing } else {
+                        g = Group(clock: fact.pointee.time, text: groupText(Int(hit.rule), fact.pointee, signals))
+                        groups[key] = g
+                    }
+                    last = (key, g)
                 }
-                guard let group else { continue }
-                add(fact, hit, r, Key(rule: hit.rule, group: group), &found)
+                add(fact, hit, Int(hit.rule), key, g, signals, &found)
             }
         }
         if openWindows > engine.maxOpenWindows { evict(&found) }
@@ -98,42 +96,45 @@ final class WindowCorrelator: Correlator {
 
     func finish() -> [Finding] {
         var found: [Finding] = []
-        // (One rule's single-value keys share their label: ordered by value, they are ordered by text.)
-        for (key, g) in groups.sorted(by: { ($0.key.rule, $0.key.group) < ($1.key.rule, $1.key.group) }) {
-            for w in g.windows { if let f = evaluate(w, key) { found.append(f) } }
+        for (key, g) in groups.sorted(by: { ($0.key.rule, $0.value.text) < ($1.key.rule, $1.value.text) }) {
+            for w in g.windows { if let f = evaluate(w, key, g.text) { found.append(f) } }
         }
         groups.removeAll()
         openWindows = 0
         return found
     }
 
-    private func add(_ fact: UnsafePointer<EventFact>, _ hit: RuleHit, _ r: Int, _ key: Key, _ found: inout [Finding]) {
+    /// A group's windows are kept in order of their start: the ones a clock closes are a
+    /// prefix, and the one an event most likely joins is the last.
+    private func add(_ fact: UnsafePointer<EventFact>, _ hit: RuleHit, _ r: Int, _ key: Key, _ g: Group, _ signals: ChunkSignals,
+                     _ found: inout [Finding]) {
         let time = fact.pointee.time
-        let g: Group
-        if let existing = groups[key] { g = existing } else { g = Group(clock: time); groups[key] = g }
         g.clock = max(g.clock, time)
         let timespan = engine.timespans[r]
         let reach = timespan + engine.lateness
         // The key's clock passed these windows' span and the allowed lateness: they are done
         // (a window this chunk already fed stays: its chunk may hold more of its events).
         if g.clock > g.expiry {
-            var i = 0
-            g.expiry = .max
-            while i < g.windows.count {
-                let (start, lastUse) = g.windows.withUnsafeBufferPointer { ($0[i].start, $0[i].lastUse) }
-                if start + reach < g.clock && lastUse < tick {
-                    if let f = evaluate(g.windows[i], key) { found.append(f) }
-                    g.windows.remove(at: i)
+            var end = 0
+            var kept: [Window] = []
+            while end < g.windows.count {
+                let (start, lastUse) = g.windows.withUnsafeBufferPointer { ($0[end].start, $0[end].lastUse) }
+                guard start + reach < g.clock else { break }
+                if lastUse < tick {
+                    if let f = evaluate(g.windows[end], key, g.text) { found.append(f) }
                     openWindows -= 1
                 } else {
-                    g.expiry = min(g.expiry, start + reach)
-                    i += 1
+                    kept.append(g.windows[end])
                 }
+                end += 1
             }
+            g.windows.replaceSubrange(0..<end, with: kept)
         }
-        // The newest window is the likeliest fit (read in place: a copy of a window would
-        // retain its sets and lists).
-        var index = g.windows.withUnsafeBufferPointer { windows in
+        // The latest-starting window that the event fits (read in place: a copy of a window
+        // would retain its sets and lists). None fits when the event is more than a timespan
+        // after the latest start, which is the common case of a new window.
+        let latest = g.windows.last?.start ?? .min
+        var index = time - timespan > latest ? -1 : g.windows.withUnsafeBufferPointer { windows in
             var i = windows.count - 1
             while i >= 0 {
                 if max(windows[i].end, time) - min(windows[i].start, time) <= timespan { return i }
@@ -142,34 +143,43 @@ final class WindowCorrelator: Correlator {
             return -1
         }
         if index < 0 {
-            g.windows.append(Window(start: time, end: time))
+            index = g.windows.count
+            while index > 0 && g.windows.withUnsafeBufferPointer({ $0[index - 1].start > time }) { index -= 1 }
+            g.windows.insert(Window(start: time, end: time), at: index)
             openWindows += 1
-            index = g.windows.count - 1
         }
-        update(&g.windows[index], fact.pointee, hit, r)
-        g.expiry = min(g.expiry, g.windows[index].start + reach)
+        update(&g.windows[index], fact, hit, r, signals)
+        // A late event moves its window's start back: it may have to move left to stay in order.
+        while index > 0 && g.windows.withUnsafeBufferPointer({ $0[index - 1].start > $0[index].start }) {
+            g.windows.swapAt(index - 1, index)
+            index -= 1
+        }
+        g.expiry = g.windows[0].start + reach
     }
 
-    private func update(_ w: inout Window, _ fact: borrowing EventFact, _ hit: RuleHit, _ r: Int) {
-        w.start = min(w.start, fact.time)
-        w.end = max(w.end, fact.time)
+    private func update(_ w: inout Window, _ fact: UnsafePointer<EventFact>, _ hit: RuleHit, _ r: Int, _ signals: ChunkSignals) {
+        let f = fact.pointee
+        w.start = min(w.start, f.time)
+        w.end = max(w.end, f.time)
         w.count += 1
         w.lastUse = tick
-        if let field = engine.valueKeys[r], w.values.count < Self.maxValues, let v = value(field, engine.valueColumns[r], fact), !v.isEmpty {
-            w.values.insert(v)
+        if hit.value != 0, w.values.count < Self.maxValues { w.values.insert(hit.value) }
+        // Strings are made only for entries new to a list below its cap.
+        if f.account.count > 0, w.accounts.count < Finding.listCap, !w.accounts.contains(where: { $0.hash == f.accountHash }) {
+            w.accounts.append((f.accountHash, signals.string(f.account)!))
         }
-        if !fact.account.isEmpty, w.accounts.count < Finding.listCap, w.accountSet.insert(fact.account).inserted {
-            w.accounts.append(fact.account)
-            if w.accounts.count == Finding.listCap { w.accountSet = [] }
+        if f.source.count > 0, w.sources.count < Finding.listCap, !w.sources.contains(where: { $0.hash == f.sourceHash }) {
+            w.sources.append((f.sourceHash, signals.string(f.source)!))
         }
-        if !fact.source.isEmpty, w.sources.count < Finding.listCap, w.sourceSet.insert(fact.source).inserted {
-            w.sources.append(fact.source)
-            if w.sources.count == Finding.listCap { w.sourceSet = [] }
+        if w.evidence.count < Finding.listCap {
+            if f.eventID.isAbsent { w.evidence.append(f.evidence) } else {
+                w.evidence.append(EvidenceID(other: w.otherEvidence.count))
+                w.otherEvidence.append(signals.string(f.eventID)!)
+            }
         }
-        if w.evidence.count < Finding.listCap { w.evidence.append(fact.eventID) }
-        if w.actorID == nil, let a = fact.actorID { w.actorID = a; w.actorName = fact.actorName }
+        if w.actorID == nil, !f.actorID.isAbsent { w.actorID = signals.string(f.actorID); w.actorName = signals.string(f.actorName) }
         if engine.sequences[r], w.marks.count < Self.maxMarks {
-            w.marks.append((fact.time, hit.steps))
+            w.marks.append((f.time, hit.steps))
         }
     }
 
@@ -184,7 +194,7 @@ final class WindowCorrelator: Correlator {
         for (key, indices) in remove {
             guard let g = groups[key] else { continue }
             for i in indices.sorted(by: >) {
-                if let f = evaluate(g.windows[i], key) { found.append(f) }
+                if let f = evaluate(g.windows[i], key, g.text) { found.append(f) }
                 g.windows.remove(at: i)
                 openWindows -= 1
             }
@@ -194,45 +204,24 @@ final class WindowCorrelator: Correlator {
 
     // MARK: - Keys and evaluation
 
-    /// `field=value` pairs of the rule's group-by (the value alone for one, see `Key`); nil
-    /// when the event lacks one of them.
-    func groupKey(_ rule: Int, _ fact: UnsafePointer<EventFact>) -> String? {
-        groupKey(rule, fact.pointee)
-    }
-
-    func groupKey(_ rule: Int, _ fact: borrowing EventFact) -> String? {
-        let parts = engine.groupParts[rule]
-        if parts.count == 1 {
-            guard let v = value(parts[0].key, parts[0].column, fact), !v.isEmpty else { return nil }
-            return v
-        }
+    /// Rule `rule`'s group key as findings show it: `field=value` pairs joined by `, `.
+    func groupText(_ rule: Int, _ fact: EventFact, _ signals: ChunkSignals) -> String {
         var out = ""
-        for (i, p) in parts.enumerated() {
-            guard let v = value(p.key, p.column, fact), !v.isEmpty else { return nil }
+        for (i, p) in engine.groupParts[rule].enumerated() {
             if i > 0 { out += ", " }
-            out += p.label + v
+            out += p.label + (value(p.key, p.column, fact, signals) ?? "")
         }
         return out
     }
 
-    func value(_ key: KeyRef, _ fact: EventFact) -> String? {
-        value(key, key.column.flatMap { engine.columns.firstIndex(of: $0) } ?? -1, fact)
-    }
-
-    /// The last address turned into a network, and what it became (sources repeat).
-    private var lastNetwork: (ip: String, bits: Int, network: String?) = ("", -1, nil)
-
-    @inline(__always)
-    func value(_ key: KeyRef, _ column: Int, _ fact: borrowing EventFact) -> String? {
+    /// One key's value for the fact, as text.
+    func value(_ key: KeyRef, _ column: Int, _ fact: EventFact, _ signals: ChunkSignals) -> String? {
         switch key {
-        case .account: return fact.account
-        case .field: return column >= 0 ? fact.columns[column] : nil
+        case .account: return signals.string(fact.account)
+        case .field: return column >= 0 ? signals.string(signals.columns[Int(fact.columns) + column].bytes) : nil
         case .prefix(_, let bits):
-            guard column >= 0, let ip = fact.columns[column] else { return nil }
-            if lastNetwork.ip == ip && lastNetwork.bits == bits { return lastNetwork.network }
-            let n = Self.network(ip, bits: bits)
-            lastNetwork = (ip, bits, n)
-            return n
+            guard column >= 0, let ip = signals.string(signals.columns[Int(fact.columns) + column].bytes) else { return nil }
+            return Self.network(ip, bits: bits)
         }
     }
 
@@ -280,7 +269,7 @@ final class WindowCorrelator: Correlator {
         return value << 8 | part
     }
 
-    func evaluate(_ w: Window, _ key: Key) -> Finding? {
+    func evaluate(_ w: Window, _ key: Key, _ group: String) -> Finding? {
         let rule = engine.rules[Int(key.rule)]
         let holds: Bool
         switch rule.kind {
@@ -292,14 +281,13 @@ final class WindowCorrelator: Correlator {
         guard holds else { return nil }
         let actor = rule.actor.flatMap { engine.actors[$0] }
         let actorID = actor.map { $0.mitre ?? $0.id } ?? w.actorID
-        let group = groupText(key)
         let seed = rule.id + "\u{1}" + group + "\u{1}" + String(w.start)
         let hash = withBytes(of: seed) { (Hash.mix(Hash.fnv1a($0)), Hash.mix(Hash.fnv1a($0, seed: 0x9e37_79b9))) }
         return Finding(id: Hash.hex(hash), ruleID: rule.id, title: rule.title, actorID: actorID,
                        actorName: actor?.name ?? w.actorName, technique: rule.technique, level: rule.level,
                        kind: rule.kind.rawValue, groupKey: group, windowStart: w.start, windowEnd: w.end,
                        eventCount: w.count, valueCount: rule.kind == .valueCount ? w.values.count : 0,
-                       accounts: w.accounts, sources: w.sources, evidence: w.evidence, evidenceTotal: w.count)
+                       accounts: w.accounts.map(\.text), sources: w.sources.map(\.text), evidence: w.evidence.map { $0.text(w.otherEvidence) }, evidenceTotal: w.count)
     }
 
     /// Whether the marked events contain the rule's steps: in time order for
@@ -318,5 +306,59 @@ final class WindowCorrelator: Correlator {
             if m.steps & (1 << UInt32(rule.steps[next])) != 0 { next += 1 }
         }
         return next == rule.steps.count
+    }
+}
+
+/// An evidence event's id without a `String`: the pipeline's ids (`<16 hex digits>-<offset>`,
+/// see `ChunkWorker`) as two numbers; any other id is kept as text by its window
+/// (`Window.otherEvidence`), and this holds its index there.
+struct EvidenceID: Sendable {
+    private var stream: UInt64
+    /// The offset; negative: -(index + 1) of the text among the window's others.
+    private var offset: Int64
+
+    init(other index: Int) {
+        stream = 0
+        offset = -Int64(index) - 1
+    }
+
+    /// The id's two numbers when it is exactly `<16 lower-case hex>-<decimal>` (so that
+    /// `text` gives back the same bytes); nil otherwise.
+    /// `last` remembers the previous id's stream part: a chunk's ids share it.
+    init?(compact id: Bytes, last: inout (text: (UInt64, UInt64), value: UInt64)) {
+        guard id.count >= 18, id.count <= 36, id[16] == 0x2D else { return nil }
+        let head = (id.baseAddress!.loadUnaligned(as: UInt64.self), id.baseAddress!.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        var s: UInt64 = 0
+        if head == last.text { s = last.value } else {
+            for i in 0..<16 {
+                let c = id[i]
+                if c &- 0x30 < 10 { s = s << 4 | UInt64(c &- 0x30) } else if c &- 0x61 < 6 { s = s << 4 | UInt64(c &- 0x61 + 10) } else { return nil }
+            }
+            last = (head, s)
+        }
+        if id[17] == 0x30 && id.count > 18 { return nil }   // a leading zero would not come back
+        var o: Int64 = 0
+        for i in 17..<id.count {
+            let c = id[i]
+            guard c &- 0x30 < 10 else { return nil }
+            let (m, overflow) = o.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            o = m + Int64(c &- 0x30)
+        }
+        stream = s
+        offset = o
+    }
+
+    var otherIndex: Int? { offset < 0 ? Int(-offset - 1) : nil }
+
+    func text(_ others: [String]) -> String {
+        if let i = otherIndex { return others[i] }
+        var out = [UInt8](repeating: 0, count: 17)
+        for i in 0..<16 {
+            let v = UInt8(truncatingIfNeeded: stream >> UInt64(60 - 4 * i)) & 15
+            out[i] = v < 10 ? 0x30 + v : 0x61 + v - 10
+        }
+        out[16] = 0x2D
+        return String(decoding: out, as: UTF8.self) + String(offset)
     }
 }

@@ -59,6 +59,13 @@ public struct CIDRTrie: Sendable {
     public func lookup(_ ip: Bytes) -> String? {
         var address = (UInt64(0), UInt64(0))
         guard CIDRTrie.parse(ip, into: &address) else { return nil }
+        return lookup(address: address)
+    }
+
+    /// The same for an address already parsed (`parse(_:into:)`): one parse serves every
+    /// trie an event is looked up in.
+    public func lookup(address: (UInt64, UInt64)) -> String? {
+        guard !labels.isEmpty else { return nil }
         var node = 0, found: Int32 = -1, start = 0
         if address.0 == 0 && address.1 >> 32 == 0xFFFF {
             // IPv4: from the end of the mapped prefix.
@@ -79,7 +86,7 @@ public struct CIDRTrie: Sendable {
 
     /// An address's 128 bits (IPv4 mapped into IPv6), parsed from bytes without a `String`
     /// for IPv4.
-    static func parse(_ ip: Bytes, into out: inout (UInt64, UInt64)) -> Bool {
+    public static func parse(_ ip: Bytes, into out: inout (UInt64, UInt64)) -> Bool {
         if ip.isIPv4 {
             var v: UInt64 = 0, part: UInt64 = 0
             for c in ip {

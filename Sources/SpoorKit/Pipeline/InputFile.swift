@@ -72,6 +72,27 @@ public enum Hash {
         return h
     }
 
+    /// A 64-bit hash of bytes taken eight at a time: for keys hashed per event (accounts,
+    /// addresses), where `fnv1a`'s byte-by-byte chain is the cost.
+    @inline(__always)
+    public static func words(_ bytes: Bytes) -> UInt64 {
+        var h = UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15
+        guard let p = bytes.baseAddress else { return mix(h) }
+        let n = bytes.count
+        var i = 0
+        while i + 8 <= n {
+            h = (h ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
+        }
+        if i < n {
+            var w: UInt64 = 0
+            for j in i..<n { w |= UInt64(p.load(fromByteOffset: j, as: UInt8.self)) << UInt64(8 * (j - i)) }
+            h = (h ^ w) &* 0xC4CE_B9FE_1A85_EC53
+        }
+        return mix(h)
+    }
+
     @inline(__always)
     public static func mix(_ x: UInt64) -> UInt64 {
         var z = x &+ 0x9E37_79B9_7F4A_7C15

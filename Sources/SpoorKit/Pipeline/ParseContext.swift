@@ -40,6 +40,12 @@ public final class ParseContext {
         return s
     }
 
+    /// The state kept under `key`, if a stage made one (nil: none did on this worker).
+    public func existingState<T: AnyObject>(for key: String, as type: T.Type) -> T? {
+        if let last = lastState, lastKey == key { return last as? T }
+        return pluginState[key] as? T
+    }
+
     private var lastKey = ""
     private var lastState: AnyObject?
 

@@ -1,0 +1,322 @@
+import SpoorKit
+
+/// The Sigma detection rules as the attribution stage runs them on every event.
+///
+/// Each distinct field test is evaluated once per event, the tests of one field together so
+/// that its value is read once; the results form a bit vector. What the rules make of a
+/// vector — which rules match, the `labels.rules` text, the technique, the actor a rule
+/// names, the behaviour rules fed — is worked out the first time a worker meets that vector
+/// and looked up after (`DetectionState`). Events fall into few distinct vectors, so the cost
+/// per event is its tests and one lookup, however many rules share them.
+final class DetectionPlan: @unchecked Sendable {
+    /// What the rules decided for one vector of test results.
+    struct Outcome {
+        /// The matching rules (indices of `RuleSet.selections`), in file order.
+        var rules: [Int32] = []
+        /// Their ids joined by commas: the `labels.rules` value.
+        var label: [UInt8] = []
+        /// The first matching rule's ATT&CK technique (bytes the rules keep alive).
+        var technique: UnsafeRawBufferPointer?
+        /// The first matching rule that names an actor (-1: none).
+        var actorRule: Int32 = -1
+        /// The behaviour rules the event feeds, with the references it matched as bits.
+        var hits: [(rule: Int32, steps: UInt32)] = []
+    }
+
+    let selections: [SelectionRule]
+    let testCount: Int
+    let words: Int
+    /// The tests, borrowed (the rule set keeps them alive): the per-event loop retains nothing.
+    let tests: UnsafeMutableBufferPointer<Unmanaged<FieldTest>>
+    /// Tests grouped by what they read, `groupStart[g]..<groupStart[g + 1]` of `groupTests`:
+    /// kind 0 a string field, 1 a number field, 2 anything else (lists, labels), per test.
+    private let groupField: UnsafeMutableBufferPointer<Field>
+    private let groupKind: UnsafeMutableBufferPointer<UInt8>
+    private let groupStart: UnsafeMutableBufferPointer<Int32>
+    private let groupTests: UnsafeMutableBufferPointer<Int32>
+    let groupCount: Int
+    /// Per rule, the number of its shape: rules of equal shape match alike.
+    private let shapeOf: [Int]
+    private let shapeCount: Int
+    /// Per selection rule, the behaviour rules that refer to it and as which reference.
+    private let interest: [[(rule: Int32, reference: Int32)]]
+    private let correlationCount: Int
+
+    init(rules: RuleSet) {
+        selections = rules.selections
+        testCount = rules.fieldTests.count
+        words = max(1, (testCount + 63) / 64)
+        tests = .allocate(capacity: max(1, testCount))
+        for (i, t) in rules.fieldTests.enumerated() { tests[i] = Unmanaged.passUnretained(t) }
+        var order: [(key: String, field: Field, kind: UInt8, tests: [Int32])] = []
+        for (i, t) in rules.fieldTests.enumerated() {
+            let kind: UInt8 = t.readsString ? 0 : t.readsNumber ? 1 : 2
+            let key = kind == 2 ? "#\(i)" : "\(kind)/\(t.column.rawValue)"
+            if let g = order.firstIndex(where: { $0.key == key && $0.tests.count < 64 }) { order[g].tests.append(Int32(i)) } else {
+                order.append((key, t.column, kind, [Int32(i)]))
+            }
+        }
+        groupCount = order.count
+        groupField = .allocate(capacity: max(1, order.count))
+        groupKind = .allocate(capacity: max(1, order.count))
+        groupStart = .allocate(capacity: order.count + 1)
+        groupTests = .allocate(capacity: max(1, testCount))
+        var n: Int32 = 0
+        for (g, group) in order.enumerated() {
+            groupField[g] = group.field
+            groupKind[g] = group.kind
+            groupStart[g] = n
+            for t in group.tests { groupTests[Int(n)] = t; n += 1 }
+        }
+        groupStart[order.count] = n
+        shapeOf = rules.shapeOf
+        shapeCount = rules.distinctShapes
+        var interest = [[(rule: Int32, reference: Int32)]](repeating: [], count: rules.selections.count)
+        for (i, r) in rules.correlations.enumerated() {
+            for (j, s) in r.referenced.enumerated() { interest[s].append((Int32(i), Int32(j))) }
+        }
+        self.interest = interest
+        correlationCount = rules.correlations.count
+    }
+
+    deinit {
+        tests.deallocate()
+        groupField.deallocate()
+        groupKind.deallocate()
+        groupStart.deallocate()
+        groupTests.deallocate()
+    }
+
+    /// Evaluates every test on the open event into `bits` (`words` words): bit `k` is the
+    /// result of test `groupTests[k]`, so that the tests of one field are adjacent bits.
+    ///
+    /// A string field's results are remembered per worker for its last few short values
+    /// (`memo`): a host, a program, a user, an address or a vocabulary word recurs from event
+    /// to event, and one compare of at most sixteen bytes then stands for all its tests (a
+    /// regex, a CIDR lookup). Values are compared whole, so a remembered result is exact.
+    @inline(__always)
+    func evaluate(_ e: EventBuilder, _ scratch: MatchScratch, into bits: UnsafeMutablePointer<UInt64>, memo: ValueMemo) {
+        for w in 0..<words { bits[w] = 0 }
+        for g in 0..<groupCount {
+            let start = Int(groupStart[g]), end = Int(groupStart[g + 1])
+            var local: UInt64 = 0
+            switch groupKind[g] {
+            case 0:
+                let v = e.value(of: groupField[g])
+                let slot = v.map { memo.find(group: g, $0) } ?? -1
+                if slot >= 0, memo.known(slot) { local = memo.results(slot) } else {
+                    for k in start..<end where tests[Int(groupTests[k])]._withUnsafeGuaranteedRef({ $0.matches(value: v, scratch) }) {
+                        local |= 1 << UInt64(k - start)
+                    }
+                    if slot >= 0 { memo.store(slot, v!, local) }
+                }
+            case 1:
+                let v = e.number(of: groupField[g])
+                for k in start..<end where tests[Int(groupTests[k])]._withUnsafeGuaranteedRef({ $0.matches(number: v) }) {
+                    local |= 1 << UInt64(k - start)
+                }
+            default:
+                for k in start..<end where tests[Int(groupTests[k])]._withUnsafeGuaranteedRef({ $0.matches(e, scratch) }) {
+                    local |= 1 << UInt64(k - start)
+                }
+            }
+            guard local != 0 else { continue }
+            // The group's bits at positions start..<end (a group holds at most 64 tests).
+            bits[start >> 6] |= local << UInt64(start & 63)
+            if (start & 63) + (end - start) > 64 { bits[(start >> 6) + 1] |= local >> UInt64(64 - (start & 63)) }
+        }
+    }
+
+    /// What the rules make of one vector of test results (the slow path: once per vector
+    /// and worker). `results` and `shapes` are scratch of `testCount` and `shapeCount`.
+    func outcome(_ bits: UnsafePointer<UInt64>, _ e: EventBuilder, _ scratch: MatchScratch,
+                 results: UnsafeMutablePointer<Int8>, shapes: UnsafeMutablePointer<Int8>) -> Outcome {
+        for k in 0..<testCount { results[Int(groupTests[k])] = bits[k >> 6] >> UInt64(k & 63) & 1 == 1 ? 1 : 0 }
+        for s in 0..<shapeCount { shapes[s] = -1 }
+        var o = Outcome()
+        var steps = [UInt32](repeating: 0, count: correlationCount)
+        var touched: [Int32] = []
+        for (i, rule) in selections.enumerated() {
+            let p = shapeOf[i]
+            if shapes[p] < 0 {
+                // Every test is known: the condition reads `results` only, never the event.
+                shapes[p] = rule.matches(e, scratch, tests: results, fieldTests: tests) ? 1 : 0
+            }
+            guard shapes[p] == 1 else { continue }
+            o.rules.append(Int32(i))
+            if !o.label.isEmpty { o.label.append(0x2C) }
+            o.label += rule.idBytes
+            if o.technique == nil, let t = rule.techniqueBytes { o.technique = UnsafeRawBufferPointer(t) }
+            if o.actorRule < 0, rule.actor != nil { o.actorRule = Int32(i) }
+            for (r, reference) in interest[i] {
+                if steps[Int(r)] == 0 { touched.append(r) }
+                steps[Int(r)] |= 1 << UInt32(reference)
+            }
+        }
+        o.hits = touched.map { ($0, steps[Int($0)]) }
+        return o
+    }
+}
+
+/// One worker's side of the detection rules (a `ParseContext` state): the outcomes it has
+/// worked out, a table from test vectors to them, and the outcome of each event of the
+/// current chunk (by the index the event gets in the batch), which the behaviour rules read
+/// after the chunk.
+final class DetectionState {
+    static let key = "spoor.rules.detection"
+    let plan: DetectionPlan
+    private(set) var outcomes: [DetectionPlan.Outcome] = []
+    /// The current event's test vector, and scratch for working out an outcome.
+    let bits: UnsafeMutablePointer<UInt64>
+    private let results: UnsafeMutablePointer<Int8>
+    private let shapes: UnsafeMutablePointer<Int8>
+    /// Open addressing: `capacity` slots of `words` key words and an outcome number + 1 (0: empty).
+    private let keys: UnsafeMutablePointer<UInt64>
+    private let values: UnsafeMutablePointer<Int32>
+    private static let capacity = 8192
+    /// Beyond this many outcomes the table is emptied at the next chunk (rules that test
+    /// free-form values could otherwise make it grow with the input).
+    private static let maxOutcomes = 4096
+    /// Per event of the current chunk, its outcome's number.
+    private(set) var rows = UnsafeMutablePointer<Int32>.allocate(capacity: 1024)
+    private var rowCapacity = 1024
+    private(set) var rowCount = 0
+
+    let memo: ValueMemo
+
+    init(plan: DetectionPlan) {
+        self.plan = plan
+        memo = ValueMemo(groups: plan.groupCount)
+        bits = .allocate(capacity: plan.words)
+        results = .allocate(capacity: max(1, plan.testCount))
+        shapes = .allocate(capacity: max(1, plan.selections.count))
+        keys = .allocate(capacity: Self.capacity * plan.words)
+        values = .allocate(capacity: Self.capacity)
+        values.initialize(repeating: 0, count: Self.capacity)
+    }
+
+    deinit {
+        bits.deallocate()
+        results.deallocate()
+        shapes.deallocate()
+        keys.deallocate()
+        values.deallocate()
+        rows.deallocate()
+    }
+
+    /// Evaluates the open event (index `index` in the batch) and returns its outcome's number.
+    @inline(__always)
+    func classify(_ e: EventBuilder, index: Int, _ scratch: MatchScratch) -> Int {
+        if index == 0 && outcomes.count >= Self.maxOutcomes { clear() }
+        plan.evaluate(e, scratch, into: bits, memo: memo)
+        let n = lookup(e, scratch)
+        if index >= rowCapacity {
+            let grown = UnsafeMutablePointer<Int32>.allocate(capacity: max(index + 1, rowCapacity * 2))
+            grown.update(from: rows, count: rowCapacity)
+            rows.deallocate()
+            rows = grown
+            rowCapacity = max(index + 1, rowCapacity * 2)
+        }
+        rows[index] = Int32(n)
+        rowCount = index + 1
+        return n
+    }
+
+    @inline(__always)
+    private func lookup(_ e: EventBuilder, _ scratch: MatchScratch) -> Int {
+        let words = plan.words
+        var h: UInt64 = 0
+        for w in 0..<words { h = Hash.mix(h ^ bits[w]) }
+        var slot = Int(truncatingIfNeeded: h) & (Self.capacity - 1)
+        while values[slot] != 0 {
+            let key = keys + slot * words
+            var same = true
+            for w in 0..<words where key[w] != bits[w] { same = false; break }
+            if same { return Int(values[slot]) - 1 }
+            slot = (slot + 1) & (Self.capacity - 1)
+        }
+        outcomes.append(plan.outcome(bits, e, scratch, results: results, shapes: shapes))
+        // The table stays at most half full; past that, outcomes are still made but not kept.
+        if outcomes.count < Self.capacity / 2 {
+            for w in 0..<words { keys[slot * words + w] = bits[w] }
+            values[slot] = Int32(outcomes.count)
+        }
+        return outcomes.count - 1
+    }
+
+    private func clear() {
+        outcomes.removeAll(keepingCapacity: true)
+        values.update(repeating: 0, count: Self.capacity)
+    }
+}
+
+/// Per string field of the detection rules, the results of its tests for the last few short
+/// values seen (at most sixteen bytes, compared whole): eight direct-mapped entries a field.
+final class ValueMemo {
+    private static let ways = 8
+    private var length: UnsafeMutablePointer<Int>
+    private var head: UnsafeMutablePointer<(UInt64, UInt64)>
+    private var bits: UnsafeMutablePointer<UInt64>
+    private let count: Int
+
+    init(groups: Int) {
+        count = max(1, groups) * Self.ways
+        length = .allocate(capacity: count)
+        length.initialize(repeating: -1, count: count)
+        head = .allocate(capacity: count)
+        head.initialize(repeating: (0, 0), count: count)
+        bits = .allocate(capacity: count)
+        bits.initialize(repeating: 0, count: count)
+    }
+
+    deinit {
+        length.deallocate()
+        head.deallocate()
+        bits.deallocate()
+    }
+
+    /// The value's sixteen bytes, zero-padded (nil: longer).
+    @inline(__always)
+    private static func key(_ v: Bytes) -> (UInt64, UInt64)? {
+        let n = v.count
+        guard n <= 16 else { return nil }
+        guard let p = v.baseAddress, n > 0 else { return (0, 0) }
+        var a: UInt64 = 0, b: UInt64 = 0
+        if n >= 8 {
+            a = p.loadUnaligned(as: UInt64.self)
+            if n == 16 { b = p.loadUnaligned(fromByteOffset: 8, as: UInt64.self) } else {
+                // The last eight bytes, shifted so that bytes before offset 8 drop out.
+                b = n == 8 ? 0 : p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64(8 * (16 - n))
+            }
+        } else {
+            for i in 0..<n { a |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << UInt64(8 * i) }
+        }
+        return (a, b)
+    }
+
+    /// The entry for `v` in `group` (-1: the value is too long to remember). The entry may
+    /// hold another value: `known` says.
+    @inline(__always)
+    func find(group: Int, _ v: Bytes) -> Int {
+        guard let (a, b) = Self.key(v) else { return -1 }
+        let slot = group * Self.ways + Int(truncatingIfNeeded: Hash.mix(a ^ b &* 31 ^ UInt64(v.count))) & (Self.ways - 1)
+        lastKey = (a, b, v.count)
+        return slot
+    }
+
+    private var lastKey: (UInt64, UInt64, Int) = (0, 0, -1)
+
+    /// Whether the entry found last holds the value it was found for.
+    @inline(__always)
+    func known(_ slot: Int) -> Bool { length[slot] == lastKey.2 && head[slot] == (lastKey.0, lastKey.1) }
+
+    @inline(__always)
+    func results(_ slot: Int) -> UInt64 { bits[slot] }
+
+    @inline(__always)
+    func store(_ slot: Int, _ v: Bytes, _ results: UInt64) {
+        length[slot] = lastKey.2
+        head[slot] = (lastKey.0, lastKey.1)
+        bits[slot] = results
+    }
+}

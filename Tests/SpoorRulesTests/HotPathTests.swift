@@ -1,0 +1,106 @@
+import Foundation
+@testable import SpoorRules
+import SpoorKit
+import Testing
+
+/// The per-event shortcuts of the attribution stage and the behaviour signals: each must
+/// give what the plain evaluation gives.
+@Suite struct HotPathTests {
+    /// `labels.rules` of each event, run one after another through one worker's attribution
+    /// stage (so that what it remembers from event to event is in play).
+    func matches(_ rules: String, _ events: [[String: String]]) throws -> [String?] {
+        let dir = try rulesDirectory(["r.yaml": rules])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let attributor = IndicatorAttributor(rules: try RuleSet.load(directory: dir))
+        let context = ParseContext(zone: TimeZone(identifier: "UTC")!, router: ProgramRouter(parsers: []))
+        let builder = EventBuilder()
+        var out: [String?] = []
+        for fields in events {
+            withBytes(of: "") { empty in
+                builder.begin(record: empty)
+                builder.set(.timestamp, int: day0)
+                builder.set(.eventDataset, "test")
+                for (k, v) in fields.sorted(by: { $0.key < $1.key }) { RuleTests.set(k, .scalar(v), builder) }
+                attributor.enrich(builder, context: context)
+                out.append(withBytes(of: "rules") { builder.label($0)?.string })
+                builder.commit()
+            }
+        }
+        return out
+    }
+
+    @Test func wildcardsMatchLikeTheirRegularExpressions() throws {
+        let rule = """
+            title: globs
+            id: g
+            detection:
+              sel: {host.name: ['mx?', 'imap*', '*-gw-*', 'lit\\*eral', 'a*b*c']}
+              condition: sel
+            """
+        let hosts = ["mx1", "MX9", "mx10", "mx", "imap", "IMAP-2", "edge-gw-1", "gw-1", "lit*eral", "litteral", "abc", "aXbYc", "acb", "ab"]
+        let got = try matches(rule, hosts.map { ["host.name": $0] })
+        #expect(got.map { $0 != nil } == [true, true, false, false, true, true, true, false, true, false, true, true, false, false])
+    }
+
+    @Test func containsFindsTheNeedleAnywhereInLongValues() throws {
+        let rule = """
+            title: contains
+            id: c
+            detection:
+              sel: {event.original|contains: 'failed'}
+              caseSensitive: {event.original|contains|cased: 'X9'}
+              condition: sel or caseSensitive
+            """
+        let pad = String(repeating: "f", count: 37)   // candidates for the first byte everywhere
+        let lines = ["FAILED", pad + "Failed" + pad, pad + "faile" + pad, String(repeating: "y", count: 64) + "failed",
+                     "fail" + String(repeating: "e", count: 40), pad + "x9", pad + "X9", "failed at the very start of a long line of text"]
+        let got = try matches(rule, lines.map { ["event.original": $0] })
+        #expect(got.map { $0 != nil } == [true, true, false, true, false, false, true, true])
+    }
+
+    @Test func rememberedValuesGiveTheSameResultsAsFreshOnes() throws {
+        let rule = """
+            title: users
+            id: u
+            detection:
+              sel: {user.name|re: '^(test|guest)[0-9]*$'}
+              net: {source.ip|cidr: 198.51.100.0/25}
+              condition: sel or net
+            """
+        // Short values repeat (remembered), long ones and near misses do not.
+        let names = ["test1", "bob", "test1", "guest", "bob", "test1x", "guest12345678901", "guest123456789012", "guest12345678901"]
+        #expect(try matches(rule, names.map { ["user.name": $0] }).map { $0 != nil }
+                == [true, false, true, true, false, false, true, true, true])
+        let ips = ["198.51.100.9", "198.51.100.200", "198.51.100.9", "198.51.100.127", "198.51.100.128"]
+        #expect(try matches(rule, ips.map { ["source.ip": $0] }).map { $0 != nil } == [true, false, true, true, false])
+    }
+
+    @Test func hitsOfOneKeyComeTogetherInEventOrder() {
+        let keys: [(Int32, UInt64)] = [(0, 7), (1, 7), (0, 9), (0, 7), (1, 7), (0, 9), (2, 1), (0, 7)]
+        let hits = keys.enumerated().map { RuleHit(fact: Int32($0.offset), rule: $0.element.0, steps: 0, group: $0.element.1, value: 0) }
+        let grouped = BehaviourEngine.groupedByKey(hits)
+        #expect(grouped.map(\.fact) == [0, 3, 7, 1, 4, 2, 5, 6])
+    }
+
+    @Test func evidenceIDsComeBackAsTheyWere() {
+        var last: (text: (UInt64, UInt64), value: UInt64) = ((.max, .max), 0)
+        for id in ["905e65f406056f53-17633750", "905e65f406056f53-0", "905e65f406056f54-1"] {
+            let e = withBytes(of: id) { EvidenceID(compact: $0, last: &last) }
+            #expect(e?.text([]) == id)
+        }
+        for other in ["e1", "905E65F406056F53-1", "905e65f406056f53-01", "905e65f406056f53-", "905e65f406056f53-99999999999999999999"] {
+            #expect(withBytes(of: other) { EvidenceID(compact: $0, last: &last) } == nil, "\(other)")
+        }
+    }
+
+    @Test func accountsFromBytesEqualAccountsFromStrings() {
+        let cases: [(String, String, String)] = [("Alice@Example.NET", "", ""), ("", "Bob", "example.net"), ("", "bob@x.org", "example.net"),
+                                                 ("", "carol", ""), ("j%2Esmith%40example.net", "", ""), ("", "Émile", "Example.net"), ("", "", "")]
+        for (email, name, domain) in cases {
+            let arena = SignalArena(capacity: 4)
+            let r = withBytes(of: email) { e in withBytes(of: name) { n in withBytes(of: domain) { d in
+                BehaviourEngine.appendAccount(email: e, name: n, domain: d, arena) } } }
+            #expect(String(decoding: arena.bytes(r), as: UTF8.self) == BehaviourEngine.account(email: email, name: name, domain: domain))
+        }
+    }
+}
