@@ -158,12 +158,11 @@ final class DetectionPlan: @unchecked Sendable {
     }
 }
 
-/// One worker's side of the detection rules (a `ParseContext` state): the outcomes it has
+/// One worker's side of the detection rules (in `IndicatorAttributor.WorkerState`): the outcomes it has
 /// worked out, a table from test vectors to them, and the outcome of each event of the
 /// current chunk (by the index the event gets in the batch), which the behaviour rules read
 /// after the chunk.
 final class DetectionState {
-    static let key = "spoor.rules.detection"
     let plan: DetectionPlan
     private(set) var outcomes: [DetectionPlan.Outcome] = []
     /// The current event's test vector, and scratch for working out an outcome.
@@ -250,17 +249,19 @@ final class DetectionState {
     }
 }
 
-/// Per string field of the detection rules, the results of its tests for the last few short
-/// values seen (at most sixteen bytes, compared whole): eight direct-mapped entries a field.
+/// Per string field of the detection rules (a group), the results of its tests for the last
+/// short values seen (at most sixteen bytes, compared whole), in direct-mapped entries.
 final class ValueMemo {
-    private static let ways = 8
+    private let ways: Int
     private var length: UnsafeMutablePointer<Int>
     private var head: UnsafeMutablePointer<(UInt64, UInt64)>
     private var bits: UnsafeMutablePointer<UInt64>
     private let count: Int
 
-    init(groups: Int) {
-        count = max(1, groups) * Self.ways
+    /// `ways` entries per group (a power of two).
+    init(groups: Int, ways: Int = 32) {
+        self.ways = ways
+        count = max(1, groups) * ways
         length = .allocate(capacity: count)
         length.initialize(repeating: -1, count: count)
         head = .allocate(capacity: count)
@@ -299,7 +300,7 @@ final class ValueMemo {
     @inline(__always)
     func find(group: Int, _ v: Bytes) -> Int {
         guard let (a, b) = Self.key(v) else { return -1 }
-        let slot = group * Self.ways + Int(truncatingIfNeeded: Hash.mix(a ^ b &* 31 ^ UInt64(v.count))) & (Self.ways - 1)
+        let slot = group * ways + Int(truncatingIfNeeded: Hash.mix(a ^ b &* 31 ^ UInt64(v.count))) & (ways - 1)
         lastKey = (a, b, v.count)
         return slot
     }

@@ -22,11 +22,14 @@ public struct IndicatorAttributor: Enricher {
     public init(rules: RuleSet) {
         self.rules = rules
         plan = rules.selections.isEmpty ? nil : DetectionPlan(rules: rules)
+        hasNetworks = !rules.stix.networks.isEmpty || rules.indicators.contains { !$0.networks.isEmpty }
         domainHashes = Set(rules.stix.domains.keys.map { key in withBytes(of: key) { Hash.fnv1a($0) } })
     }
 
     /// The detection rules as evaluated per event (nil: there are none).
     let plan: DetectionPlan?
+    /// Whether any rule lists networks (else source addresses are not looked up).
+    private let hasNetworks: Bool
 
     /// The hashes of the STIX domains: an event's domain (and each parent) is looked up as a
     /// `String` only when its hash is one of them.
@@ -55,13 +58,50 @@ public struct IndicatorAttributor: Enricher {
         }
     }
 
-    public func enrich(_ event: EventBuilder, context: ParseContext) {
-        // The source address is parsed once for every trie it is looked up in.
+    /// One worker's state of the attribution stage (a `ParseContext` state).
+    final class WorkerState {
+        static let key = "spoor.rules.attribution"
+        let detection: DetectionState?
+        /// Per source address (short ones), what the tries say: see `AddressVerdict`.
+        let addresses = ValueMemo(groups: 1, ways: 4096)
+        init(plan: DetectionPlan?) { detection = plan.map { DetectionState(plan: $0) } }
+    }
+
+    /// What the tries say of one address: the first indicator rule whose networks hold it
+    /// and the STIX entry of the longest prefix holding it (each -1: none).
+    struct AddressVerdict {
+        var rule: Int
+        var stix: Int
+        init(rule: Int, stix: Int) { self.rule = rule; self.stix = stix }
+        init(_ packed: UInt64) { rule = Int(packed & 0xFFFF_FFFF) - 1; stix = Int(packed >> 32) - 1 }
+        var packed: UInt64 { UInt64(rule + 1) | UInt64(stix + 1) << 32 }
+    }
+
+    private func verdict(_ ip: Bytes) -> AddressVerdict {
         var address = (UInt64(0), UInt64(0))
-        let hasAddress = event.value(of: .sourceIP).map { CIDRTrie.parse($0, into: &address) } ?? false
+        guard CIDRTrie.parse(ip, into: &address) else { return AddressVerdict(rule: -1, stix: -1) }
+        var v = AddressVerdict(rule: -1, stix: -1)
+        rules.indicators.withUnsafeBufferPointer { list in
+            for i in list.indices where list[i].networks.lookup(address: address) != nil { v.rule = i; break }
+        }
+        if let label = rules.stix.networks.lookup(address: address), let i = Int(label) { v.stix = i }
+        return v
+    }
+
+    public func enrich(_ event: EventBuilder, context: ParseContext) {
+        let state = context.state(for: WorkerState.key) { WorkerState(plan: plan) }
+        // The tries are asked once per address, and a recurring address not at all.
+        var addresses = AddressVerdict(rule: -1, stix: -1)
+        if hasNetworks, let ip = event.value(of: .sourceIP) {
+            let slot = state.addresses.find(group: 0, ip)
+            if slot >= 0, state.addresses.known(slot) { addresses = AddressVerdict(state.addresses.results(slot)) } else {
+                addresses = verdict(ip)
+                if slot >= 0 { state.addresses.store(slot, ip, addresses.packed) }
+            }
+        }
         var attributed = false
         rules.indicators.withUnsafeBufferPointer { list in
-            for i in list.indices where matches(list.baseAddress! + i, event, hasAddress ? address : nil) {
+            for i in list.indices where i == addresses.rule || matches(list.baseAddress! + i, event) {
                 let rule = list.baseAddress! + i
                 guard let actor = rules.actors[rule.pointee.actor] else { continue }
                 attribute(event, actor, rule: rule.pointee.id, confidence: rule.pointee.confidence, context)
@@ -69,7 +109,7 @@ public struct IndicatorAttributor: Enricher {
                 break
             }
         }
-        if !attributed, !rules.stix.isEmpty, let hit = stixMatch(event, hasAddress ? address : nil) {
+        if !attributed, !rules.stix.isEmpty, let hit = stixMatch(event, addresses.stix) {
             let entry = rules.stix.entries[hit]
             if let actor = rules.actors[entry.actor] {
                 attribute(event, actor, rule: entry.ruleID, confidence: entry.confidence, context)
@@ -77,7 +117,7 @@ public struct IndicatorAttributor: Enricher {
                 attributed = true
             }
         }
-        if let plan { select(event, plan, context, attributed: attributed) }
+        if let plan, let detection = state.detection { select(event, plan, detection, context, attributed: attributed) }
     }
 
     private func attribute(_ event: EventBuilder, _ actor: Actor, rule: String, confidence: String, _ context: ParseContext) {
@@ -95,8 +135,7 @@ public struct IndicatorAttributor: Enricher {
     /// (by the index the event gets in the batch), lists the matching rules in `labels.rules`,
     /// sets `threat.technique.id` from the first matching rule's tags, and attributes the
     /// event when a matching rule names an actor and nothing attributed it yet.
-    private func select(_ event: EventBuilder, _ plan: DetectionPlan, _ context: ParseContext, attributed: Bool) {
-        let state = context.state(for: DetectionState.key) { DetectionState(plan: plan) }
+    private func select(_ event: EventBuilder, _ plan: DetectionPlan, _ state: DetectionState, _ context: ParseContext, attributed: Bool) {
         let n = state.classify(event, index: event.pendingIndex, context.scratch)
         state.outcomes.withUnsafeBufferPointer { outcomes in
             let o = outcomes.baseAddress! + n
@@ -116,10 +155,11 @@ public struct IndicatorAttributor: Enricher {
     }
 
     /// The STIX indicator that matches the event and holds at its time, if any.
-    func stixMatch(_ e: EventBuilder, _ address: (UInt64, UInt64)?) -> Int? {
+    /// `network`: the entry the source address's longest prefix names (-1: none).
+    func stixMatch(_ e: EventBuilder, _ network: Int) -> Int? {
         let s = rules.stix
         let time = e.number(of: .timestamp) ?? 0
-        if let address, let label = s.networks.lookup(address: address), let i = Int(label), s.entries[i].holds(at: time) { return i }
+        if network >= 0, s.entries[network].holds(at: time) { return network }
         if !s.asns.isEmpty, let asn = e.number(of: .sourceASNumber), let list = s.asns[asn], let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
         if !s.emails.isEmpty, let from = e.value(of: .emailFrom), let list = s.emails[from.string.lowercased()],
            let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
@@ -143,9 +183,9 @@ public struct IndicatorAttributor: Enricher {
         return nil
     }
 
-    /// Read in place (`r.pointee.…`): a copy of the rule would retain its tries and lists.
-    func matches(_ r: UnsafePointer<IndicatorRule>, _ e: EventBuilder, _ address: (UInt64, UInt64)?) -> Bool {
-        if let address, r.pointee.networks.lookup(address: address) != nil { return true }
+    /// Whether the rule matches by anything but its networks (`AddressVerdict` decides
+    /// those). Read in place (`r.pointee.…`): a copy of the rule would retain its tries and lists.
+    func matches(_ r: UnsafePointer<IndicatorRule>, _ e: EventBuilder) -> Bool {
         if !r.pointee.asns.isEmpty, let asn = e.number(of: .sourceASNumber), r.pointee.asns.contains(asn) { return true }
         if !r.pointee.domains.isEmpty {
             if let d = e.value(of: .sourceDomain), Self.hasSuffix(d, r.pointee.domains) { return true }

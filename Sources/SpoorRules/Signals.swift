@@ -174,7 +174,8 @@ public struct BehaviourEngine: BehaviourRules {
 
     public func signals(of batch: EventBatch, context: ParseContext) -> any Sendable {
         var out = ChunkSignals()
-        guard !rules.isEmpty, let state = context.existingState(for: DetectionState.key, as: DetectionState.self) else { return out }
+        guard !rules.isEmpty, let state = context.existingState(for: IndicatorAttributor.WorkerState.key, as: IndicatorAttributor.WorkerState.self)?.detection
+        else { return out }
         // Per event, the group key each group-by gives (rules sharing one share it).
         var specKeys = [UInt64?](repeating: nil, count: groupSpecs.count)
         var specDone = [Bool](repeating: false, count: groupSpecs.count)
