@@ -150,6 +150,7 @@ public struct BehaviourEngine: BehaviourRules {
         valueKeys = rules.correlations.map(\.valueField)
         timespans = rules.correlations.map(\.timespan)
         sequences = rules.correlations.map { $0.kind == .temporal || $0.kind == .temporalOrdered }
+        keys = KeyPlan(groupParts: groupParts, valueKeys: valueKeys, valueColumns: valueColumns)
         var specs: [[KeyRef]] = []
         groupSpecs = rules.correlations.map { r in
             if let i = specs.firstIndex(of: r.groupBy) { return i }
@@ -169,6 +170,8 @@ public struct BehaviourEngine: BehaviourRules {
     let timespans: [Int64]
     let sequences: [Bool]
     let groupSpecs: [Int]
+    /// The same keys as the worker hashes them.
+    let keys: KeyPlan
 
     public var isEmpty: Bool { rules.isEmpty }
 
@@ -177,29 +180,42 @@ public struct BehaviourEngine: BehaviourRules {
         guard !rules.isEmpty, let state = context.existingState(for: IndicatorAttributor.WorkerState.key, as: IndicatorAttributor.WorkerState.self)?.detection
         else { return out }
         // Per event, the group key each group-by gives (rules sharing one share it).
-        var specKeys = [UInt64?](repeating: nil, count: groupSpecs.count)
-        var specDone = [Bool](repeating: false, count: groupSpecs.count)
+        var specKeys = [UInt64](repeating: 0, count: groupSpecs.count)
+        var specDone = [Int32](repeating: -1, count: groupSpecs.count)   // the fact it was made for
+        var facts: [EventFact] = [], columns: [ColumnValue] = [], hits: [RuleHit] = []
+        let arena = out.arena
+        var lastStream = out.lastStream
         batch.withReader { r in
             let n = min(r.events.count, state.rowCount)
             state.outcomes.withUnsafeBufferPointer { outcomes in
                 for index in 0..<n {
                     let o = outcomes.baseAddress! + Int(state.rows[index])
                     guard !o.pointee.hits.isEmpty else { continue }
-                    let fact = Int32(out.facts.count)
-                    out.facts.append(self.fact(r.events[index], r, &out))
-                    for s in specDone.indices { specDone[s] = false }
-                    for (rule, steps) in o.pointee.hits {
-                        let ri = Int(rule), spec = groupSpecs[ri]
-                        if !specDone[spec] { specKeys[spec] = groupHash(ri, out.facts[Int(fact)], out); specDone[spec] = true }
-                        guard let group = specKeys[spec] else { continue }
-                        var value: UInt64 = 0
-                        if let key = valueKeys[ri], let h = keyHash(key, valueColumns[ri], out.facts[Int(fact)], out) { value = h | 1 }
-                        out.hits.append(RuleHit(fact: fact, rule: rule, steps: steps, group: group, value: value))
+                    let f = self.fact(r.events[index], r, &columns, arena, &lastStream)
+                    let fact = Int32(facts.count)
+                    facts.append(f)
+                    columns.withUnsafeBufferPointer { columns in
+                        o.pointee.hits.withUnsafeBufferPointer { list in
+                            for (rule, steps) in list {
+                                let ri = Int(rule), spec = groupSpecs[ri]
+                                if specDone[spec] != fact {
+                                    specKeys[spec] = keys.groupHash(ri, f, columns, arena)
+                                    specDone[spec] = fact
+                                }
+                                let group = specKeys[spec]
+                                guard group != 0 else { continue }
+                                let value = keys.valueHash(ri, f, columns, arena)
+                                hits.append(RuleHit(fact: fact, rule: rule, steps: steps, group: group, value: value))
+                            }
+                        }
                     }
                 }
             }
         }
-        out.hits = Self.groupedByKey(out.hits)
+        out.facts = facts
+        out.columns = columns
+        out.hits = Self.groupedByKey(hits)
+        out.lastStream = lastStream
         return out
     }
 
@@ -243,11 +259,12 @@ public struct BehaviourEngine: BehaviourRules {
     }
 
     /// Copies what the rules need of one event (only for events some rule counts).
-    func fact(_ event: EventHeader, _ r: BatchReader, _ out: inout ChunkSignals) -> EventFact {
+    func fact(_ event: EventHeader, _ r: BatchReader, _ columnValues: inout [ColumnValue], _ arena: SignalArena,
+              _ lastStream: inout (text: (UInt64, UInt64), value: UInt64)) -> EventFact {
         let none = Bytes(start: nil, count: 0)
         var email = none, name = none, domain = none, id = none, ip = none, gid: Bytes?, gname: Bytes?
-        let first = out.columns.count
-        out.columns.append(contentsOf: repeatElement(ColumnValue(bytes: .absent, hash: 0), count: columns.count))
+        let first = columnValues.count
+        columnValues.append(contentsOf: repeatElement(ColumnValue(bytes: .absent, hash: 0), count: columns.count))
         for s in r.slots(of: event) {
             switch s.field {
             case .eventID: id = r.bytes(s)
@@ -259,30 +276,30 @@ public struct BehaviourEngine: BehaviourRules {
             case .threatGroupName: gname = r.bytes(s)
             case .labels where labelColumns:
                 let (k, v) = r.label(s)
-                for (i, c) in columns.enumerated() where out.columns[first + i].bytes.isAbsent {
-                    if case .label(let key) = c, k.elementsEqual(key.utf8) { out.columns[first + i] = Self.column(v, out.arena) }
+                for (i, c) in columns.enumerated() where columnValues[first + i].bytes.isAbsent {
+                    if case .label(let key) = c, k.elementsEqual(key.utf8) { columnValues[first + i] = Self.column(v, arena) }
                 }
                 continue
             default: break
             }
             let c = Int(columnOfField[Int(s.field.rawValue)])
-            if c >= 0, out.columns[first + c].bytes.isAbsent {
+            if c >= 0, columnValues[first + c].bytes.isAbsent {
                 if s.kind == .number {
                     var text = String(s.value)
-                    text.withUTF8 { out.columns[first + c] = Self.column(Bytes($0), out.arena) }
+                    text.withUTF8 { columnValues[first + c] = Self.column(Bytes($0), arena) }
                 } else {
-                    out.columns[first + c] = Self.column(r.bytes(s), out.arena)
+                    columnValues[first + c] = Self.column(r.bytes(s), arena)
                 }
             }
         }
-        let evidence = EvidenceID(compact: id, last: &out.lastStream)
+        let evidence = EvidenceID(compact: id, last: &lastStream)
         var f = EventFact(time: event.timestamp, evidence: evidence ?? EvidenceID(other: 0),
-                          eventID: evidence == nil ? out.arena.append(id) : .absent, account: .absent, accountHash: 0,
-                          source: out.arena.append(ip), sourceHash: Hash.words(ip),
-                          actorID: gid.map { out.arena.append($0) } ?? .absent,
-                          actorName: gname.map { out.arena.append($0) } ?? .absent, columns: Int32(first))
-        f.account = Self.appendAccount(email: email, name: name, domain: domain, out.arena)
-        f.accountHash = Hash.words(out.bytes(f.account))
+                          eventID: evidence == nil ? arena.append(id) : .absent, account: .absent, accountHash: 0,
+                          source: arena.append(ip), sourceHash: Hash.words(ip),
+                          actorID: gid.map { arena.append($0) } ?? .absent,
+                          actorName: gname.map { arena.append($0) } ?? .absent, columns: Int32(first))
+        f.account = Self.appendAccount(email: email, name: name, domain: domain, arena)
+        f.accountHash = Hash.words(arena.bytes(f.account))
         return f
     }
 
@@ -329,36 +346,6 @@ public struct BehaviourEngine: BehaviourRules {
         return decoded.utf8.contains(where: { $0 &- 0x41 < 26 || $0 >= 0x80 }) ? decoded.lowercased() : decoded
     }
 
-    /// The hash of rule `rule`'s group key for the fact; nil when the event lacks a part.
-    func groupHash(_ rule: Int, _ fact: EventFact, _ signals: ChunkSignals) -> UInt64? {
-        var h: UInt64 = 0x5370_6f6f_7247_726f
-        for part in groupParts[rule] {
-            guard let k = keyHash(part.key, part.column, fact, signals) else { return nil }
-            h = Hash.mix(h ^ k)
-        }
-        return h
-    }
-
-    /// The hash of one key's value for the fact; nil when absent or empty.
-    @inline(__always)
-    func keyHash(_ key: KeyRef, _ column: Int, _ fact: EventFact, _ signals: ChunkSignals) -> UInt64? {
-        switch key {
-        case .account: return fact.account.count > 0 ? fact.accountHash : nil
-        case .field:
-            guard column >= 0 else { return nil }
-            let v = signals.columns[Int(fact.columns) + column]
-            return v.bytes.count > 0 ? v.hash : nil
-        case .prefix(_, let bits):
-            guard column >= 0 else { return nil }
-            let v = signals.columns[Int(fact.columns) + column]
-            guard v.bytes.count > 0 else { return nil }
-            var address = (UInt64(0), UInt64(0))
-            guard CIDRTrie.parse(signals.bytes(v.bytes), into: &address) else { return nil }
-            let (hi, lo) = Self.masked(address, bits: bits)
-            return Hash.mix(Hash.mix(hi ^ UInt64(bits)) ^ lo)
-        }
-    }
-
     /// The address's first `bits` bits (IPv4 bits count within IPv4, as `network` writes it).
     static func masked(_ a: (UInt64, UInt64), bits: Int) -> (UInt64, UInt64) {
         let isV4 = a.0 == 0 && a.1 >> 32 == 0xFFFF
@@ -368,4 +355,84 @@ public struct BehaviourEngine: BehaviourRules {
     }
 
     public func makeCorrelator() -> any Correlator { WindowCorrelator(engine: self) }
+}
+
+/// The keys behaviour rules group and count by, as the worker hashes them: plain numbers in
+/// flat buffers, so that the per-event path copies no `KeyRef` (whose names are Strings).
+final class KeyPlan: @unchecked Sendable {
+    /// 0 the account, 1 a column's value, 2 a column's network of `bits` bits, 3 none.
+    struct Spec {
+        var kind: UInt8
+        var column: Int32
+        var bits: Int32
+    }
+
+    /// Per rule, its group-by parts: `parts[start[r]..<start[r + 1]]`; and its counted key.
+    private let parts: UnsafeMutableBufferPointer<Spec>
+    private let start: UnsafeMutableBufferPointer<Int32>
+    private let value: UnsafeMutableBufferPointer<Spec>
+
+    init(groupParts: [[(label: String, key: KeyRef, column: Int)]], valueKeys: [KeyRef?], valueColumns: [Int]) {
+        func spec(_ key: KeyRef?, _ column: Int) -> Spec {
+            switch key {
+            case .account: Spec(kind: 0, column: -1, bits: 0)
+            case .field: Spec(kind: column >= 0 ? 1 : 3, column: Int32(column), bits: 0)
+            case .prefix(_, let bits): Spec(kind: column >= 0 ? 2 : 3, column: Int32(column), bits: Int32(bits))
+            case nil: Spec(kind: 3, column: -1, bits: 0)
+            }
+        }
+        let flat = groupParts.flatMap { $0.map { spec($0.key, $0.column) } }
+        parts = .allocate(capacity: max(1, flat.count))
+        _ = parts.initialize(from: flat)
+        start = .allocate(capacity: groupParts.count + 1)
+        var n: Int32 = 0
+        for (r, p) in groupParts.enumerated() { start[r] = n; n += Int32(p.count) }
+        start[groupParts.count] = n
+        value = .allocate(capacity: max(1, valueKeys.count))
+        for (r, k) in valueKeys.enumerated() { value[r] = spec(k, valueColumns[r]) }
+    }
+
+    deinit {
+        parts.deallocate()
+        start.deallocate()
+        value.deallocate()
+    }
+
+    /// The hash of rule `rule`'s group key for the fact; 0 when the event lacks a part.
+    @inline(__always)
+    func groupHash(_ rule: Int, _ fact: EventFact, _ columns: UnsafeBufferPointer<ColumnValue>, _ arena: SignalArena) -> UInt64 {
+        var h: UInt64 = 0x5370_6f6f_7247_726f
+        for i in Int(start[rule])..<Int(start[rule + 1]) {
+            let k = hash(parts[i], fact, columns, arena)
+            guard k != 0 else { return 0 }
+            h = Hash.mix(h ^ k)
+        }
+        return h | 1
+    }
+
+    /// The hash of the value rule `rule` counts (value_count); 0: none.
+    @inline(__always)
+    func valueHash(_ rule: Int, _ fact: EventFact, _ columns: UnsafeBufferPointer<ColumnValue>, _ arena: SignalArena) -> UInt64 {
+        let spec = value[rule]
+        return spec.kind == 3 ? 0 : hash(spec, fact, columns, arena)
+    }
+
+    /// The hash of one key's value (never 0); 0 when absent or empty.
+    @inline(__always)
+    private func hash(_ spec: Spec, _ fact: EventFact, _ columns: UnsafeBufferPointer<ColumnValue>, _ arena: SignalArena) -> UInt64 {
+        switch spec.kind {
+        case 0: return fact.account.count > 0 ? fact.accountHash | 1 : 0
+        case 1:
+            let v = columns[Int(fact.columns) + Int(spec.column)]
+            return v.bytes.count > 0 ? v.hash | 1 : 0
+        case 2:
+            let v = columns[Int(fact.columns) + Int(spec.column)]
+            guard v.bytes.count > 0 else { return 0 }
+            var address = (UInt64(0), UInt64(0))
+            guard CIDRTrie.parse(arena.bytes(v.bytes), into: &address) else { return 0 }
+            let (hi, lo) = BehaviourEngine.masked(address, bits: Int(spec.bits))
+            return Hash.mix(Hash.mix(hi ^ UInt64(spec.bits)) ^ lo) | 1
+        default: return 0
+        }
+    }
 }
