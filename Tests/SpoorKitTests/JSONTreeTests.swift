@@ -23,6 +23,10 @@ struct JSONTreeTests {
                   [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC0, 0xAF, 0x22, 0x7D],      // overlong
                   [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xED, 0xA0, 0x80, 0x22, 0x7D], // a surrogate in UTF-8
                   Array("{\"a\": 1}\0".utf8), Array("{\"a\": \"x\0y\"}".utf8)]
+        let wide = #"{"a": ["é", 1]}"#
+        for encoding in [String.Encoding.utf16LittleEndian, .utf16BigEndian, .utf32LittleEndian, .utf32BigEndian, .utf16] {
+            bytes.append(Array(wide.data(using: encoding)!))
+        }
         bytes.append(Array(("{\"a\":" + String(repeating: "[", count: 511) + String(repeating: "]", count: 511) + "}").utf8))
         bytes.append(Array(("{\"a\":" + String(repeating: "[", count: 512) + String(repeating: "]", count: 512) + "}").utf8))
         for document in bytes {

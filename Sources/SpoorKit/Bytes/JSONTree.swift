@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// A whole JSON document, validated and indexed in one pass over its bytes: every value is
 /// an entry of one flat array (a "tape"), so reading a 2 MB STIX bundle costs one
@@ -10,7 +6,8 @@ import Darwin
 /// object as Foundation's `JSONSerialization` does. Strings are decoded only when asked for.
 ///
 /// It accepts what `JSONSerialization` accepts, so that switching readers changes no
-/// verdict on a file: RFC 8259 plus one trailing comma before `]` or `}` and one UTF-8 BOM;
+/// verdict on a file: RFC 8259 plus one trailing comma before `]` or `}` and one UTF-8 BOM
+/// (UTF-16 and UTF-32 documents are transcoded first);
 /// nesting up to 512 levels; numbers that fit a `Double`; strings of valid UTF-8 with paired
 /// surrogate escapes. A mistake is reported with its line and column.
 ///
@@ -61,6 +58,17 @@ public final class JSONTree {
             allocation.deallocate()
             throw Failure(line: 1, column: 1, reason: "the document is larger than 2 GiB")
         }
+        var document = document, allocation = allocation
+        if let wide = JSONTree.wideEncoding(Bytes(document)) {
+            // Rare: transcoded once, through Foundation, to UTF-8.
+            let text = String(bytes: Bytes(document).dropFirst(wide.bom), encoding: wide.encoding)
+            allocation.deallocate()
+            guard let text else { throw Failure(line: 1, column: 1, reason: "the text is not valid \(wide.encoding)") }
+            let utf8 = Array(text.utf8)
+            allocation = UnsafeMutableRawBufferPointer.allocate(byteCount: max(utf8.count, 1), alignment: 8)
+            utf8.withUnsafeBytes { allocation.copyMemory(from: $0) }
+            document = UnsafeMutableRawBufferPointer(rebasing: allocation[0..<utf8.count])
+        }
         var parser = JSONTreeParser(bytes: Bytes(document))
         do throws(Failure) {
             try parser.document()
@@ -75,6 +83,26 @@ public final class JSONTree {
     }
 
     private let allocation: UnsafeMutableRawBufferPointer
+
+    /// The encoding of JSON written in UTF-16 or UTF-32, which JSONSerialization also reads:
+    /// told by a byte order mark, or (RFC 4627) by the zeros among the first four bytes,
+    /// since a document starts with two ASCII characters. Nil for UTF-8.
+    static func wideEncoding(_ b: Bytes) -> (encoding: String.Encoding, bom: Int)? {
+        func at(_ i: Int) -> Int { i < b.count ? Int(b[i]) : -1 }
+        switch (at(0), at(1), at(2), at(3)) {
+        case (0x00, 0x00, 0xFE, 0xFF): return (.utf32BigEndian, 4)
+        case (0xFF, 0xFE, 0x00, 0x00): return (.utf32LittleEndian, 4)
+        case (0xFE, 0xFF, _, _): return (.utf16BigEndian, 2)
+        case (0xFF, 0xFE, _, _): return (.utf16LittleEndian, 2)
+        case (0x00, 0x00, 0x00, 0...): return (.utf32BigEndian, 0)
+        case (1..., 0x00, 0x00, 0x00): return (.utf32LittleEndian, 0)
+        case (0x00, 1..., 0x00, 1...): return (.utf16BigEndian, 0)
+        case (1..., 0x00, 1..., 0x00): return (.utf16LittleEndian, 0)
+        case (0x00, 1..., -1, -1): return (.utf16BigEndian, 0)
+        case (1..., 0x00, -1, -1): return (.utf16LittleEndian, 0)
+        default: return nil
+        }
+    }
 
     deinit {
         allocation.deallocate()
@@ -276,7 +304,17 @@ struct JSONTreeParser {
         var escaped = false
         i += 1
         while true {
-            // The common bytes in one tight loop: printable ASCII other than `"` and `\`.
+            // The common bytes in tight loops: printable ASCII other than `"` and `\`, first
+            // eight at a time (a word with none of the others), then one at a time.
+            while i + 8 <= bytes.count {
+                let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                let control = (w &- ones &* 0x20) & ~w & highs                 // a byte < 0x20
+                let quote = ((w ^ (ones &* 0x22)) &- ones) & ~(w ^ (ones &* 0x22)) & highs
+                let backslash = ((w ^ (ones &* 0x5C)) &- ones) & ~(w ^ (ones &* 0x5C)) & highs
+                guard (w & highs) | control | quote | backslash == 0 else { break }
+                i += 8
+            }
             while i < bytes.count {
                 let c = bytes[i]
                 guard c >= 0x20, c < 0x80, c != 0x22, c != 0x5C else { break }
