@@ -87,13 +87,13 @@ struct STIXBundleReader {
                     }
                 }
             }
-            if let type {
-                if let t = tree.text(type) {
-                    if t.equals("indicator") { kind = .indicator }
-                    else if t.equals("relationship") { kind = .relationship }
-                    else if t.equals("threat-actor") { kind = .threatActor }
-                    else if t.equals("intrusion-set") { kind = .intrusionSet }
-                }
+            // Compared as bytes: no other spelling of these ASCII words is canonically
+            // equivalent to them, so this is what comparing Strings decided before.
+            if let type, let t = tree.text(type) {
+                if t.equals("indicator") { kind = .indicator }
+                else if t.equals("relationship") { kind = .relationship }
+                else if t.equals("threat-actor") { kind = .threatActor }
+                else if t.equals("intrusion-set") { kind = .intrusionSet }
             }
         }
     }
