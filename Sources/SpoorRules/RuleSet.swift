@@ -288,12 +288,11 @@ public struct RuleSet: Sendable {
                                                          confidence: rule.confidence))
                         case "file":
                             let file = (path as NSString).deletingLastPathComponent + "/" + (v.string ?? "")
-                            guard let list = try? String(contentsOfFile: file, encoding: .utf8) else {
-                                errors.append(ConfigError(origin: at(v), message: "cannot read indicator file \(file)")); continue
+                            let readable = IndicatorList.forEachEntry(inFile: file) { entry in
+                                if !rule.networks.insert(cidr: entry, label: id) { rule.domains.append(entry.string.lowercased()) }
                             }
-                            for entry in list.split(whereSeparator: \.isNewline).map({ $0.trimmingCharacters(in: .whitespaces) })
-                            where !entry.isEmpty && !entry.hasPrefix("#") {
-                                if !rule.networks.insert(cidr: entry, label: id) { rule.domains.append(entry.lowercased()) }
+                            guard readable else {
+                                errors.append(ConfigError(origin: at(v), message: "cannot read indicator file \(file)")); continue
                             }
                         default:
                             errors.append(ConfigError(origin: at(k), message: "unknown indicator key '\(name)'",

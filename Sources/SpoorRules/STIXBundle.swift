@@ -33,26 +33,13 @@ struct STIXIndicators: Sendable {
 /// relationships that link an indicator to its actor (directly, or through a campaign or an
 /// intrusion set attributed to a threat actor). Everything it cannot use is reported with
 /// the file and the object's id, never skipped silently.
+///
+/// The bundle is read with `JSONTree` (one pass over the bytes); per object only the fields
+/// named below are looked at, and a `String` is made only for what is kept.
 struct STIXBundleReader {
     let path: String
     let origin: String
     var errors: [ConfigError] = []
-
-    /// A STIX actor as the bundle describes it.
-    struct BundleActor {
-        var stixID: String
-        var name: String
-        var aliases: [String]
-        var mitre: String?
-    }
-
-    /// A comparison of a pattern, of a form Spoor matches.
-    enum Term: Equatable {
-        case network(String)
-        case asn(Int64)
-        case domain(String)
-        case email(String)
-    }
 
     init(path: String, origin: String) {
         self.path = path
@@ -63,68 +50,122 @@ struct STIXBundleReader {
         errors.append(ConfigError(origin: id.map { "\(path) (\($0))" } ?? path, message: message, hint: hint))
     }
 
+    static let bundleHint = "a bundle is {\"type\": \"bundle\", \"objects\": [...]}"
+
+    /// The fields of one bundle object that the reader uses, found in one pass over its
+    /// members (a repeated key: the last one, as JSONSerialization keeps it).
+    struct BundleObject {
+        enum Kind { case indicator, relationship, threatActor, intrusionSet, other }
+        var node: JSONTree.Node
+        var kind = Kind.other
+        var id: JSONTree.Node?
+        var pattern: JSONTree.Node?
+        var patternType: JSONTree.Node?
+        var validFrom: JSONTree.Node?
+        var validUntil: JSONTree.Node?
+        var relationshipType: JSONTree.Node?
+        var sourceRef: JSONTree.Node?
+        var targetRef: JSONTree.Node?
+
+        init(_ node: JSONTree.Node, in tree: JSONTree) {
+            self.node = node
+            var type: JSONTree.Node?
+            for (key, value) in tree.members(node) {
+                // Keys compared as bytes, by length first: this runs for every member of every object.
+                if let k = tree.text(key) {
+                    switch k.count {
+                    case 2 where k.equals("id"): id = value
+                    case 4 where k.equals("type"): type = value
+                    case 7 where k.equals("pattern"): pattern = value
+                    case 10 where k.equals("valid_from"): validFrom = value
+                    case 10 where k.equals("source_ref"): sourceRef = value
+                    case 10 where k.equals("target_ref"): targetRef = value
+                    case 11 where k.equals("valid_until"): validUntil = value
+                    case 12 where k.equals("pattern_type"): patternType = value
+                    case 17 where k.equals("relationship_type"): relationshipType = value
+                    default: break
+                    }
+                }
+            }
+            // Compared as bytes: no other spelling of these ASCII words is canonically
+            // equivalent to them, so this is what comparing Strings decided before.
+            if let type, let t = tree.text(type) {
+                if t.equals("indicator") { kind = .indicator }
+                else if t.equals("relationship") { kind = .relationship }
+                else if t.equals("threat-actor") { kind = .threatActor }
+                else if t.equals("intrusion-set") { kind = .intrusionSet }
+            }
+        }
+    }
+
     /// Adds the bundle's indicators to `index`; actors come from `actors` (matched by name,
     /// alias or MITRE id) or are added to it from the bundle. `fallbackActor` takes
     /// indicators the bundle attributes to no actor.
     mutating func read(into index: inout STIXIndicators, actors: inout [String: Actor], ruleID: String,
                        fallbackActor: String?, confidence: String) {
-        guard let data = FileManager.default.contents(atPath: path),
-              let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            error(nil, "not a JSON STIX bundle", hint: "a bundle is {\"type\": \"bundle\", \"objects\": [...]}"); return
-        }
-        guard root["type"] as? String == "bundle", let objects = root["objects"] as? [[String: Any]] else {
-            error(root["id"] as? String, "not a STIX bundle: no type 'bundle' with objects"); return
-        }
-        var byID: [String: [String: Any]] = [:]
-        for o in objects { if let id = o["id"] as? String { byID[id] = o } }
-        // Edges toward actors: indicator -indicates-> X, X -attributed-to-> Y.
-        var edges: [String: [String]] = [:]
-        for o in objects where o["type"] as? String == "relationship" {
-            guard let kind = o["relationship_type"] as? String, let s = o["source_ref"] as? String, let t = o["target_ref"] as? String else { continue }
-            if kind == "indicates" || kind == "attributed-to" { edges[s, default: []].append(t) }
-        }
-        func actorObject(from start: String) -> [String: Any]? {
-            var queue = edges[start] ?? [], seen: Set<String> = []
-            var fallback: [String: Any]?
-            while !queue.isEmpty {
-                let id = queue.removeFirst()
-                guard seen.insert(id).inserted, let o = byID[id] else { continue }
-                let type = o["type"] as? String
-                if type == "threat-actor" { return o }
-                if type == "intrusion-set", fallback == nil { fallback = o }
-                queue += edges[id] ?? []
+        let tree: JSONTree
+        do {
+            guard let parsed = try JSONTree.read(contentsOfFile: path) else {
+                error(nil, "not a JSON STIX bundle", hint: Self.bundleHint); return
             }
-            return fallback
+            tree = parsed
+        } catch {
+            errors.append(ConfigError(origin: "\(path):\(error.line):\(error.column)", message: "not a JSON STIX bundle: \(error.reason)",
+                                      hint: Self.bundleHint))
+            return
         }
-        for o in objects where o["type"] as? String == "indicator" {
-            let id = o["id"] as? String ?? "?"
-            guard let pattern = o["pattern"] as? String else { error(id, "indicator without a pattern"); continue }
-            if let type = o["pattern_type"] as? String, type != "stix" {
+        let root = tree.root
+        guard tree.kind(root) == .object else { error(nil, "not a JSON STIX bundle", hint: Self.bundleHint); return }
+        let list = tree.member(root, "objects")
+        guard tree.member(root, "type").map({ tree.equals($0, "bundle") }) == true, let list, tree.kind(list) == .array,
+              tree.elements(list).allSatisfy({ tree.kind($0) == .object }) else {
+            error(tree.member(root, "id").flatMap(tree.string), "not a STIX bundle: no type 'bundle' with objects"); return
+        }
+        var objects: [BundleObject] = []
+        objects.reserveCapacity(tree.count(list))
+        for node in tree.elements(list) { objects.append(BundleObject(node, in: tree)) }
+        var graph = STIXActorGraph(objects, tree)
+        // Resolving an actor object depends only on it and on `actors`: remember the answer
+        // until `actors` changes.
+        var resolved: [Int: String] = [:]
+        var tokens: [STIXPattern.Token] = []
+        for (i, o) in objects.enumerated() where o.kind == .indicator {
+            let id = o.id.flatMap(tree.string) ?? "?"
+            guard let pattern = o.pattern, tree.kind(pattern) == .string else { error(id, "indicator without a pattern"); continue }
+            if let typeNode = o.patternType, let type = tree.string(typeNode), type != "stix" {
                 error(id, "pattern_type '\(type)' is not supported", hint: "only STIX patterns"); continue
             }
-            let terms: [Term]
+            let terms: [STIXPattern.Term]
             do {
-                terms = try Self.parse(pattern)
-            } catch {
-                self.error(id, "unsupported pattern \(pattern): \(error.message)",
-                           hint: "Spoor matches [ipv4-addr:value = '…'], ipv6-addr, domain-name, email-addr, autonomous-system:number, network-traffic:src_ref.value, joined by OR, with = or ISSUBSET")
+                terms = try STIXPattern.parse(tree.text(pattern)!, tokens: &tokens)
+            } catch let failure {
+                error(id, "unsupported pattern \(tree.string(pattern)!): \(failure.message)",
+                      hint: "Spoor matches [ipv4-addr:value = '…'], ipv6-addr, domain-name, email-addr, autonomous-system:number, network-traffic:src_ref.value, joined by OR, with = or ISSUBSET")
                 continue
             }
             var actorID = fallbackActor
-            if let a = actorObject(from: id) { actorID = resolve(a, actors: &actors) }
+            if let a = graph.actorObject(fromIndicator: i) {
+                if let known = resolved[a] { actorID = known } else {
+                    let r = resolve(objects[a].node, in: tree, actors: &actors)
+                    if r.added { resolved.removeAll() }
+                    resolved[a] = r.id
+                    actorID = r.id
+                }
+            }
             guard let actor = actorID else {
                 error(id, "indicator is linked to no threat-actor or intrusion-set",
                       hint: "add an 'indicates' relationship in the bundle, or give the indicator rule an actor:"); continue
             }
-            let from = (o["valid_from"] as? String).flatMap(Self.time) ?? .min
-            let until = (o["valid_until"] as? String).flatMap(Self.time) ?? .max
-            if (o["valid_from"] as? String).map({ Self.time($0) == nil }) == true { error(id, "valid_from is not a timestamp") }
+            let from = o.validFrom.flatMap { Self.time($0, in: tree) } ?? .min
+            let until = o.validUntil.flatMap { Self.time($0, in: tree) } ?? .max
+            if let v = o.validFrom, tree.kind(v) == .string, Self.time(v, in: tree) == nil { error(id, "valid_from is not a timestamp") }
             let entry = index.entries.count
             index.entries.append(TimedIndicator(stixID: id, ruleID: ruleID, actor: actor, confidence: confidence,
                                                 validFrom: from, validUntil: until))
+            let label = String(entry)
             for term in terms {
                 switch term {
-                case .network(let cidr): _ = index.networks.insert(cidr: cidr, label: String(entry))
+                case .network(let cidr): _ = index.networks.insert(cidr: cidr, label: label)
                 case .asn(let n): index.asns[n, default: []].append(entry)
                 case .domain(let d): index.domains[d.lowercased(), default: []].append(entry)
                 case .email(let e): index.emails[e.lowercased(), default: []].append(entry)
@@ -134,99 +175,36 @@ struct STIXBundleReader {
     }
 
     /// The Spoor actor of a bundle's threat-actor / intrusion-set: a known one with the same
-    /// name, alias or MITRE id, else a new one made from the object.
-    func resolve(_ o: [String: Any], actors: inout [String: Actor]) -> String {
-        let name = o["name"] as? String ?? (o["id"] as? String ?? "unknown")
-        let aliases = o["aliases"] as? [String] ?? []
-        let mitre = (o["external_references"] as? [[String: Any]])?
-            .first { ($0["source_name"] as? String)?.hasPrefix("mitre") == true && $0["external_id"] is String }?["external_id"] as? String
+    /// name, alias or MITRE id, else a new one made from the object (`added`).
+    func resolve(_ o: JSONTree.Node, in tree: JSONTree, actors: inout [String: Actor]) -> (id: String, added: Bool) {
+        let name = tree.member(o, "name").flatMap(tree.string) ?? (tree.member(o, "id").flatMap(tree.string) ?? "unknown")
+        let aliases = tree.member(o, "aliases").flatMap(tree.strings) ?? []
+        var mitre: String?
+        if let refs = tree.member(o, "external_references"), tree.kind(refs) == .array,
+           tree.elements(refs).allSatisfy({ tree.kind($0) == .object }) {
+            for r in tree.elements(refs) {
+                guard let source = tree.member(r, "source_name").flatMap(tree.string), source.hasPrefix("mitre"),
+                      let external = tree.member(r, "external_id").flatMap(tree.string) else { continue }
+                mitre = external
+                break
+            }
+        }
         let names = Set(([name] + aliases + (mitre.map { [$0] } ?? [])).map { $0.lowercased() })
         for (id, a) in actors.sorted(by: { $0.key < $1.key }) {
             let known = Set(([a.id, a.name] + a.aliases + (a.mitre.map { [$0] } ?? [])).map { $0.lowercased() })
-            if !known.isDisjoint(with: names) { return id }
+            if !known.isDisjoint(with: names) { return (id, false) }
         }
         let id = name.lowercased().replacingOccurrences(of: " ", with: "-")
-        actors[id] = Actor(id: id, name: name, aliases: aliases, mitre: mitre, description: o["description"] as? String, references: [])
-        return id
+        actors[id] = Actor(id: id, name: name, aliases: aliases, mitre: mitre,
+                           description: tree.member(o, "description").flatMap(tree.string), references: [])
+        return (id, true)
     }
 
-    /// `2026-01-01T00:00:00Z`, with or without fractions or an offset, in µs.
-    static func time(_ text: String) -> Int64? {
-        withBytes(of: text) { Timestamps.iso8601($0, clock: utc)?.micros }
+    /// `2026-01-01T00:00:00Z`, with or without fractions or an offset, in µs; nil for a
+    /// value that is not such a string.
+    static func time(_ node: JSONTree.Node, in tree: JSONTree) -> Int64? {
+        tree.text(node).flatMap { Timestamps.iso8601($0, clock: utc)?.micros }
     }
 
     nonisolated(unsafe) static let utc = ZoneClock(zone: TimeZone(identifier: "UTC")!)
-
-    struct PatternFailure: Error { let message: String }
-
-    /// Parses the pattern forms Spoor matches: observations `[…]` joined by OR, each holding
-    /// comparisons joined by OR of `object:path = 'value'` or `… ISSUBSET 'cidr'`.
-    static func parse(_ pattern: String) throws(PatternFailure) -> [Term] {
-        var tokens: [String] = []
-        var i = pattern.startIndex
-        while i < pattern.endIndex {
-            let c = pattern[i]
-            if c.isWhitespace { i = pattern.index(after: i); continue }
-            if c == "[" || c == "]" || c == "(" || c == ")" { tokens.append(String(c)); i = pattern.index(after: i); continue }
-            if c == "'" {
-                var s = "'", j = pattern.index(after: i), closed = false
-                while j < pattern.endIndex {
-                    let d = pattern[j]
-                    if d == "\\", pattern.index(after: j) < pattern.endIndex {
-                        s.append(pattern[pattern.index(after: j)]); j = pattern.index(j, offsetBy: 2); continue
-                    }
-                    if d == "'" { closed = true; j = pattern.index(after: j); break }
-                    s.append(d); j = pattern.index(after: j)
-                }
-                guard closed else { throw PatternFailure(message: "an unterminated string") }
-                tokens.append(s); i = j; continue
-            }
-            var s = "", j = i
-            while j < pattern.endIndex, !pattern[j].isWhitespace, !"[]()'".contains(pattern[j]) { s.append(pattern[j]); j = pattern.index(after: j) }
-            tokens.append(s); i = j
-        }
-        var terms: [Term] = []
-        var p = 0
-        func next() -> String? { p < tokens.count ? tokens[p] : nil }
-        while p < tokens.count {
-            guard next() == "[" else { throw PatternFailure(message: "expected '[' but found '\(next()!)'") }
-            p += 1
-            while true {
-                guard p + 2 < tokens.count else { throw PatternFailure(message: "a comparison is cut short") }
-                let path = tokens[p], op = tokens[p + 1].uppercased(), value = tokens[p + 2]
-                p += 3
-                guard op == "=" || op == "ISSUBSET" else { throw PatternFailure(message: "the operator \(tokens[p - 2]) is not supported") }
-                let text = value.hasPrefix("'") ? String(value.dropFirst()) : nil
-                switch path {
-                case "ipv4-addr:value", "ipv6-addr:value", "network-traffic:src_ref.value", "network-traffic:src_ref.value[*]":
-                    guard let text, CIDRTrie.parse(String(text.split(separator: "/").first ?? "")) != nil else {
-                        throw PatternFailure(message: "'\(value)' is not an address or CIDR")
-                    }
-                    terms.append(.network(text))
-                case "domain-name:value":
-                    guard let text, op == "=" else { throw PatternFailure(message: "domain-name takes = 'name'") }
-                    terms.append(.domain(text))
-                case "email-addr:value", "email-message:from_ref.value", "email-message:sender_ref.value":
-                    guard let text, op == "=" else { throw PatternFailure(message: "email-addr takes = 'address'") }
-                    terms.append(.email(text))
-                case "autonomous-system:number":
-                    guard let n = Int64(value), op == "=" else { throw PatternFailure(message: "autonomous-system:number takes = N") }
-                    terms.append(.asn(n))
-                default:
-                    throw PatternFailure(message: "the object path \(path) is not supported")
-                }
-                guard let t = next() else { throw PatternFailure(message: "missing ']'") }
-                p += 1
-                if t == "]" { break }
-                guard t.uppercased() == "OR" else { throw PatternFailure(message: "\(t) is not supported inside an observation (only OR)") }
-            }
-            if let t = next() {
-                guard t.uppercased() == "OR" else { throw PatternFailure(message: "\(t) between observations is not supported (only OR)") }
-                p += 1
-                guard p < tokens.count else { throw PatternFailure(message: "the pattern ends after OR") }
-            }
-        }
-        guard !terms.isEmpty else { throw PatternFailure(message: "an empty pattern") }
-        return terms
-    }
 }

@@ -89,4 +89,61 @@ import Testing
         #expect(text.contains("feed.json (indicator--and): unsupported pattern") && text.contains("AND"))
         #expect(text.contains("feed.json (indicator--orphan): indicator is linked to no threat-actor or intrusion-set"))
     }
+
+    /// A bundle as some platforms write it: escaped characters (`\u0027` for the pattern's
+    /// quotes, `\/`, non-ASCII names), objects nested in objects, keys the reader ignores,
+    /// an actor known only to the bundle, with its MITRE id in external_references.
+    @Test func bundlesWithEscapesAndNestedObjectsAreReadAsWritten() throws {
+        let feed = #"""
+            {
+              "type": "bundle", "id": "bundle--2",
+              "objects": [
+                {"type": "threat-actor", "id": "threat-actor--\u00e9t\u00e9", "name": "\u00c9t\u00e9 Group",
+                 "external_references": [{"source_name": "other", "url": "https:\/\/example.org\/a"},
+                                         {"source_name": "mitre-attack", "external_id": "G9999"}],
+                 "x_extra": {"nested": {"deeper": [1, 2.5e3, true, null, {"k": "v"}]}}},
+                {"type": "indicator", "id": "indicator--\u0031", "pattern_type": "stix",
+                 "pattern": "[ipv4-addr:value = \u0027203.0.113.77\u0027] OR [domain-name:value = 'caf\u00e9.example']",
+                 "kill_chain_phases": [{"kill_chain_name": "mitre-attack", "phase_name": "initial-access"}],
+                 "extensions": {"extension-definition--1": {"extension_type": "property-extension", "score": 80}},
+                 "valid_from": "2026-01-01T00:00:00Z"},
+                {"type": "relationship", "id": "relationship--1", "relationship_type": "indicates",
+                 "source_ref": "indicator--1", "target_ref": "threat-actor--\u00e9t\u00e9"}
+              ]
+            }
+            """#
+        let dir = try rulesDirectory(["intel.yaml": "indicators:\n  - id: intel\n    file: feed.json\n", "feed.json": feed])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (rules, errors) = RuleSet.lint(directory: dir)
+        #expect(errors.isEmpty, "\(errors)")
+        #expect(rules.actors["été-group"]?.mitre == "G9999" && rules.actors["été-group"]?.name == "Été Group")
+        var plan = makeTester().plan
+        plan.enrichers = [IndicatorAttributor(rules: rules)]
+        let hit = parse("Jan  5 10:00:00 mx1 postfix/smtpd[1]: warning: unknown[203.0.113.77]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=alice@example.net",
+                        with: RecordTester(plan: plan))
+        #expect(hit["threat.group.id"] == "G9999" && hit.label("stix.indicator") == "indicator--1")
+    }
+
+    @Test func aMalformedBundleIsReportedWithFileLineAndColumn() throws {
+        let feed = """
+            {"type": "bundle", "id": "bundle--3", "objects": [
+              {"type": "indicator", "id": "indicator--1", "pattern": "[ipv4-addr:value = '192.0.2.1']"}
+              {"type": "indicator", "id": "indicator--2", "pattern": "[ipv4-addr:value = '192.0.2.2']"}
+            ]}
+            """
+        let dir = try rulesDirectory(["intel.yaml": "indicators:\n  - id: intel\n    file: feed.json\n", "feed.json": feed])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (_, errors) = RuleSet.lint(directory: dir)
+        let text = errors.map(\.description).joined(separator: "\n")
+        #expect(errors.count == 1, "\(text)")
+        #expect(text.contains("feed.json:3:3: not a JSON STIX bundle: expected ',' or ']'"), "\(text)")
+    }
+
+    @Test func jsonThatIsNotABundleIsReportedWithItsID() throws {
+        let dir = try rulesDirectory(["intel.yaml": "indicators:\n  - id: intel\n    file: feed.json\n",
+                                      "feed.json": #"{"type": "report", "id": "report--1", "objects": []}"#])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (_, errors) = RuleSet.lint(directory: dir)
+        #expect(errors.map(\.description) == ["\(dir)/feed.json (report--1): not a STIX bundle: no type 'bundle' with objects"])
+    }
 }

@@ -17,18 +17,35 @@ public struct CIDRTrie: Sendable {
 
     /// Adds `a.b.c.d/n` or `x::y/n` (a bare address is a /32 or /128).
     public mutating func insert(cidr: String, label: String) -> Bool {
-        let parts = cidr.split(separator: "/", maxSplits: 1)
-        guard let first = parts.first, let address = CIDRTrie.parse(String(first)) else { return false }
-        let isV4 = !first.utf8.contains(0x3A)
+        withBytes(of: cidr) { insert(cidr: $0, label: label) }
+    }
+
+    /// The same from bytes (an indicator list's line, a STIX pattern's value) without a
+    /// `String` for IPv4.
+    public mutating func insert(cidr: Bytes, label: String) -> Bool {
+        // Split as `split(separator: "/", maxSplits: 1)` did: empty pieces are skipped, so
+        // `/a.b.c.d` and `a.b.c.d/` are bare addresses.
+        var s = 0
+        while s < cidr.count, cidr[s] == 0x2F { s += 1 }
+        guard s < cidr.count else { return false }
+        let slash = cidr.firstIndex(of: 0x2F, from: s) ?? cidr.count
+        let first = cidr.slice(s, slash), rest = cidr.slice(slash + 1, cidr.count)
+        guard let address = CIDRTrie.address(first) else { return false }
+        let isV4 = first.firstIndex(of: 0x3A) == nil
         var length = isV4 ? 32 : 128
-        if parts.count == 2 {
-            guard let n = Int(parts[1]), n >= 0, n <= length else { return false }
+        if rest.count > 0 {
+            guard let n = CIDRTrie.integer(rest), n >= 0, n <= length else { return false }
             length = n
         }
         let bits = isV4 ? 96 + length : length
-        var node = 0
-        for i in 0..<bits {
-            let bit = (address[i / 8] >> (7 - UInt8(i % 8))) & 1
+        var node = 0, i = 0
+        if isV4, v4Root >= 0, bits >= 96 {
+            // Every IPv4 prefix runs through ::ffff:0:0/96; start where it ends.
+            node = Int(v4Root); i = 96
+        }
+        while i < bits {
+            let word = i < 64 ? address.0 : address.1
+            let bit = (word >> (63 - UInt64(i % 64))) & 1
             var next = bit == 0 ? nodes[node].zero : nodes[node].one
             if next < 0 {
                 next = Int32(nodes.count)
@@ -36,11 +53,61 @@ public struct CIDRTrie: Sendable {
                 if bit == 0 { nodes[node].zero = next } else { nodes[node].one = next }
             }
             node = Int(next)
+            i += 1
         }
         labels.append(label)
         nodes[node].label = Int32(labels.count - 1)
-        findV4Root()
+        // The IPv4 start moves only while its path is incomplete or when a label lands on it.
+        if v4Root < 0 || bits <= 96 { findV4Root() }
         return true
+    }
+
+    /// `Int(text)` for the prefix length: an optional sign, then decimal digits.
+    static func integer(_ text: Bytes) -> Int? {
+        var i = 0, negative = false
+        if text.count > 0, text[0] == 0x2B || text[0] == 0x2D { negative = text[0] == 0x2D; i = 1 }
+        guard i < text.count else { return nil }
+        var v = 0
+        while i < text.count {
+            let d = text[i] &- 0x30
+            guard d < 10 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int(d))
+            guard !o1, !o2 else { return nil }
+            v = a
+            i += 1
+        }
+        return negative ? -v : v
+    }
+
+    /// An address's 128 bits (IPv4 mapped into IPv6), accepting exactly what `parse(_:)`
+    /// (inet_pton) accepts; IPv4 is read here, IPv6 goes through inet_pton.
+    public static func address(_ text: Bytes) -> (UInt64, UInt64)? {
+        guard text.firstIndex(of: 0x3A) == nil else {
+            guard let bytes = parse(text.string) else { return nil }
+            return (bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }, bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) })
+        }
+        // inet_pton's IPv4 rules: four decimal parts of 0...255, no leading zeros. It reads a
+        // C string, so a NUL ends the text.
+        let end = text.firstIndex(of: 0) ?? text.count
+        var v: UInt64 = 0, part: UInt64 = 0, parts = 0, digits = 0
+        for k in 0..<end {
+            let c = text[k]
+            if c &- 0x30 < 10 {
+                if digits > 0 && part == 0 { return nil }
+                part = part * 10 + UInt64(c - 0x30)
+                guard part <= 255 else { return nil }
+                if digits == 0 { parts += 1; guard parts <= 4 else { return nil } }
+                digits += 1
+            } else if c == 0x2E, digits > 0, parts < 4 {
+                v = v << 8 | part; part = 0; digits = 0
+            } else {
+                return nil
+            }
+        }
+        guard parts == 4, digits > 0 else { return nil }
+        v = v << 8 | part
+        return (0, 0xFFFF_0000_0000 | v)
     }
 
     private mutating func findV4Root() {
