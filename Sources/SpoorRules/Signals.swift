@@ -214,45 +214,46 @@ public struct BehaviourEngine: BehaviourRules {
         }
         out.facts = facts
         out.columns = columns
-        out.hits = Self.groupedByKey(hits)
+        out.hits = hits
         out.lastStream = lastStream
         return out
     }
 
-    /// The hits reordered so that those of one (rule, group key) are consecutive, keys in the
-    /// order they first appear and each key's hits in event order — which is all a window
+    /// Hits reordered so that those of one (rule, group key) are consecutive, keys in the
+    /// order they first appear and each key's hits in arrival order — which is all a window
     /// sees, so findings are the same. The correlator then touches each key's windows once
-    /// per chunk instead of once per event: with tens of thousands of windows open, memory
+    /// per batch instead of once per event: with tens of thousands of windows open, memory
     /// latency, not counting, is its cost.
-    static func groupedByKey(_ hits: [RuleHit]) -> [RuleHit] {
-        guard hits.count > 1 else { return hits }
+    static func groupedByKey<T>(_ items: [T], key: (T) -> (rule: Int32, group: UInt64)) -> [T] {
+        guard items.count > 1 else { return items }
         var capacity = 64
-        while capacity < hits.count * 2 { capacity <<= 1 }
+        while capacity < items.count * 2 { capacity <<= 1 }
         var slots = [Int32](repeating: -1, count: capacity)   // → key number
         var keyRule: [Int32] = [], keyGroup: [UInt64] = [], counts: [Int32] = []
-        var keyOf = [Int32](repeating: 0, count: hits.count)
-        for (i, h) in hits.enumerated() {
-            var slot = Int(truncatingIfNeeded: Hash.mix(h.group ^ UInt64(UInt32(bitPattern: h.rule)))) & (capacity - 1)
+        var keyOf = [Int32](repeating: 0, count: items.count)
+        for (i, item) in items.enumerated() {
+            let (rule, group) = key(item)
+            var slot = Int(truncatingIfNeeded: Hash.mix(group ^ UInt64(UInt32(bitPattern: rule)))) & (capacity - 1)
             while true {
                 let k = slots[slot]
                 if k < 0 {
                     slots[slot] = Int32(counts.count)
                     keyOf[i] = Int32(counts.count)
-                    keyRule.append(h.rule); keyGroup.append(h.group); counts.append(1)
+                    keyRule.append(rule); keyGroup.append(group); counts.append(1)
                     break
                 }
-                if keyRule[Int(k)] == h.rule && keyGroup[Int(k)] == h.group { keyOf[i] = k; counts[Int(k)] += 1; break }
+                if keyRule[Int(k)] == rule && keyGroup[Int(k)] == group { keyOf[i] = k; counts[Int(k)] += 1; break }
                 slot = (slot + 1) & (capacity - 1)
             }
         }
-        guard counts.count < hits.count else { return hits }
+        guard counts.count < items.count else { return items }
         var next = [Int32](repeating: 0, count: counts.count)
         var total: Int32 = 0
         for k in counts.indices { next[k] = total; total += counts[k] }
-        var out = hits
-        for (i, h) in hits.enumerated() {
+        var out = items
+        for (i, item) in items.enumerated() {
             let k = Int(keyOf[i])
-            out[Int(next[k])] = h
+            out[Int(next[k])] = item
             next[k] += 1
         }
         return out

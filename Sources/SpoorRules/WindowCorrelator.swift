@@ -68,16 +68,40 @@ final class WindowCorrelator: Correlator {
 
     init(engine: BehaviourEngine) { self.engine = engine }
 
+    /// Chunks' signals wait here until they hold `batchHits` hits: the hits of one key across
+    /// several chunks are then applied together, so that a key's group and windows are
+    /// fetched from memory once per batch rather than once per chunk.
+    private var pending: [ChunkSignals] = []
+    private var pendingHits = 0
+    /// Chunks added so far: a chunk's tick is its number.
+    private var chunks = 0
+    static let batchHits = 32_768
+
     func add(_ signals: any Sendable) -> [Finding] {
         guard let signals = signals as? ChunkSignals else { return [] }
-        tick += 1
+        chunks += 1
+        pending.append(signals)
+        pendingHits += signals.hits.count
+        guard pendingHits >= Self.batchHits else { return [] }
+        return flush()
+    }
+
+    /// Applies the pending chunks' hits, a key's hits together in arrival order.
+    private func flush() -> [Finding] {
+        guard !pending.isEmpty else { return [] }
+        // Each hit keeps its chunk's tick: a window fed by a chunk is not closed by that
+        // chunk's later hits, exactly as when chunks were applied one by one.
+        let firstTick = chunks - pending.count + 1
         var found: [Finding] = []
-        // Hits of one key come together (see `BehaviourEngine.groupedByKey`): its group is
-        // looked up once per run.
+        var all: [(chunk: Int32, hit: RuleHit)] = []
+        all.reserveCapacity(pendingHits)
+        for (c, s) in pending.enumerated() { for h in s.hits { all.append((Int32(c), h)) } }
         var last: (key: Key, group: Group)?
-        signals.facts.withUnsafeBufferPointer { facts in
-            for hit in signals.hits {
-                let key = Key(rule: hit.rule, group: hit.group)
+        for (c, hit) in BehaviourEngine.groupedByKey(all, key: { ($0.hit.rule, $0.hit.group) }) {
+            let signals = pending[Int(c)]
+            tick = firstTick + Int(c)
+            let key = Key(rule: hit.rule, group: hit.group)
+            signals.facts.withUnsafeBufferPointer { facts in
                 let fact = facts.baseAddress! + Int(hit.fact)   // read in place
                 let g: Group
                 if let last, last.key == key { g = last.group } else {
@@ -90,12 +114,14 @@ final class WindowCorrelator: Correlator {
                 add(fact, hit, Int(hit.rule), key, g, signals, &found)
             }
         }
+        pending.removeAll()
+        pendingHits = 0
         if openWindows > engine.maxOpenWindows { evict(&found) }
         return found
     }
 
     func finish() -> [Finding] {
-        var found: [Finding] = []
+        var found = flush()
         for (key, g) in groups.sorted(by: { ($0.key.rule, $0.value.text) < ($1.key.rule, $1.value.text) }) {
             for w in g.windows { if let f = evaluate(w, key, g.text) { found.append(f) } }
         }

@@ -78,7 +78,7 @@ import Testing
     @Test func hitsOfOneKeyComeTogetherInEventOrder() {
         let keys: [(Int32, UInt64)] = [(0, 7), (1, 7), (0, 9), (0, 7), (1, 7), (0, 9), (2, 1), (0, 7)]
         let hits = keys.enumerated().map { RuleHit(fact: Int32($0.offset), rule: $0.element.0, steps: 0, group: $0.element.1, value: 0) }
-        let grouped = BehaviourEngine.groupedByKey(hits)
+        let grouped = BehaviourEngine.groupedByKey(hits) { ($0.rule, $0.group) }
         #expect(grouped.map(\.fact) == [0, 3, 7, 1, 4, 2, 5, 6])
     }
 
