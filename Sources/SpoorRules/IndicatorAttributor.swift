@@ -37,7 +37,16 @@ public struct IndicatorAttributor: Enricher {
 
     /// Whether `domain` or a parent of it may be a STIX domain (false: surely none is).
     /// ASCII only; other bytes answer true (the exact lookup lower-cases them as text).
+    /// The same, remembered per worker for short domains (a mail provider's own few).
     @inline(__always)
+    private func mayHoldDomain(_ domain: Bytes, _ state: WorkerState) -> Bool {
+        let slot = state.domains.find(group: 0, domain)
+        if slot >= 0, state.domains.known(slot) { return state.domains.results(slot) != 0 }
+        let r = mayHoldDomain(domain)
+        if slot >= 0 { state.domains.store(slot, domain, r ? 1 : 0) }
+        return r
+    }
+
     private func mayHoldDomain(_ domain: Bytes) -> Bool {
         let n = domain.count
         guard n > 0, n <= 256 else { return n > 0 }
@@ -64,6 +73,8 @@ public struct IndicatorAttributor: Enricher {
         let detection: DetectionState?
         /// Per source address (short ones), what the tries say: see `AddressVerdict`.
         let addresses = ValueMemo(groups: 1, ways: 4096)
+        /// Per domain (short ones), whether it or a parent may be a STIX domain.
+        let domains = ValueMemo(groups: 1, ways: 256)
         init(plan: DetectionPlan?) { detection = plan.map { DetectionState(plan: $0) } }
     }
 
@@ -109,7 +120,7 @@ public struct IndicatorAttributor: Enricher {
                 break
             }
         }
-        if !attributed, !rules.stix.isEmpty, let hit = stixMatch(event, addresses.stix) {
+        if !attributed, !rules.stix.isEmpty, let hit = stixMatch(event, addresses.stix, state) {
             let entry = rules.stix.entries[hit]
             if let actor = rules.actors[entry.actor] {
                 attribute(event, actor, rule: entry.ruleID, confidence: entry.confidence, context)
@@ -156,20 +167,21 @@ public struct IndicatorAttributor: Enricher {
 
     /// The STIX indicator that matches the event and holds at its time, if any.
     /// `network`: the entry the source address's longest prefix names (-1: none).
-    func stixMatch(_ e: EventBuilder, _ network: Int) -> Int? {
-        let s = rules.stix
+    func stixMatch(_ e: EventBuilder, _ network: Int, _ state: WorkerState) -> Int? {
+        // `rules.stix` is read in place throughout: a copy would retain its tables per event.
         let time = e.number(of: .timestamp) ?? 0
-        if network >= 0, s.entries[network].holds(at: time) { return network }
-        if !s.asns.isEmpty, let asn = e.number(of: .sourceASNumber), let list = s.asns[asn], let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
-        if !s.emails.isEmpty, let from = e.value(of: .emailFrom), let list = s.emails[from.string.lowercased()],
-           let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
-        if !s.domains.isEmpty {
+        if network >= 0, rules.stix.entries[network].holds(at: time) { return network }
+        if !rules.stix.asns.isEmpty, let asn = e.number(of: .sourceASNumber), let list = rules.stix.asns[asn],
+           let i = list.first(where: { rules.stix.entries[$0].holds(at: time) }) { return i }
+        if !rules.stix.emails.isEmpty, let from = e.value(of: .emailFrom), let list = rules.stix.emails[from.string.lowercased()],
+           let i = list.first(where: { rules.stix.entries[$0].holds(at: time) }) { return i }
+        if !rules.stix.domains.isEmpty {
             // The source's host, the account's domain, the sender's domain (no array per event).
             func lookup(_ c: Bytes?) -> Int? {
-                guard let c, mayHoldDomain(c) else { return nil }
+                guard let c, mayHoldDomain(c, state) else { return nil }
                 var d = Substring(c.string.lowercased())
                 while !d.isEmpty {
-                    if let list = s.domains[String(d)], let i = list.first(where: { s.entries[$0].holds(at: time) }) { return i }
+                    if let list = rules.stix.domains[String(d)], let i = list.first(where: { rules.stix.entries[$0].holds(at: time) }) { return i }
                     guard let dot = d.firstIndex(of: ".") else { break }
                     d = d[d.index(after: dot)...]
                 }
