@@ -1,0 +1,233 @@
+/// The campaign tally as a worker keeps it while events flow: the same classification and
+/// counts as `CampaignTally` (the contract of `spoor report`), kept on ids of interned values
+/// (`CampaignValues`). An event that counts costs a few hashes of its values' bytes and of
+/// small integers, no `String`; text is made once per distinct value, and the counts become
+/// a `CampaignTally` once, when the worker hands them over (`tally`).
+///
+/// One per worker thread (`ChunkWorker`); not thread-safe.
+struct CampaignCounter {
+    private var values = CampaignValues()
+    /// The account key as logged (`user.email`, else `user.name@user.domain`, else
+    /// `user.name`) → the value id of the account as compared (-1: none), by key id.
+    private var accountKeys = ByteInterner()
+    private var accountOfKey: [Int32] = []
+    private var actors: [Counts] = []
+    private var sources: [Counts] = []
+    /// Value class → index in `actors` / `sources` (-1: none yet), grown with the values.
+    private var actorOf: [Int32] = []
+    private var sourceOf: [Int32] = []
+
+    /// The counts as the tally holds them.
+    var tally: CampaignTally {
+        var t = CampaignTally()
+        for a in actors { t.actors[values.strings[Int(a.key)]] = a.counts(values) }
+        for s in sources { t.sources[values.strings[Int(s.key)]] = s.counts(values) }
+        return t
+    }
+
+    /// Classifies the batch's last event (the worker calls it as each event is committed).
+    @inline(__always)
+    mutating func addLast(of batch: EventBatch) {
+        guard let event = batch.events.last else { return }
+        batch.withReader { r in add(event, r) }
+    }
+
+    /// Failure reasons of a checked credential (compared on bytes, no String per event).
+    @inline(__always)
+    static func isAttackReason(_ r: Bytes) -> Bool {
+        r.equals("bad_password") || r.equals("locked") || r.equals("disabled") || r.equals("expired")
+            || r.equals("mfa_required") || r.equals("mfa_failed")
+    }
+
+    /// Where each field `add` reads sits in `Captured` (0: a field it does not read).
+    private enum Captured: Int {
+        case action = 1, category, outcome, reason, exists, email, name, domain, group, groupName, ip, asn, asName, country,
+             agent, rule
+        static let count = 17
+        /// By `Field.rawValue`.
+        static let table: [UInt8] = {
+            var t = [UInt8](repeating: 0, count: 256)
+            let fields: [(Field, Captured)] = [
+                (.eventAction, .action), (.eventCategory, .category), (.eventOutcome, .outcome), (.eventReason, .reason),
+                (.userExists, .exists), (.userEmail, .email), (.userName, .name), (.userDomain, .domain),
+                (.threatGroupID, .group), (.threatGroupName, .groupName), (.sourceIP, .ip), (.sourceASNumber, .asn),
+                (.sourceASOrganization, .asName), (.sourceGeoCountry, .country), (.userAgent, .agent), (.ruleID, .rule),
+            ]
+            for (f, c) in fields { t[Int(f.rawValue)] = UInt8(c.rawValue) }
+            return t
+        }()
+    }
+
+    private let captured = Captured.table
+
+    /// Classifies one event on bytes (the rules of CAMPAIGN.md) and counts it.
+    @inline(__always)
+    private mutating func add(_ event: EventHeader, _ r: BatchReader) {
+        let slots = r.slots(of: event)
+        // One pass, no branch per slot: the index of the last slot of each field read (the
+        // value a field set twice keeps), -1 when the event has none.
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: Captured.count) { at in
+            at.initialize(repeating: -1)
+            captured.withUnsafeBufferPointer { table in
+                for i in slots.indices { at[Int(table[Int(slots[i].field.rawValue)])] = Int32(i) }
+            }
+            add(event, r, slots, at)
+        }
+    }
+
+    @inline(__always)
+    private mutating func add(_ event: EventHeader, _ r: BatchReader, _ slots: UnsafeBufferPointer<Slot>,
+                              _ at: UnsafeMutableBufferPointer<Int32>) {
+        let none = Bytes(start: nil, count: 0)
+        func bytes(_ c: Captured) -> Bytes? {
+            let i = at[c.rawValue]
+            return i < 0 ? nil : r.bytes(slots[Int(i)])
+        }
+        func number(_ c: Captured) -> Int64? {
+            let i = at[c.rawValue]
+            return i < 0 ? nil : slots[Int(i)].value
+        }
+        let action = bytes(.action) ?? none, category = bytes(.category) ?? none
+        let outcome = bytes(.outcome) ?? none, reason = bytes(.reason) ?? none
+        let exists = number(.exists).map { $0 != 0 }
+        let unknownUser = reason.equals("unknown_user")
+        let authentication = category.equals("authentication")
+        let probe = (action.equals("recipient-check") && (unknownUser || outcome.equals("success")))
+            || action.equals("account-lookup")
+            || (authentication && unknownUser)
+        // An attack checks a credential of an account that exists: the directory decides when
+        // one is loaded, the log's own word otherwise.
+        let success = outcome.equals("success")
+        let attack = authentication && (exists ?? !unknownUser)
+            && (success || (outcome.equals("failure") && Self.isAttackReason(reason)))
+        guard probe || attack else { return }
+
+        let account = self.account(email: bytes(.email) ?? none, name: bytes(.name) ?? none, domain: bytes(.domain) ?? none)
+        let ipID = values.id(bytes(.ip) ?? none)
+        let agentID = bytes(.agent).map { values.id($0) } ?? -1
+        let ruleID = bytes(.rule).map { values.id($0) } ?? -1
+        let e = Event(probe: probe, attack: attack, success: success, timestamp: event.timestamp,
+                      account: account, accountClass: account < 0 ? -1 : values.classOf[Int(account)],
+                      ip: ipID, ipClass: values.classOf[Int(ipID)], asn: number(.asn),
+                      agent: agentID, agentClass: agentID < 0 ? -1 : values.classOf[Int(agentID)],
+                      rule: ruleID, ruleClass: ruleID < 0 ? -1 : values.classOf[Int(ruleID)])
+        let asName = bytes(.asName), country = bytes(.country)
+        // Mutated in place: a copy of the counts would copy their account sets on every event.
+        let group = bytes(.group) ?? none
+        if group.count == 0 {
+            let i = Self.index(of: e.ipClass, classes: values.classOf.count, in: &sourceOf, &sources) { Counts(key: ipID) }
+            Self.record(e, asName: asName, country: country, values: &values, into: &sources[i])
+        } else {
+            let groupID = values.id(group)
+            let i = Self.index(of: values.classOf[Int(groupID)], classes: values.classOf.count, in: &actorOf, &actors) {
+                var aliases: [String] = []
+                for s in slots where s.field == .threatGroupAlias { aliases.append(r.bytes(s).string) }
+                return Counts(key: groupID, name: bytes(.groupName)?.string, aliases: aliases)
+            }
+            Self.record(e, asName: asName, country: country, values: &values, into: &actors[i])
+        }
+    }
+
+    /// What `record` needs of a counted event, as ids (-1: the event names none).
+    private struct Event {
+        var probe, attack, success: Bool
+        var timestamp: Int64
+        var account, accountClass: Int32
+        var ip, ipClass: Int32
+        var asn: Int64?
+        var agent, agentClass: Int32
+        var rule, ruleClass: Int32
+    }
+
+    /// The counts of value class `c`, made by `make` on its first event.
+    @inline(__always)
+    private static func index(of c: Int32, classes: Int, in map: inout [Int32], _ counts: inout [Counts],
+                              _ make: () -> Counts) -> Int {
+        if Int(c) >= map.count { map.append(contentsOf: repeatElement(-1, count: classes - map.count)) }
+        if map[Int(c)] < 0 {
+            map[Int(c)] = Int32(counts.count)
+            counts.append(make())
+        }
+        return Int(map[Int(c)])
+    }
+
+    @inline(__always)
+    private static func record(_ e: Event, asName: Bytes?, country: Bytes?, values: inout CampaignValues, into a: inout Counts) {
+        if e.probe {
+            a.probeAttempts += 1
+            if e.account >= 0 { _ = a.probed.insert(e.accountClass, e.account) }
+        }
+        if e.attack {
+            a.attackAttempts += 1
+            if !e.success { a.failedAttacks += 1 }
+            if e.account >= 0 {
+                _ = a.attacked.insert(e.accountClass, e.account)
+                if e.success { _ = a.compromised.insert(e.accountClass, e.account) }
+            }
+        }
+        a.firstSeen = min(a.firstSeen, e.timestamp)
+        a.lastSeen = max(a.lastSeen, e.timestamp)
+        let (s, newSource) = a.sources.insert(e.ipClass, Int32(a.sourceList.count))
+        if newSource { a.sourceList.append(Counts.Source(form: e.ip)) }
+        Self.update(&a.sourceList[Int(s)]) { s in
+            s.events += 1
+            if s.asn == nil { s.asn = e.asn }
+            if s.country < 0, let country { s.country = values.id(country) }
+            if s.rule < 0 { s.rule = e.rule }
+        }
+        if let asn = e.asn, let asName, asn != a.lastASN {
+            if a.asNames.index(forKey: asn) == nil { a.asNames[asn] = values.id(asName) }
+            a.lastASN = asn
+        }
+        if e.agent >= 0 {
+            if let i = a.agents.value(e.agentClass) {
+                a.agentList[Int(i)].count += 1
+            } else if a.agents.count < CampaignTally.Counts.maxUserAgents {
+                _ = a.agents.insert(e.agentClass, Int32(a.agentList.count))
+                a.agentList.append(Counts.Tagged(form: e.agent, count: 1))
+            }
+        }
+        if e.rule >= 0 {
+            let (i, isNew) = a.rules.insert(e.ruleClass, Int32(a.ruleList.count))
+            if isNew { a.ruleList.append(Counts.Tagged(form: e.rule)) }
+            a.ruleList[Int(i)].count += 1
+        }
+        let day = Int(e.timestamp >= 0 ? e.timestamp / 86_400_000_000 : (e.timestamp + 1) / 86_400_000_000 - 1)
+        // A day number fits in 32 bits for any Int64 of microseconds (±1.07e8 days).
+        let (d, newDay) = a.days.insert(Int32(day), Int32(a.dayList.count))
+        if newDay { a.dayList.append((day, CampaignTally.Counts.Day())) }
+        Self.update(&a.dayList[Int(d)].counts) { d in
+            if e.probe { d.probes += 1 }
+            if e.attack { d.attacks += 1 }
+            if e.attack && e.success { d.compromises += 1 }
+        }
+    }
+
+    /// The value id of the account as the report compares it (`CampaignTally.account`), or -1.
+    /// Normalized once per distinct key as logged.
+    private mutating func account(email: Bytes, name: Bytes, domain: Bytes) -> Int32 {
+        if email.count > 0 { return account(key: email, email, name, domain) }
+        guard domain.count > 0, name.count > 0, name.firstIndex(of: 0x40) == nil else { return account(key: name, email, name, domain) }
+        // `name@domain`: the same text as the account function joins, so the key decides the account.
+        return withUnsafeTemporaryAllocation(byteCount: name.count + 1 + domain.count, alignment: 1) { key in
+            key.baseAddress!.copyMemory(from: name.baseAddress!, byteCount: name.count)
+            key[name.count] = 0x40
+            (key.baseAddress! + name.count + 1).copyMemory(from: domain.baseAddress!, byteCount: domain.count)
+            return account(key: Bytes(key), email, name, domain)
+        }
+    }
+
+    @inline(__always)
+    private mutating func account(key: Bytes, _ email: Bytes, _ name: Bytes, _ domain: Bytes) -> Int32 {
+        guard key.count > 0 else { return -1 }
+        let (id, isNew) = accountKeys.insert(key)
+        if isNew {
+            let text = CampaignTally.account(email: email.string, name: name.string, domain: domain.string)
+            accountOfKey.append(text.isEmpty ? -1 : values.id(text: text))
+        }
+        return accountOfKey[Int(id)]
+    }
+
+    @inline(__always)
+    private static func update<T>(_ a: inout T, _ body: (inout T) -> Void) { body(&a) }
+}

@@ -1,0 +1,56 @@
+import Testing
+@testable import SpoorKit
+
+/// The structures the campaign counter keeps per worker: what goes in comes back out.
+@Suite struct InternerTests {
+    @Test func equalBytesGetOneIDAndTheSameTextBack() {
+        var interner = ByteInterner()
+        let words = ["198.51.100.7", "", "alice@example.net", "Alice@example.net", "x", "198.51.100.7", "", "caf\u{E9}"]
+        var ids: [Int32] = []
+        for w in words {
+            ids.append(withBytes(of: w) { interner.insert($0).id })
+        }
+        #expect(ids == [0, 1, 2, 3, 4, 0, 1, 5])
+        #expect(interner.count == 6)
+        #expect((0..<6).map { interner.string(Int32($0)) } == ["198.51.100.7", "", "alice@example.net", "Alice@example.net", "x", "caf\u{E9}"])
+        #expect(withBytes(of: "x") { interner.insert($0).isNew } == false)
+        #expect(withBytes(of: "y") { interner.insert($0).isNew } == true)
+    }
+
+    @Test func manyValuesSurviveGrowth() {
+        var interner = ByteInterner()
+        for i in 0..<10_000 { #expect(withBytes(of: "10.0.\(i / 256).\(i % 256)") { interner.insert($0).id } == Int32(i)) }
+        for i in stride(from: 0, to: 10_000, by: 7) {
+            #expect(withBytes(of: "10.0.\(i / 256).\(i % 256)") { interner.insert($0) } == (Int32(i), false))
+        }
+        #expect(interner.string(9_999) == "10.0.39.15")
+    }
+
+    @Test func spellingsEqualAsTextShareAClass() {
+        var values = CampaignValues()
+        let composed = values.id(text: "caf\u{E9}")
+        let decomposed = values.id(text: "cafe\u{301}")
+        let other = values.id(text: "cafe")
+        #expect(composed != decomposed)
+        #expect(values.classOf[Int(decomposed)] == composed)
+        #expect(values.classOf[Int(other)] == other)
+        #expect(values.strings[Int(decomposed)].unicodeScalars.count == 5)
+    }
+
+    @Test func idMapKeepsTheFirstValueOfAKey() {
+        var map = IDMap()
+        #expect(map.value(3) == nil)
+        #expect(map.insert(3, 30) == (30, true))
+        #expect(map.insert(3, 31) == (30, false))
+        #expect(map.insert(-5, 7) == (7, true))
+        for k in Int32(100)..<Int32(5_100) { _ = map.insert(k, k * 2) }
+        #expect(map.count == 5_002)
+        #expect(map.value(3) == 30)
+        #expect(map.value(-5) == 7)
+        #expect(map.value(4_321) == 8_642)
+        #expect(map.value(99) == nil)
+        var sum = 0
+        map.forEach { k, v in if k >= 100 { sum += Int(v - 2 * k) } }
+        #expect(sum == 0)
+    }
+}
