@@ -4,37 +4,42 @@ import Testing
 /// The structures the campaign counter keeps per worker: what goes in comes back out.
 @Suite struct InternerTests {
     @Test func equalBytesGetOneIDAndTheSameTextBack() {
-        var interner = ByteInterner()
+        var interner = ByteInterner<Int>()
         let words = ["198.51.100.7", "", "alice@example.net", "Alice@example.net", "x", "198.51.100.7", "", "caf\u{E9}"]
         var ids: [Int32] = []
-        for w in words {
-            ids.append(withBytes(of: w) { interner.insert($0).id })
+        for (i, w) in words.enumerated() {
+            ids.append(withBytes(of: w) { interner.insert($0, i * 10).id })
         }
         #expect(ids == [0, 1, 2, 3, 4, 0, 1, 5])
         #expect(interner.count == 6)
         #expect((0..<6).map { interner.string(Int32($0)) } == ["198.51.100.7", "", "alice@example.net", "Alice@example.net", "x", "caf\u{E9}"])
-        #expect(withBytes(of: "x") { interner.insert($0).isNew } == false)
-        #expect(withBytes(of: "y") { interner.insert($0).isNew } == true)
+        // The payload is the one given when the value was added.
+        #expect((0..<6).map { interner.payload(Int32($0)) } == [0, 10, 20, 30, 40, 70])
+        #expect(withBytes(of: "alice@example.net") { interner.find($0)?.payload } == 20)
+        #expect(withBytes(of: "alice@example.ne") { interner.find($0) } == nil)
+        #expect(withBytes(of: "x") { interner.insert($0, 0).isNew } == false)
+        #expect(withBytes(of: "y") { interner.insert($0, 0).isNew } == true)
     }
 
     @Test func manyValuesSurviveGrowth() {
-        var interner = ByteInterner()
-        for i in 0..<10_000 { #expect(withBytes(of: "10.0.\(i / 256).\(i % 256)") { interner.insert($0).id } == Int32(i)) }
+        var interner = ByteInterner<Int32>()
+        for i in 0..<10_000 { #expect(withBytes(of: "10.0.\(i / 256).\(i % 256)") { interner.insert($0, Int32(-i)).id } == Int32(i)) }
         for i in stride(from: 0, to: 10_000, by: 7) {
-            #expect(withBytes(of: "10.0.\(i / 256).\(i % 256)") { interner.insert($0) } == (Int32(i), false))
+            #expect(withBytes(of: "10.0.\(i / 256).\(i % 256)") { interner.find($0) } .map { [$0.id, $0.payload] } == [Int32(i), Int32(-i)])
         }
         #expect(interner.string(9_999) == "10.0.39.15")
     }
 
     @Test func spellingsEqualAsTextShareAClass() {
         var values = CampaignValues()
-        let composed = values.id(text: "caf\u{E9}")
-        let decomposed = values.id(text: "cafe\u{301}")
-        let other = values.id(text: "cafe")
-        #expect(composed != decomposed)
-        #expect(values.classOf[Int(decomposed)] == composed)
-        #expect(values.classOf[Int(other)] == other)
-        #expect(values.strings[Int(decomposed)].unicodeScalars.count == 5)
+        let composed = values.value(text: "caf\u{E9}")
+        let decomposed = values.value(text: "cafe\u{301}")
+        let other = values.value(text: "cafe")
+        #expect(composed.id != decomposed.id)
+        #expect(composed.cls == composed.id && decomposed.cls == composed.id)
+        #expect(other.cls == other.id)
+        #expect(values.value(text: "cafe\u{301}").id == decomposed.id)
+        #expect(values.strings[Int(decomposed.id)].unicodeScalars.count == 5)
     }
 
     @Test func idMapKeepsTheFirstValueOfAKey() {

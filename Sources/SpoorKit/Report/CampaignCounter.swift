@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The campaign tally as a worker keeps it while events flow: the same classification and
 /// counts as `CampaignTally` (the contract of `spoor report`), kept on ids of interned values
 /// (`CampaignValues`). An event that counts costs a few hashes of its values' bytes and of
@@ -8,14 +14,18 @@
 struct CampaignCounter {
     private var values = CampaignValues()
     /// The account key as logged (`user.email`, else `user.name@user.domain`, else
-    /// `user.name`) → the value id of the account as compared (-1: none), by key id.
-    private var accountKeys = ByteInterner()
-    private var accountOfKey: [Int32] = []
+    /// `user.name`) → the account as compared (`CampaignTally.account`), as a value.
+    private var accountKeys = ByteInterner<CampaignValues.Value>()
     private var actors: [Counts] = []
     private var sources: [Counts] = []
     /// Value class → index in `actors` / `sources` (-1: none yet), grown with the values.
     private var actorOf: [Int32] = []
     private var sourceOf: [Int32] = []
+    /// The address and account key of the last counted event: runs of events of one source
+    /// and one account (a password tried again and again) skip their lookups, which miss
+    /// the cache: the pipeline streams megabytes between two events of a source.
+    private var lastIP = LastValue()
+    private var lastAccount = LastValue()
 
     /// The counts as the tally holds them.
     var tally: CampaignTally {
@@ -103,47 +113,48 @@ struct CampaignCounter {
         guard probe || attack else { return }
 
         let account = self.account(email: bytes(.email) ?? none, name: bytes(.name) ?? none, domain: bytes(.domain) ?? none)
-        let ipID = values.id(bytes(.ip) ?? none)
-        let agentID = bytes(.agent).map { values.id($0) } ?? -1
-        let ruleID = bytes(.rule).map { values.id($0) } ?? -1
-        let e = Event(probe: probe, attack: attack, success: success, timestamp: event.timestamp,
-                      account: account, accountClass: account < 0 ? -1 : values.classOf[Int(account)],
-                      ip: ipID, ipClass: values.classOf[Int(ipID)], asn: number(.asn),
-                      agent: agentID, agentClass: agentID < 0 ? -1 : values.classOf[Int(agentID)],
-                      rule: ruleID, ruleClass: ruleID < 0 ? -1 : values.classOf[Int(ruleID)])
+        let ipBytes = bytes(.ip) ?? none
+        let ip: CampaignValues.Value
+        if lastIP.holds(ipBytes) {
+            ip = lastIP.value
+        } else {
+            ip = values.value(ipBytes)
+            lastIP.set(ipBytes, ip)
+        }
+        let e = Event(probe: probe, attack: attack, success: success, timestamp: event.timestamp, account: account, ip: ip,
+                      asn: number(.asn), agent: bytes(.agent).map { values.value($0) } ?? .none,
+                      rule: bytes(.rule).map { values.value($0) } ?? .none)
         let asName = bytes(.asName), country = bytes(.country)
         // Mutated in place: a copy of the counts would copy their account sets on every event.
         let group = bytes(.group) ?? none
         if group.count == 0 {
-            let i = Self.index(of: e.ipClass, classes: values.classOf.count, in: &sourceOf, &sources) { Counts(key: ipID) }
+            let i = Self.index(of: ip.cls, values: values.count, in: &sourceOf, &sources) { Counts(key: ip.id) }
             Self.record(e, asName: asName, country: country, values: &values, into: &sources[i])
         } else {
-            let groupID = values.id(group)
-            let i = Self.index(of: values.classOf[Int(groupID)], classes: values.classOf.count, in: &actorOf, &actors) {
+            let g = values.value(group)
+            let i = Self.index(of: g.cls, values: values.count, in: &actorOf, &actors) {
                 var aliases: [String] = []
                 for s in slots where s.field == .threatGroupAlias { aliases.append(r.bytes(s).string) }
-                return Counts(key: groupID, name: bytes(.groupName)?.string, aliases: aliases)
+                return Counts(key: g.id, name: bytes(.groupName)?.string, aliases: aliases)
             }
             Self.record(e, asName: asName, country: country, values: &values, into: &actors[i])
         }
     }
 
-    /// What `record` needs of a counted event, as ids (-1: the event names none).
+    /// What `record` needs of a counted event (`.none` for a value it does not name).
     private struct Event {
         var probe, attack, success: Bool
         var timestamp: Int64
-        var account, accountClass: Int32
-        var ip, ipClass: Int32
+        var account, ip: CampaignValues.Value
         var asn: Int64?
-        var agent, agentClass: Int32
-        var rule, ruleClass: Int32
+        var agent, rule: CampaignValues.Value
     }
 
     /// The counts of value class `c`, made by `make` on its first event.
     @inline(__always)
-    private static func index(of c: Int32, classes: Int, in map: inout [Int32], _ counts: inout [Counts],
+    private static func index(of c: Int32, values: Int, in map: inout [Int32], _ counts: inout [Counts],
                               _ make: () -> Counts) -> Int {
-        if Int(c) >= map.count { map.append(contentsOf: repeatElement(-1, count: classes - map.count)) }
+        if Int(c) >= map.count { map.append(contentsOf: repeatElement(-1, count: values - map.count)) }
         if map[Int(c)] < 0 {
             map[Int(c)] = Int32(counts.count)
             counts.append(make())
@@ -155,60 +166,58 @@ struct CampaignCounter {
     private static func record(_ e: Event, asName: Bytes?, country: Bytes?, values: inout CampaignValues, into a: inout Counts) {
         if e.probe {
             a.probeAttempts += 1
-            if e.account >= 0 { _ = a.probed.insert(e.accountClass, e.account) }
+            if e.account.id >= 0 && e.account.cls != a.lastProbed {
+                _ = a.probed.insert(e.account.cls, e.account.id)
+                a.lastProbed = e.account.cls
+            }
         }
         if e.attack {
             a.attackAttempts += 1
             if !e.success { a.failedAttacks += 1 }
-            if e.account >= 0 {
-                _ = a.attacked.insert(e.accountClass, e.account)
-                if e.success { _ = a.compromised.insert(e.accountClass, e.account) }
+            if e.account.id >= 0 && e.account.cls != a.lastAttacked {
+                _ = a.attacked.insert(e.account.cls, e.account.id)
+                a.lastAttacked = e.account.cls
             }
+            if e.account.id >= 0 && e.success { _ = a.compromised.insert(e.account.cls, e.account.id) }
         }
         a.firstSeen = min(a.firstSeen, e.timestamp)
         a.lastSeen = max(a.lastSeen, e.timestamp)
-        let (s, newSource) = a.sources.insert(e.ipClass, Int32(a.sourceList.count))
-        if newSource { a.sourceList.append(Counts.Source(form: e.ip)) }
-        Self.update(&a.sourceList[Int(s)]) { s in
-            s.events += 1
-            if s.asn == nil { s.asn = e.asn }
-            if s.country < 0, let country { s.country = values.id(country) }
-            if s.rule < 0 { s.rule = e.rule }
-        }
+        if e.ip.cls != a.openClass { a.openSource(e.ip.cls, form: e.ip.id) }
+        a.open.events += 1
+        if a.open.asn == nil { a.open.asn = e.asn }
+        if a.open.country < 0, let country { a.open.country = values.value(country).id }
+        if a.open.rule < 0 { a.open.rule = e.rule.id }
         if let asn = e.asn, let asName, asn != a.lastASN {
-            if a.asNames.index(forKey: asn) == nil { a.asNames[asn] = values.id(asName) }
+            if a.asNames.index(forKey: asn) == nil { a.asNames[asn] = values.value(asName).id }
             a.lastASN = asn
         }
-        if e.agent >= 0 {
-            if let i = a.agents.value(e.agentClass) {
+        if e.agent.id >= 0 {
+            if let i = a.agents.value(e.agent.cls) {
                 a.agentList[Int(i)].count += 1
             } else if a.agents.count < CampaignTally.Counts.maxUserAgents {
-                _ = a.agents.insert(e.agentClass, Int32(a.agentList.count))
-                a.agentList.append(Counts.Tagged(form: e.agent, count: 1))
+                _ = a.agents.insert(e.agent.cls, Int32(a.agentList.count))
+                a.agentList.append(Counts.Tagged(form: e.agent.id, count: 1))
             }
         }
-        if e.rule >= 0 {
-            let (i, isNew) = a.rules.insert(e.ruleClass, Int32(a.ruleList.count))
-            if isNew { a.ruleList.append(Counts.Tagged(form: e.rule)) }
+        if e.rule.id >= 0 {
+            let (i, isNew) = a.rules.insert(e.rule.cls, Int32(a.ruleList.count))
+            if isNew { a.ruleList.append(Counts.Tagged(form: e.rule.id)) }
             a.ruleList[Int(i)].count += 1
         }
-        let day = Int(e.timestamp >= 0 ? e.timestamp / 86_400_000_000 : (e.timestamp + 1) / 86_400_000_000 - 1)
         // A day number fits in 32 bits for any Int64 of microseconds (±1.07e8 days).
-        let (d, newDay) = a.days.insert(Int32(day), Int32(a.dayList.count))
-        if newDay { a.dayList.append((day, CampaignTally.Counts.Day())) }
-        Self.update(&a.dayList[Int(d)].counts) { d in
-            if e.probe { d.probes += 1 }
-            if e.attack { d.attacks += 1 }
-            if e.attack && e.success { d.compromises += 1 }
-        }
+        let day = Int32(e.timestamp >= 0 ? e.timestamp / 86_400_000_000 : (e.timestamp + 1) / 86_400_000_000 - 1)
+        if day != a.openDay { a.openDay(day) }
+        if e.probe { a.openDayCounts.probes += 1 }
+        if e.attack { a.openDayCounts.attacks += 1 }
+        if e.attack && e.success { a.openDayCounts.compromises += 1 }
     }
 
-    /// The value id of the account as the report compares it (`CampaignTally.account`), or -1.
-    /// Normalized once per distinct key as logged.
-    private mutating func account(email: Bytes, name: Bytes, domain: Bytes) -> Int32 {
+    /// The account as the report compares it (`CampaignTally.account`), normalized once per
+    /// distinct key as logged.
+    private mutating func account(email: Bytes, name: Bytes, domain: Bytes) -> CampaignValues.Value {
         if email.count > 0 { return account(key: email, email, name, domain) }
         guard domain.count > 0, name.count > 0, name.firstIndex(of: 0x40) == nil else { return account(key: name, email, name, domain) }
-        // `name@domain`: the same text as the account function joins, so the key decides the account.
+        // `name@domain`: the text the account function joins, so the key decides the account.
         return withUnsafeTemporaryAllocation(byteCount: name.count + 1 + domain.count, alignment: 1) { key in
             key.baseAddress!.copyMemory(from: name.baseAddress!, byteCount: name.count)
             key[name.count] = 0x40
@@ -218,16 +227,38 @@ struct CampaignCounter {
     }
 
     @inline(__always)
-    private mutating func account(key: Bytes, _ email: Bytes, _ name: Bytes, _ domain: Bytes) -> Int32 {
-        guard key.count > 0 else { return -1 }
-        let (id, isNew) = accountKeys.insert(key)
-        if isNew {
+    private mutating func account(key: Bytes, _ email: Bytes, _ name: Bytes, _ domain: Bytes) -> CampaignValues.Value {
+        guard key.count > 0 else { return .none }
+        if lastAccount.holds(key) { return lastAccount.value }
+        let account: CampaignValues.Value
+        if let (_, known) = accountKeys.find(key) {
+            account = known
+        } else {
             let text = CampaignTally.account(email: email.string, name: name.string, domain: domain.string)
-            accountOfKey.append(text.isEmpty ? -1 : values.id(text: text))
+            account = text.isEmpty ? CampaignValues.Value.none : values.value(text: text)
+            _ = accountKeys.add(key, account)
         }
-        return accountOfKey[Int(id)]
+        lastAccount.set(key, account)
+        return account
     }
 
-    @inline(__always)
-    private static func update<T>(_ a: inout T, _ body: (inout T) -> Void) { body(&a) }
+
+    /// A value with the bytes it was found by (copied: the event's bytes go with its chunk).
+    private struct LastValue {
+        private var bytes: [UInt8] = []
+        private var valid = false
+        private(set) var value = CampaignValues.Value.none
+
+        @inline(__always)
+        func holds(_ b: Bytes) -> Bool {
+            valid && bytes.count == b.count && (b.count == 0 || bytes.withUnsafeBytes { memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 })
+        }
+
+        mutating func set(_ b: Bytes, _ v: CampaignValues.Value) {
+            bytes.removeAll(keepingCapacity: true)
+            bytes.append(contentsOf: b)
+            value = v
+            valid = true
+        }
+    }
 }

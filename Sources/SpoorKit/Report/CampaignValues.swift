@@ -8,30 +8,40 @@
 /// class, as the tally's dictionaries and sets would key them, and name the value by the
 /// spelling they saw first, as those would keep it.
 struct CampaignValues {
-    private var interner = ByteInterner()
+    /// A value: its id (its spelling) and its class. -1 in both for none.
+    struct Value: Sendable {
+        var id: Int32
+        var cls: Int32
+        static let none = Value(id: -1, cls: -1)
+    }
+
+    private var interner = ByteInterner<Int32>()
     /// Each value's text, by id.
     private(set) var strings: [String] = []
-    /// Each value's class, by id.
-    private(set) var classOf: [Int32] = []
     private var classes: [String: Int32] = [:]
 
-    /// The id of `bytes` (a hash and a compare when seen before).
+    /// The number of values (ids and classes are below it).
+    var count: Int { strings.count }
+
+    /// The value of `bytes` (a hash and a compare when seen before).
     @inline(__always)
-    mutating func id(_ bytes: Bytes) -> Int32 {
-        let (id, isNew) = interner.insert(bytes)
-        if isNew { named(id) }
-        return id
+    mutating func value(_ bytes: Bytes) -> Value {
+        if let (id, cls) = interner.find(bytes) { return Value(id: id, cls: cls) }
+        return add(bytes)
     }
 
-    /// The id of a value made as text (an account after normalization).
-    mutating func id(text: String) -> Int32 {
-        withBytes(of: text) { id($0) }
+    /// The value of a text made from values (an account after normalization).
+    mutating func value(text: String) -> Value {
+        withBytes(of: text) { value($0) }
     }
 
-    private mutating func named(_ id: Int32) {
-        let text = interner.string(id)
+    private mutating func add(_ bytes: Bytes) -> Value {
+        let text = bytes.string
+        let id = Int32(strings.count)
+        let cls = classes[text] ?? id
+        if cls == id { classes[text] = id }
         strings.append(text)
-        classOf.append(classes[text] ?? id)
-        if classes[text] == nil { classes[text] = id }
+        _ = interner.add(bytes, cls)
+        return Value(id: id, cls: cls)
     }
 }

@@ -1,4 +1,4 @@
-/// Non-negative `Int32` keys (value ids, day numbers) → `Int32` values: what the campaign
+/// `Int32` keys other than `Int32.min` (value ids, day numbers) → `Int32` values: what the campaign
 /// counter keeps per actor and per source where the tally has a `Set` or a `Dictionary`.
 /// A lookup is a multiply, a shift and a compare or two, inlined; `Dictionary` spends a
 /// SipHash and a call per lookup, which on the counter's path was most of its time.
