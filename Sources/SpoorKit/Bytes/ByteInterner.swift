@@ -40,8 +40,22 @@ struct ByteInterner<Payload: BitwiseCopyable & Sendable>: Sendable {
 
     /// The id and payload of `bytes`, if they were added.
     @inline(__always)
-    func find(_ bytes: Bytes) -> (id: Int32, payload: Payload)? {
-        let h = Self.hash(bytes)
+    func find(_ bytes: Bytes) -> (id: Int32, payload: Payload)? { find(bytes, hash: Self.hash(bytes)) }
+
+    /// Reads the first slot a lookup of a value with hash `h` reads, and gives its first word:
+    /// a caller with many lookups to make reads all their slots first, so that the cache
+    /// misses overlap instead of coming one after the other.
+    @inline(__always)
+    func touch(_ h: UInt64) -> UInt64 {
+        slots.withUnsafeBytes { table in
+            Self.aligned(table.baseAddress!).load(fromByteOffset: (Int(truncatingIfNeeded: h) & (slotCount - 1)) * Self.wordsPerSlot * 8,
+                                                  as: UInt64.self)
+        }
+    }
+
+    /// `find` with the bytes' `hash` already made.
+    @inline(__always)
+    func find(_ bytes: Bytes, hash h: UInt64) -> (id: Int32, payload: Payload)? {
         let tag = h & 0xFFFF_FFFF_0000_0000
         let mask = slotCount - 1
         var i = Int(truncatingIfNeeded: h) & mask

@@ -100,6 +100,7 @@ final class ChunkWorker<S: Sink> {
             }
         }
         tally.flush(into: &counts.byDataset)
+        if keepCampaign { campaignCounter.flush(builder.batch) }
         counts.eventsOut = builder.batch.events.count
         counts.deadLetters = builder.batch.deadLetters.count
         counts.filtered = builder.batch.filtered

@@ -10,7 +10,13 @@ import Darwin
 /// small integers, no `String`; text is made once per distinct value, and the counts become
 /// a `CampaignTally` once, when the worker hands them over (`tally`).
 ///
-/// One per worker thread (`ChunkWorker`); not thread-safe.
+/// The pipeline streams megabytes between two events of one source, so each lookup of the
+/// counter misses the cache. Events are therefore classified as they are committed, and the
+/// counted ones recorded in groups: the lines a group's lookups read are read first, one
+/// stage at a time for the whole group, so that their misses overlap (`recordPending`).
+///
+/// One per worker thread (`ChunkWorker`), which calls `addLast` for each committed event and
+/// `flush` at the end of each batch; not thread-safe.
 struct CampaignCounter {
     private var values = CampaignValues()
     /// The account key as logged (`user.email`, else `user.name@user.domain`, else
@@ -26,20 +32,40 @@ struct CampaignCounter {
     /// the cache: the pipeline streams megabytes between two events of a source.
     private var lastIP = LastValue()
     private var lastAccount = LastValue()
+    /// Counted events of the current batch not recorded yet, and the slot of each field they
+    /// read (`Captured.count` for each, -1 for none).
+    private var pending: [Pending] = []
+    private var pendingFields: [Int32] = []
+    private var resolved: [Resolved] = []
+    /// Where the loads that only bring lines into the cache go, so that they are kept.
+    private var sink: UInt64 = 0
+    /// Events recorded together: enough misses to overlap, few enough lines to stay cached.
+    private static let groupSize = 32
 
-    /// The counts as the tally holds them.
+    /// The counts as the tally holds them (after the last `flush`).
     var tally: CampaignTally {
+        precondition(pending.isEmpty, "campaign counter read before its last flush")
         var t = CampaignTally()
         for a in actors { t.actors[values.strings[Int(a.key)]] = a.counts(values) }
         for s in sources { t.sources[values.strings[Int(s.key)]] = s.counts(values) }
         return t
     }
 
-    /// Classifies the batch's last event (the worker calls it as each event is committed).
+    /// Classifies the batch's last event (the worker calls it as each event is committed,
+    /// while its values are in the cache); a counted one is recorded with its group.
     @inline(__always)
     mutating func addLast(of batch: EventBatch) {
         guard let event = batch.events.last else { return }
-        batch.withReader { r in add(event, r) }
+        batch.withReader { r in classify(Int32(r.events.count - 1), event, r) }
+        if pending.count >= Self.groupSize { flush(batch) }
+    }
+
+    /// Records the counted events of `batch` not recorded yet: before the batch is reset.
+    mutating func flush(_ batch: EventBatch) {
+        guard !pending.isEmpty else { return }
+        batch.withReader { r in recordPending(r) }
+        pending.removeAll(keepingCapacity: true)
+        pendingFields.removeAll(keepingCapacity: true)
     }
 
     /// Failure reasons of a checked credential (compared on bytes, no String per event).
@@ -70,9 +96,10 @@ struct CampaignCounter {
 
     private let captured = Captured.table
 
-    /// Classifies one event on bytes (the rules of CAMPAIGN.md) and counts it.
+    /// Classifies one event on bytes (the rules of CAMPAIGN.md); a counted one waits in
+    /// `pending` with the slots of its fields and the hashes of its address and account.
     @inline(__always)
-    private mutating func add(_ event: EventHeader, _ r: BatchReader) {
+    private mutating func classify(_ index: Int32, _ event: EventHeader, _ r: BatchReader) {
         let slots = r.slots(of: event)
         // One pass, no branch per slot: the index of the last slot of each field read (the
         // value a field set twice keeps), -1 when the event has none.
@@ -81,63 +108,147 @@ struct CampaignCounter {
             captured.withUnsafeBufferPointer { table in
                 for i in slots.indices { at[Int(table[Int(slots[i].field.rawValue)])] = Int32(i) }
             }
-            add(event, r, slots, at)
+            let f = Fields(r: r, slots: slots, at: UnsafeBufferPointer(at))
+            let none = Bytes(start: nil, count: 0)
+            let action = f.bytes(.action) ?? none, category = f.bytes(.category) ?? none
+            let outcome = f.bytes(.outcome) ?? none, reason = f.bytes(.reason) ?? none
+            let exists = f.number(.exists).map { $0 != 0 }
+            let unknownUser = reason.equals("unknown_user")
+            let authentication = category.equals("authentication")
+            let probe = (action.equals("recipient-check") && (unknownUser || outcome.equals("success")))
+                || action.equals("account-lookup")
+                || (authentication && unknownUser)
+            // An attack checks a credential of an account that exists: the directory decides
+            // when one is loaded, the log's own word otherwise.
+            let success = outcome.equals("success")
+            let attack = authentication && (exists ?? !unknownUser)
+                && (success || (outcome.equals("failure") && Self.isAttackReason(reason)))
+            guard probe || attack else { return }
+            let keyHash = Self.withAccountKey(f) { ByteInterner<CampaignValues.Value>.hash($0) }
+            pending.append(Pending(event: index, probe: probe, attack: attack, success: success,
+                                   ipHash: ByteInterner<Int32>.hash(f.bytes(.ip) ?? none), keyHash: keyHash))
+            pendingFields.append(contentsOf: at)
         }
     }
 
-    @inline(__always)
-    private mutating func add(_ event: EventHeader, _ r: BatchReader, _ slots: UnsafeBufferPointer<Slot>,
-                              _ at: UnsafeMutableBufferPointer<Int32>) {
-        let none = Bytes(start: nil, count: 0)
+    /// The fields of one event, by the slots `classify` found.
+    private struct Fields {
+        let r: BatchReader
+        let slots: UnsafeBufferPointer<Slot>
+        let at: UnsafeBufferPointer<Int32>
+
+        @inline(__always)
         func bytes(_ c: Captured) -> Bytes? {
             let i = at[c.rawValue]
             return i < 0 ? nil : r.bytes(slots[Int(i)])
         }
+
+        @inline(__always)
         func number(_ c: Captured) -> Int64? {
             let i = at[c.rawValue]
             return i < 0 ? nil : slots[Int(i)].value
         }
-        let action = bytes(.action) ?? none, category = bytes(.category) ?? none
-        let outcome = bytes(.outcome) ?? none, reason = bytes(.reason) ?? none
-        let exists = number(.exists).map { $0 != 0 }
-        let unknownUser = reason.equals("unknown_user")
-        let authentication = category.equals("authentication")
-        let probe = (action.equals("recipient-check") && (unknownUser || outcome.equals("success")))
-            || action.equals("account-lookup")
-            || (authentication && unknownUser)
-        // An attack checks a credential of an account that exists: the directory decides when
-        // one is loaded, the log's own word otherwise.
-        let success = outcome.equals("success")
-        let attack = authentication && (exists ?? !unknownUser)
-            && (success || (outcome.equals("failure") && Self.isAttackReason(reason)))
-        guard probe || attack else { return }
+    }
 
-        let account = self.account(email: bytes(.email) ?? none, name: bytes(.name) ?? none, domain: bytes(.domain) ?? none)
-        let ipBytes = bytes(.ip) ?? none
+    /// A counted event waiting for its group.
+    private struct Pending {
+        var event: Int32
+        var probe, attack, success: Bool
+        var ipHash, keyHash: UInt64
+    }
+
+    /// A pending event with its values, and the counts it goes to.
+    private struct Resolved {
+        var e: Event
+        var actor: Bool
+        var index: Int32
+    }
+
+    /// Records the pending events in stages, each over the whole group: read the lines of
+    /// the value lookups, look the values up; read the lines of the counts, then of their
+    /// account maps; count. Each stage's reads do not depend on each other, so the CPU
+    /// keeps their misses in flight together.
+    private mutating func recordPending(_ r: BatchReader) {
+        var touched: UInt64 = 0
+        for p in pending { touched &+= values.touch(p.ipHash) &+ accountKeys.touch(p.keyHash) }
+        resolved.removeAll(keepingCapacity: true)
+        pendingFields.withUnsafeBufferPointer { all in
+            for (n, p) in pending.enumerated() {
+                resolved.append(resolve(p, fields: fields(n, r, all)))
+            }
+        }
+        for x in resolved {
+            touched &+= x.actor ? Self.touch(actors, Int(x.index)) : Self.touch(sources, Int(x.index))
+        }
+        for x in resolved where x.e.account.id >= 0 {
+            let c = x.e.account.cls
+            touched &+= UInt64(bitPattern: Int64(x.actor
+                ? actors[Int(x.index)].probed.touch(c) &+ actors[Int(x.index)].attacked.touch(c)
+                : sources[Int(x.index)].probed.touch(c) &+ sources[Int(x.index)].attacked.touch(c)))
+        }
+        sink ^= touched
+        pendingFields.withUnsafeBufferPointer { all in
+            for (n, x) in resolved.enumerated() {
+                let f = fields(n, r, all)
+                let asName = f.bytes(.asName), country = f.bytes(.country)
+                // Mutated in place: a copy of the counts would copy their maps on every event.
+                if x.actor {
+                    Self.record(x.e, asName: asName, country: country, values: &values, into: &actors[Int(x.index)])
+                } else {
+                    Self.record(x.e, asName: asName, country: country, values: &values, into: &sources[Int(x.index)])
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func fields(_ n: Int, _ r: BatchReader, _ all: UnsafeBufferPointer<Int32>) -> Fields {
+        let slots = r.slots(of: r.events[Int(pending[n].event)])
+        return Fields(r: r, slots: slots, at: UnsafeBufferPointer(rebasing: all[n * Captured.count..<(n + 1) * Captured.count]))
+    }
+
+    /// The values of a pending event, and its counts (made on their first event).
+    @inline(__always)
+    private mutating func resolve(_ p: Pending, fields f: Fields) -> Resolved {
+        let none = Bytes(start: nil, count: 0)
+        let account = Self.withAccountKey(f) { key in self.account(key: key, hash: p.keyHash, f) }
+        let ipBytes = f.bytes(.ip) ?? none
         let ip: CampaignValues.Value
         if lastIP.holds(ipBytes) {
             ip = lastIP.value
         } else {
-            ip = values.value(ipBytes)
+            ip = values.value(ipBytes, hash: p.ipHash)
             lastIP.set(ipBytes, ip)
         }
-        let e = Event(probe: probe, attack: attack, success: success, timestamp: event.timestamp, account: account, ip: ip,
-                      asn: number(.asn), agent: bytes(.agent).map { values.value($0) } ?? .none,
-                      rule: bytes(.rule).map { values.value($0) } ?? .none)
-        let asName = bytes(.asName), country = bytes(.country)
-        // Mutated in place: a copy of the counts would copy their account sets on every event.
-        let group = bytes(.group) ?? none
+        let e = Event(probe: p.probe, attack: p.attack, success: p.success, timestamp: f.r.events[Int(p.event)].timestamp,
+                      account: account, ip: ip, asn: f.number(.asn), agent: f.bytes(.agent).map { values.value($0) } ?? .none,
+                      rule: f.bytes(.rule).map { values.value($0) } ?? .none)
+        let group = f.bytes(.group) ?? none
         if group.count == 0 {
             let i = Self.index(of: ip.cls, values: values.count, in: &sourceOf, &sources) { Counts(key: ip.id) }
-            Self.record(e, asName: asName, country: country, values: &values, into: &sources[i])
-        } else {
-            let g = values.value(group)
-            let i = Self.index(of: g.cls, values: values.count, in: &actorOf, &actors) {
-                var aliases: [String] = []
-                for s in slots where s.field == .threatGroupAlias { aliases.append(r.bytes(s).string) }
-                return Counts(key: g.id, name: bytes(.groupName)?.string, aliases: aliases)
+            return Resolved(e: e, actor: false, index: Int32(i))
+        }
+        let g = values.value(group)
+        let i = Self.index(of: g.cls, values: values.count, in: &actorOf, &actors) {
+            var aliases: [String] = []
+            for s in f.slots where s.field == .threatGroupAlias { aliases.append(f.r.bytes(s).string) }
+            return Counts(key: g.id, name: f.bytes(.groupName)?.string, aliases: aliases)
+        }
+        return Resolved(e: e, actor: true, index: Int32(i))
+    }
+
+    /// Reads every cache line of `counts[i]`.
+    @inline(__always)
+    private static func touch(_ counts: [Counts], _ i: Int) -> UInt64 {
+        counts.withUnsafeBytes { raw in
+            let p = raw.baseAddress! + i * MemoryLayout<Counts>.stride
+            var sum: UInt64 = 0
+            var o = 0
+            while o < MemoryLayout<Counts>.size {
+                sum &+= UInt64(p.load(fromByteOffset: o, as: UInt8.self))
+                o += 64
             }
-            Self.record(e, asName: asName, country: country, values: &values, into: &actors[i])
+            return sum
         }
     }
 
@@ -212,36 +323,42 @@ struct CampaignCounter {
         if e.attack && e.success { a.openDayCounts.compromises += 1 }
     }
 
-    /// The account as the report compares it (`CampaignTally.account`), normalized once per
-    /// distinct key as logged.
-    private mutating func account(email: Bytes, name: Bytes, domain: Bytes) -> CampaignValues.Value {
-        if email.count > 0 { return account(key: email, email, name, domain) }
-        guard domain.count > 0, name.count > 0, name.firstIndex(of: 0x40) == nil else { return account(key: name, email, name, domain) }
-        // `name@domain`: the text the account function joins, so the key decides the account.
+    /// Runs `body` on the account key as logged: `user.email`, else `user.name@user.domain`
+    /// (the text `CampaignTally.account` joins, so the key decides the account), else
+    /// `user.name`; empty when the event names none.
+    @inline(__always)
+    private static func withAccountKey<R>(_ f: Fields, _ body: (Bytes) -> R) -> R {
+        let none = Bytes(start: nil, count: 0)
+        let email = f.bytes(.email) ?? none, name = f.bytes(.name) ?? none, domain = f.bytes(.domain) ?? none
+        if email.count > 0 { return body(email) }
+        guard domain.count > 0, name.count > 0, name.firstIndex(of: 0x40) == nil else { return body(name) }
         return withUnsafeTemporaryAllocation(byteCount: name.count + 1 + domain.count, alignment: 1) { key in
             key.baseAddress!.copyMemory(from: name.baseAddress!, byteCount: name.count)
             key[name.count] = 0x40
             (key.baseAddress! + name.count + 1).copyMemory(from: domain.baseAddress!, byteCount: domain.count)
-            return account(key: Bytes(key), email, name, domain)
+            return body(Bytes(key))
         }
     }
 
+    /// The account of `key` as the report compares it (`CampaignTally.account`), normalized
+    /// once per distinct key.
     @inline(__always)
-    private mutating func account(key: Bytes, _ email: Bytes, _ name: Bytes, _ domain: Bytes) -> CampaignValues.Value {
+    private mutating func account(key: Bytes, hash: UInt64, _ f: Fields) -> CampaignValues.Value {
         guard key.count > 0 else { return .none }
         if lastAccount.holds(key) { return lastAccount.value }
         let account: CampaignValues.Value
-        if let (_, known) = accountKeys.find(key) {
+        if let (_, known) = accountKeys.find(key, hash: hash) {
             account = known
         } else {
-            let text = CampaignTally.account(email: email.string, name: name.string, domain: domain.string)
+            let none = Bytes(start: nil, count: 0)
+            let text = CampaignTally.account(email: (f.bytes(.email) ?? none).string, name: (f.bytes(.name) ?? none).string,
+                                             domain: (f.bytes(.domain) ?? none).string)
             account = text.isEmpty ? CampaignValues.Value.none : values.value(text: text)
             _ = accountKeys.add(key, account)
         }
         lastAccount.set(key, account)
         return account
     }
-
 
     /// A value with the bytes it was found by (copied: the event's bytes go with its chunk).
     private struct LastValue {

@@ -25,10 +25,18 @@ struct CampaignValues {
 
     /// The value of `bytes` (a hash and a compare when seen before).
     @inline(__always)
-    mutating func value(_ bytes: Bytes) -> Value {
-        if let (id, cls) = interner.find(bytes) { return Value(id: id, cls: cls) }
+    mutating func value(_ bytes: Bytes) -> Value { value(bytes, hash: ByteInterner<Int32>.hash(bytes)) }
+
+    /// `value` with the bytes' hash already made (see `touch`).
+    @inline(__always)
+    mutating func value(_ bytes: Bytes, hash: UInt64) -> Value {
+        if let (id, cls) = interner.find(bytes, hash: hash) { return Value(id: id, cls: cls) }
         return add(bytes)
     }
+
+    /// Reads what looking up a value of hash `hash` will read first (see `ByteInterner.touch`).
+    @inline(__always)
+    func touch(_ hash: UInt64) -> UInt64 { interner.touch(hash) }
 
     /// The value of a text made from values (an account after normalization).
     mutating func value(text: String) -> Value {

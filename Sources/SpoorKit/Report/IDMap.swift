@@ -50,6 +50,14 @@ struct IDMap: Sendable {
         return (value, true)
     }
 
+    /// Reads the first entry a lookup of `key` reads, and gives its key: a caller with many
+    /// lookups to make reads all their entries first, so that the cache misses overlap.
+    @inline(__always)
+    func touch(_ key: Int32) -> Int32 {
+        guard count > 0 else { return 0 }
+        return entries.withUnsafeBufferPointer { $0[slot(key)].key }
+    }
+
     /// Every key and its value, in no particular order.
     func forEach(_ body: (_ key: Int32, _ value: Int32) -> Void) {
         for e in entries where e.key != Self.empty { body(e.key, e.value) }
