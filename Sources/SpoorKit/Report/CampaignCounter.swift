@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The campaign tally as a worker keeps it while events flow: the same classification and
 /// counts as `CampaignTally` (the contract of `spoor report`), kept on ids of interned values
 /// (`CampaignValues`). An event that counts costs a few hashes of its values' bytes and of
@@ -27,11 +21,6 @@ struct CampaignCounter {
     /// Value class → index in `actors` / `sources` (-1: none yet), grown with the values.
     private var actorOf: [Int32] = []
     private var sourceOf: [Int32] = []
-    /// The address and account key of the last counted event: runs of events of one source
-    /// and one account (a password tried again and again) skip their lookups, which miss
-    /// the cache: the pipeline streams megabytes between two events of a source.
-    private var lastIP = LastValue()
-    private var lastAccount = LastValue()
     /// Counted events of the current batch not recorded yet, and the slot of each field they
     /// read (`Captured.count` for each, -1 for none).
     private var pending: [Pending] = []
@@ -212,14 +201,7 @@ struct CampaignCounter {
     private mutating func resolve(_ p: Pending, fields f: Fields) -> Resolved {
         let none = Bytes(start: nil, count: 0)
         let account = Self.withAccountKey(f) { key in self.account(key: key, hash: p.keyHash, f) }
-        let ipBytes = f.bytes(.ip) ?? none
-        let ip: CampaignValues.Value
-        if lastIP.holds(ipBytes) {
-            ip = lastIP.value
-        } else {
-            ip = values.value(ipBytes, hash: p.ipHash)
-            lastIP.set(ipBytes, ip)
-        }
+        let ip = values.value(f.bytes(.ip) ?? none, hash: p.ipHash)
         let e = Event(probe: p.probe, attack: p.attack, success: p.success, timestamp: f.r.events[Int(p.event)].timestamp,
                       account: account, ip: ip, asn: f.number(.asn), agent: f.bytes(.agent).map { values.value($0) } ?? .none,
                       rule: f.bytes(.rule).map { values.value($0) } ?? .none)
@@ -345,37 +327,12 @@ struct CampaignCounter {
     @inline(__always)
     private mutating func account(key: Bytes, hash: UInt64, _ f: Fields) -> CampaignValues.Value {
         guard key.count > 0 else { return .none }
-        if lastAccount.holds(key) { return lastAccount.value }
-        let account: CampaignValues.Value
-        if let (_, known) = accountKeys.find(key, hash: hash) {
-            account = known
-        } else {
-            let none = Bytes(start: nil, count: 0)
-            let text = CampaignTally.account(email: (f.bytes(.email) ?? none).string, name: (f.bytes(.name) ?? none).string,
-                                             domain: (f.bytes(.domain) ?? none).string)
-            account = text.isEmpty ? CampaignValues.Value.none : values.value(text: text)
-            _ = accountKeys.add(key, account)
-        }
-        lastAccount.set(key, account)
+        if let (_, known) = accountKeys.find(key, hash: hash) { return known }
+        let none = Bytes(start: nil, count: 0)
+        let text = CampaignTally.account(email: (f.bytes(.email) ?? none).string, name: (f.bytes(.name) ?? none).string,
+                                         domain: (f.bytes(.domain) ?? none).string)
+        let account = text.isEmpty ? CampaignValues.Value.none : values.value(text: text)
+        _ = accountKeys.add(key, account)
         return account
-    }
-
-    /// A value with the bytes it was found by (copied: the event's bytes go with its chunk).
-    private struct LastValue {
-        private var bytes: [UInt8] = []
-        private var valid = false
-        private(set) var value = CampaignValues.Value.none
-
-        @inline(__always)
-        func holds(_ b: Bytes) -> Bool {
-            valid && bytes.count == b.count && (b.count == 0 || bytes.withUnsafeBytes { memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 })
-        }
-
-        mutating func set(_ b: Bytes, _ v: CampaignValues.Value) {
-            bytes.removeAll(keepingCapacity: true)
-            bytes.append(contentsOf: b)
-            value = v
-            valid = true
-        }
     }
 }

@@ -112,15 +112,10 @@ extension CampaignCounter {
             openDay = .min
         }
 
-        /// As the tally holds them, with every id turned back into its text.
+        /// As the tally holds them, with every id turned back into its text (the open source
+        /// and day added as closing them would, without copying the lists to close them).
         func counts(_ values: CampaignValues) -> CampaignTally.Counts {
-            var closed = self
-            closed.closeSource()
-            closed.closeDay()
-            return closed.tallied(values.strings)
-        }
-
-        private func tallied(_ text: [String]) -> CampaignTally.Counts {
+            let text = values.strings
             var c = CampaignTally.Counts(id: text[Int(key)], name: name, aliases: aliases)
             c.probeAttempts = probeAttempts
             c.attackAttempts = attackAttempts
@@ -130,7 +125,11 @@ extension CampaignCounter {
             compromised.forEach { _, form in c.compromised.insert(text[Int(form)]) }
             c.firstSeen = firstSeen
             c.lastSeen = lastSeen
-            for s in sourceList {
+            var list = sourceList
+            if openClass >= 0 {
+                if let i = sources.value(openClass) { list[Int(i)].merge(open) } else { list.append(open) }
+            }
+            for s in list {
                 c.sources[text[Int(s.form)]] = .init(events: s.events, asn: s.asn, country: s.country < 0 ? nil : text[Int(s.country)],
                                                      rule: s.rule < 0 ? nil : text[Int(s.rule)])
             }
@@ -138,6 +137,13 @@ extension CampaignCounter {
             for a in agentList { c.userAgents[text[Int(a.form)]] = a.count }
             for r in ruleList { c.rules[text[Int(r.form)]] = r.count }
             for d in dayList { c.days[Int(d.day)] = d.counts }
+            if openDay != .min {
+                var d = c.days[Int(openDay), default: CampaignTally.Counts.Day()]
+                d.probes += openDayCounts.probes
+                d.attacks += openDayCounts.attacks
+                d.compromises += openDayCounts.compromises
+                c.days[Int(openDay)] = d
+            }
             return c
         }
     }
