@@ -219,14 +219,17 @@ struct CampaignCounter {
         return Resolved(e: e, actor: true, index: Int32(i))
     }
 
-    /// Reads every cache line of `counts[i]`.
+    /// Where the fields of `Counts` that every event updates end (they come first).
+    private static let hotBytes = MemoryLayout<Counts>.offset(of: \Counts.key) ?? MemoryLayout<Counts>.size
+
+    /// Reads every cache line of the fields of `counts[i]` that every event updates.
     @inline(__always)
     private static func touch(_ counts: [Counts], _ i: Int) -> UInt64 {
         counts.withUnsafeBytes { raw in
             let p = raw.baseAddress! + i * MemoryLayout<Counts>.stride
             var sum: UInt64 = 0
             var o = 0
-            while o < MemoryLayout<Counts>.size {
+            while o < hotBytes {
                 sum &+= UInt64(p.load(fromByteOffset: o, as: UInt8.self))
                 o += 64
             }

@@ -120,6 +120,9 @@ extension CampaignCounter {
             c.probeAttempts = probeAttempts
             c.attackAttempts = attackAttempts
             c.failedAttacks = failedAttacks
+            c.probed.reserveCapacity(probed.count)
+            c.attacked.reserveCapacity(attacked.count)
+            c.compromised.reserveCapacity(compromised.count)
             probed.forEach { _, form in c.probed.insert(text[Int(form)]) }
             attacked.forEach { _, form in c.attacked.insert(text[Int(form)]) }
             compromised.forEach { _, form in c.compromised.insert(text[Int(form)]) }
