@@ -100,15 +100,6 @@ struct ByteInterner<Payload: BitwiseCopyable & Sendable>: Sendable {
         return Int32(id)
     }
 
-    /// The id of `bytes`, added with `payload` when new.
-    mutating func insert(_ bytes: Bytes, _ payload: @autoclosure () -> Payload) -> (id: Int32, isNew: Bool) {
-        if let (id, _) = find(bytes) { return (id, false) }
-        return (add(bytes, payload()), true)
-    }
-
-    /// The payload of value `id`.
-    func payload(_ id: Int32) -> Payload { payloads[Int(id)] }
-
     /// The bytes of value `id`, valid inside `body`.
     func withBytes<R>(_ id: Int32, _ body: (Bytes) throws -> R) rethrows -> R {
         let s = starts[Int(id)], e = starts[Int(id) + 1]

@@ -90,8 +90,9 @@ final class ChunkWorker<S: Sink> {
                 addProvenance(record: record, offset: absolute, line: line, input: input)
                 if builder.commit() {
                     tally.count(builder.lastDataset)
-                    // Counted now, while the event's values are still in the cache: a pass over
-                    // the chunk's batch afterwards waits on memory for every event.
+                    // Classified now, while the event's values are still in the cache: a pass
+                    // over the chunk's batch afterwards waits on memory for every event. The
+                    // counted ones are recorded in groups, the last at the end of the chunk.
                     if keepCampaign { campaignCounter.addLast(of: builder.batch) }
                 } else {
                     builder.addDeadLetter(DeadLetter(reason: "parser '\(input.format)' produced no @timestamp or event.dataset",

@@ -64,7 +64,7 @@ struct CampaignCounter {
             || r.equals("mfa_required") || r.equals("mfa_failed")
     }
 
-    /// Where each field `add` reads sits in `Captured` (0: a field it does not read).
+    /// Where `classify` keeps the slot of each field it reads (0: a field it does not read).
     private enum Captured: Int {
         case action = 1, category, outcome, reason, exists, email, name, domain, group, groupName, ip, asn, asName, country,
              agent, rule
