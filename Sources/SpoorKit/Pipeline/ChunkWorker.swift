@@ -18,7 +18,9 @@ final class ChunkWorker<S: Sink> {
     private var idStream: (UInt64, UInt64)?
     private var tally = DatasetTally()
     /// What the campaign report counts, for the events this worker produced (when asked).
-    var campaign = CampaignTally()
+    private var campaignCounter = CampaignCounter()
+    /// The campaign counts as a tally; made on each read, so read once, when the worker is done.
+    var campaign: CampaignTally { campaignCounter.tally }
     var keepCampaign = false
     /// Whether chunks of one stream are parsed in order, one at a time (a `StreamOrdered` parser).
     var orderedStreams = false
@@ -88,6 +90,10 @@ final class ChunkWorker<S: Sink> {
                 addProvenance(record: record, offset: absolute, line: line, input: input)
                 if builder.commit() {
                     tally.count(builder.lastDataset)
+                    // Classified now, while the event's values are still in the cache: a pass
+                    // over the chunk's batch afterwards waits on memory for every event. The
+                    // counted ones are recorded in groups, the last at the end of the chunk.
+                    if keepCampaign { campaignCounter.addLast(of: builder.batch) }
                 } else {
                     builder.addDeadLetter(DeadLetter(reason: "parser '\(input.format)' produced no @timestamp or event.dataset",
                                                      offset: absolute, line: line, raw: Array(record)))
@@ -95,7 +101,7 @@ final class ChunkWorker<S: Sink> {
             }
         }
         tally.flush(into: &counts.byDataset)
-        if keepCampaign { campaign.add(builder.batch) }
+        if keepCampaign { campaignCounter.flush(builder.batch) }
         counts.eventsOut = builder.batch.events.count
         counts.deadLetters = builder.batch.deadLetters.count
         counts.filtered = builder.batch.filtered

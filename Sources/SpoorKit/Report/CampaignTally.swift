@@ -7,8 +7,9 @@ import Foundation
 /// and shared infrastructure, or group sources into clusters (see `CampaignLinker`). Memory
 /// grows with actors, sources and accounts, never with events.
 ///
-/// Each worker keeps its own tally; the job merges them, and the dataset keeps the merged
-/// tally of every job (`_campaign.json`), so that reports span jobs.
+/// Each worker counts its events with a `CampaignCounter` (the classification lives there)
+/// and hands over a tally; the job merges them, and the dataset keeps the merged tally of
+/// every job (`_campaign.json`), so that reports span jobs.
 public struct CampaignTally: Codable, Sendable {
     /// Probes, attacks and compromises of an actor, a source or a group of sources.
     public struct Counts: Codable, Sendable {
@@ -174,117 +175,6 @@ public struct CampaignTally: Codable, Sendable {
             if sources[ip] == nil { sources[ip] = s } else { sources[ip]!.merge(s) }
         }
     }
-
-    /// Classifies the events of a batch.
-    mutating func add(_ batch: EventBatch) {
-        batch.withReader { r in
-            for event in r.events { add(event, r) }
-        }
-    }
-
-    /// Failure reasons of a checked credential (compared on bytes, no String per event).
-    @inline(__always)
-    static func isAttackReason(_ r: Bytes) -> Bool {
-        r.equals("bad_password") || r.equals("locked") || r.equals("disabled") || r.equals("expired")
-            || r.equals("mfa_required") || r.equals("mfa_failed")
-    }
-
-    /// Classifies one event on bytes; `String`s are made only for the events that count.
-    private mutating func add(_ event: EventHeader, _ r: BatchReader) {
-        let none = Bytes(start: nil, count: 0)
-        var action = none, category = none, outcome = none, reason = none
-        var exists: Bool?
-        for s in r.slots(of: event) {
-            switch s.field {
-            case .eventAction: action = r.bytes(s)
-            case .eventCategory: category = r.bytes(s)
-            case .eventOutcome: outcome = r.bytes(s)
-            case .eventReason: reason = r.bytes(s)
-            case .userExists: exists = s.value != 0
-            default: break
-            }
-        }
-        let unknownUser = reason.equals("unknown_user")
-        let authentication = category.equals("authentication")
-        let probe = (action.equals("recipient-check") && (unknownUser || outcome.equals("success")))
-            || action.equals("account-lookup")
-            || (authentication && unknownUser)
-        // An attack checks a credential of an account that exists: the directory decides when
-        // one is loaded, the log's own word otherwise.
-        let success = outcome.equals("success")
-        let attack = authentication && (exists ?? !unknownUser)
-            && (success || (outcome.equals("failure") && Self.isAttackReason(reason)))
-        guard probe || attack else { return }
-
-        var email = "", name = "", domain = "", group = "", ip = ""
-        var asn: Int64?, agent: String?, rule: String?
-        // Read as text only when used: an actor's name and aliases when its counts are made,
-        // an AS name or country when a source has none yet.
-        var groupNameBytes: Bytes?, asNameBytes: Bytes?, countryBytes: Bytes?
-        for s in r.slots(of: event) {
-            switch s.field {
-            case .userEmail: email = r.bytes(s).string
-            case .userName: name = r.bytes(s).string
-            case .userDomain: domain = r.bytes(s).string
-            case .threatGroupID: group = r.bytes(s).string
-            case .threatGroupName: groupNameBytes = r.bytes(s)
-            case .sourceIP: ip = r.bytes(s).string
-            case .sourceASNumber: asn = s.value
-            case .sourceASOrganization: asNameBytes = r.bytes(s)
-            case .sourceGeoCountry: countryBytes = r.bytes(s)
-            case .userAgent: agent = r.bytes(s).string
-            case .ruleID: rule = r.bytes(s).string
-            default: break
-            }
-        }
-        let account = Self.account(email: email, name: name, domain: domain)
-        let record = { (a: inout Counts) in
-            if probe {
-                a.probeAttempts += 1
-                if !account.isEmpty { a.probed.insert(account) }
-            }
-            if attack {
-                a.attackAttempts += 1
-                if !success { a.failedAttacks += 1 }
-                if !account.isEmpty {
-                    a.attacked.insert(account)
-                    if success { a.compromised.insert(account) }
-                }
-            }
-            a.firstSeen = min(a.firstSeen, event.timestamp)
-            a.lastSeen = max(a.lastSeen, event.timestamp)
-            Self.update(&a.sources[ip, default: Counts.Source()]) { s in
-                s.events += 1
-                if s.asn == nil { s.asn = asn }
-                if s.country == nil { s.country = countryBytes?.string }
-                if s.rule == nil { s.rule = rule }
-            }
-            if let asn, let asNameBytes, a.asNames.index(forKey: String(asn)) == nil { a.asNames[String(asn)] = asNameBytes.string }
-            if let agent, a.userAgents[agent] != nil || a.userAgents.count < Counts.maxUserAgents { a.userAgents[agent, default: 0] += 1 }
-            if let rule { a.rules[rule, default: 0] += 1 }
-            let day = Int(event.timestamp >= 0 ? event.timestamp / 86_400_000_000 : (event.timestamp + 1) / 86_400_000_000 - 1)
-            Self.update(&a.days[day, default: Counts.Day()]) { d in
-                if probe { d.probes += 1 }
-                if attack { d.attacks += 1 }
-                if attack && success { d.compromises += 1 }
-            }
-        }
-        // Mutated in place: a copy of the counts would copy their account sets on every event.
-        // (Through `[key, default:]`, which yields the stored counts; `[key]!` copied them.)
-        if group.isEmpty {
-            Self.update(&sources[ip, default: Counts(id: ip)], record)
-        } else {
-            func newActor() -> Counts {
-                var aliases: [String] = []
-                for s in r.slots(of: event) where s.field == .threatGroupAlias { aliases.append(r.bytes(s).string) }
-                return Counts(id: group, name: groupNameBytes?.string, aliases: aliases)
-            }
-            Self.update(&actors[group, default: newActor()], record)
-        }
-    }
-
-    @inline(__always)
-    private static func update<T>(_ a: inout T, _ body: (inout T) -> Void) { body(&a) }
 
     /// The account as the report compares it: `user.email`, else `user.name@user.domain`,
     /// else `user.name`; lower-cased and URL-decoded.
