@@ -22,9 +22,12 @@ final class WindowCorrelator: Correlator {
         var count = 0
         /// Hashes of the distinct values counted (value_count).
         var values: Set<UInt64> = []
-        /// The distinct accounts and sources, capped (`Finding.listCap`), with their hashes.
-        var accounts: [(hash: UInt64, text: String)] = []
-        var sources: [(hash: UInt64, text: String)] = []
+        /// The distinct accounts and sources, capped (`Finding.listCap`): hashes and where
+        /// their bytes are in `text`. Plain values, so that a window holds no `String` until
+        /// it makes a finding.
+        var accounts: [Entry] = []
+        var sources: [Entry] = []
+        var text: [UInt8] = []
         var evidence: [EvidenceID] = []
         /// Evidence ids not of the pipeline's form, as text.
         var otherEvidence: [String] = []
@@ -33,6 +36,22 @@ final class WindowCorrelator: Correlator {
         /// Event times and the references they matched (temporal rules only), capped.
         var marks: [(time: Int64, steps: UInt32)] = []
         var lastUse = 0
+    }
+
+    /// A list entry of a window: its hash, and its bytes in the window's `text`.
+    struct Entry {
+        var hash: UInt64
+        var start: Int32
+        var count: Int32
+
+        init(_ hash: UInt64, _ bytes: Bytes, _ text: inout [UInt8]) {
+            self.hash = hash
+            start = Int32(text.count)
+            count = Int32(bytes.count)
+            text.append(contentsOf: bytes)
+        }
+
+        func string(_ text: [UInt8]) -> String { String(decoding: text[Int(start)..<Int(start + count)], as: UTF8.self) }
     }
 
     /// A rule and the hash of its group key (the worker hashed it: see `BehaviourEngine`).
@@ -192,10 +211,10 @@ final class WindowCorrelator: Correlator {
         if hit.value != 0, w.values.count < Self.maxValues { w.values.insert(hit.value) }
         // Strings are made only for entries new to a list below its cap.
         if f.account.count > 0, w.accounts.count < Finding.listCap, !w.accounts.contains(where: { $0.hash == f.accountHash }) {
-            w.accounts.append((f.accountHash, signals.string(f.account)!))
+            w.accounts.append(Entry(f.accountHash, signals.bytes(f.account), &w.text))
         }
         if f.source.count > 0, w.sources.count < Finding.listCap, !w.sources.contains(where: { $0.hash == f.sourceHash }) {
-            w.sources.append((f.sourceHash, signals.string(f.source)!))
+            w.sources.append(Entry(f.sourceHash, signals.bytes(f.source), &w.text))
         }
         if w.evidence.count < Finding.listCap {
             if f.eventID.isAbsent { w.evidence.append(f.evidence) } else {
@@ -313,7 +332,7 @@ final class WindowCorrelator: Correlator {
                        actorName: actor?.name ?? w.actorName, technique: rule.technique, level: rule.level,
                        kind: rule.kind.rawValue, groupKey: group, windowStart: w.start, windowEnd: w.end,
                        eventCount: w.count, valueCount: rule.kind == .valueCount ? w.values.count : 0,
-                       accounts: w.accounts.map(\.text), sources: w.sources.map(\.text), evidence: w.evidence.map { $0.text(w.otherEvidence) }, evidenceTotal: w.count)
+                       accounts: w.accounts.map { $0.string(w.text) }, sources: w.sources.map { $0.string(w.text) }, evidence: w.evidence.map { $0.text(w.otherEvidence) }, evidenceTotal: w.count)
     }
 
     /// Whether the marked events contain the rule's steps: in time order for
