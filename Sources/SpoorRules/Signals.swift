@@ -185,6 +185,8 @@ public struct BehaviourEngine: BehaviourRules {
         var facts: [EventFact] = [], columns: [ColumnValue] = [], hits: [RuleHit] = []
         let arena = out.arena
         var lastStream = out.lastStream
+        // Read once here: inside the loops, each use of a property of `self` retained it.
+        let keys = self.keys, groupSpecs = self.groupSpecs
         batch.withReader { r in
             let n = min(r.events.count, state.rowCount)
             state.outcomes.withUnsafeBufferPointer { outcomes in

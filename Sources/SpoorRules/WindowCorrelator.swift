@@ -178,7 +178,7 @@ final class WindowCorrelator: Correlator {
         // The latest-starting window that the event fits (read in place: a copy of a window
         // would retain its sets and lists). None fits when the event is more than a timespan
         // after the latest start, which is the common case of a new window.
-        let latest = g.windows.last?.start ?? .min
+        let latest = g.windows.withUnsafeBufferPointer { $0.last.map(\.start) ?? .min }   // (`.last` would copy the window)
         var index = time - timespan > latest ? -1 : g.windows.withUnsafeBufferPointer { windows in
             var i = windows.count - 1
             while i >= 0 {
