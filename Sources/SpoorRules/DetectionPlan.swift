@@ -32,6 +32,9 @@ final class DetectionPlan: @unchecked Sendable {
     /// kind 0 a string field, 1 a number field, 2 anything else (lists, labels), per test.
     private let groupField: UnsafeMutableBufferPointer<Field>
     private let groupKind: UnsafeMutableBufferPointer<UInt8>
+    /// A string or number group's results when its field is absent (`field: null`,
+    /// `|exists: false`), decided once.
+    private let absent: UnsafeMutableBufferPointer<UInt64>
     private let groupStart: UnsafeMutableBufferPointer<Int32>
     private let groupTests: UnsafeMutableBufferPointer<Int32>
     let groupCount: Int
@@ -69,6 +72,16 @@ final class DetectionPlan: @unchecked Sendable {
             for t in group.tests { groupTests[Int(n)] = t; n += 1 }
         }
         groupStart[order.count] = n
+        absent = .allocate(capacity: max(1, order.count))
+        let scratch = MatchScratch()
+        for (g, group) in order.enumerated() {
+            var bits: UInt64 = 0
+            for (k, t) in group.tests.enumerated() {
+                let test = rules.fieldTests[Int(t)]
+                if group.kind == 0 ? test.matches(value: nil, scratch) : test.matches(number: nil) { bits |= 1 << UInt64(k) }
+            }
+            absent[g] = bits
+        }
         shapeOf = rules.shapeOf
         shapeCount = rules.distinctShapes
         var interest = [[(rule: Int32, reference: Int32)]](repeating: [], count: rules.selections.count)
@@ -83,6 +96,7 @@ final class DetectionPlan: @unchecked Sendable {
         tests.deallocate()
         groupField.deallocate()
         groupKind.deallocate()
+        absent.deallocate()
         groupStart.deallocate()
         groupTests.deallocate()
     }
@@ -102,16 +116,16 @@ final class DetectionPlan: @unchecked Sendable {
             var local: UInt64 = 0
             switch groupKind[g] {
             case 0:
-                let v = e.value(of: groupField[g])
-                let slot = v.map { memo.find(group: g, $0) } ?? -1
+                guard let v = e.value(of: groupField[g]) else { local = absent[g]; break }
+                let slot = memo.find(group: g, v)
                 if slot >= 0, memo.known(slot) { local = memo.results(slot) } else {
                     for k in start..<end where tests[Int(groupTests[k])]._withUnsafeGuaranteedRef({ $0.matches(value: v, scratch) }) {
                         local |= 1 << UInt64(k - start)
                     }
-                    if slot >= 0 { memo.store(slot, v!, local) }
+                    if slot >= 0 { memo.store(slot, v, local) }
                 }
             case 1:
-                let v = e.number(of: groupField[g])
+                guard let v = e.number(of: groupField[g]) else { local = absent[g]; break }
                 for k in start..<end where tests[Int(groupTests[k])]._withUnsafeGuaranteedRef({ $0.matches(number: v) }) {
                     local |= 1 << UInt64(k - start)
                 }
