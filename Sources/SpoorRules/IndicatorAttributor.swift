@@ -35,9 +35,7 @@ public struct IndicatorAttributor: Enricher {
     /// `String` only when its hash is one of them.
     private let domainHashes: Set<UInt64>
 
-    /// Whether `domain` or a parent of it may be a STIX domain (false: surely none is).
-    /// ASCII only; other bytes answer true (the exact lookup lower-cases them as text).
-    /// The same, remembered per worker for short domains (a mail provider's own few).
+    /// `mayHoldDomain(_:)`, remembered per worker for short domains (a mail provider's own few).
     @inline(__always)
     private func mayHoldDomain(_ domain: Bytes, _ state: WorkerState) -> Bool {
         let slot = state.domains.find(group: 0, domain)
@@ -47,6 +45,8 @@ public struct IndicatorAttributor: Enricher {
         return r
     }
 
+    /// Whether `domain` or a parent of it may be a STIX domain (false: surely none is).
+    /// ASCII only; other bytes answer true (the exact lookup lower-cases them as text).
     private func mayHoldDomain(_ domain: Bytes) -> Bool {
         let n = domain.count
         guard n > 0, n <= 256 else { return n > 0 }

@@ -1,14 +1,6 @@
 import Foundation
 import SpoorKit
 
-/// Where a fact's bytes are in its chunk's `ChunkSignals.arena` (`count < 0`: absent).
-struct ByteRange: Sendable {
-    var start: Int32
-    var count: Int32
-    static let absent = ByteRange(start: 0, count: -1)
-    var isAbsent: Bool { count < 0 }
-}
-
 /// What the behaviour rules need of one event, taken out of the batch on the worker: bytes
 /// go to the chunk's arena (no `String` per event), and the values rules key on are hashed
 /// here, in parallel, so that the correlator compares numbers.
@@ -52,63 +44,9 @@ struct ChunkSignals: Sendable {
     var facts: [EventFact] = []
     var columns: [ColumnValue] = []
     var hits: [RuleHit] = []
-    /// The last event id's stream part, as text and as a number (see `EvidenceID`).
-    var lastStream: (text: (UInt64, UInt64), value: UInt64) = ((.max, .max), 0)   // 0xFF bytes: no id
 
     func string(_ r: ByteRange) -> String? { r.isAbsent ? nil : String(decoding: arena.bytes(r), as: UTF8.self) }
     func bytes(_ r: ByteRange) -> Bytes { arena.bytes(r) }
-}
-
-/// The bytes a chunk's facts refer to, in one growing buffer: most are a few bytes (an
-/// address, an account), copied inline rather than through `Array`'s append machinery.
-final class SignalArena: @unchecked Sendable {
-    private var base: UnsafeMutableRawPointer
-    private var capacity: Int
-    private(set) var count = 0
-
-    init(capacity: Int = 1 << 14) {
-        self.capacity = capacity
-        base = .allocate(byteCount: capacity, alignment: 8)
-    }
-
-    deinit { base.deallocate() }
-
-    @inline(__always)
-    func bytes(_ r: ByteRange) -> Bytes { Bytes(start: base + Int(r.start), count: max(0, Int(r.count))) }
-
-    @inline(__always)
-    func append(_ b: Bytes) -> ByteRange {
-        let n = b.count, start = count
-        reserve(n)
-        if n > 0 { Self.copy(b.baseAddress!, to: base + start, n) }
-        count += n
-        return ByteRange(start: Int32(start), count: Int32(n))
-    }
-
-    /// Room for `n` more bytes at `end` (write them, then `commit`).
-    @inline(__always)
-    func reserve(_ n: Int) {
-        guard count + n > capacity else { return }
-        var c = capacity * 2
-        while c < count + n { c *= 2 }
-        let grown = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 8)
-        grown.copyMemory(from: base, byteCount: count)
-        base.deallocate()
-        base = grown
-        capacity = c
-    }
-
-    var end: UnsafeMutableRawPointer { base + count }
-    func commit(_ n: Int) { count += n }
-
-    /// Eight bytes at a time (sources may overlap nothing: they are the batch's).
-    @inline(__always)
-    static func copy(_ from: UnsafeRawPointer, to: UnsafeMutableRawPointer, _ n: Int) {
-        guard n <= 64 else { to.copyMemory(from: from, byteCount: n); return }
-        var i = 0
-        while i + 8 <= n { to.storeBytes(of: from.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self); i += 8 }
-        while i < n { to.storeBytes(of: from.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self); i += 1 }
-    }
 }
 
 /// The behaviour rules as the pipeline runs them: signals on workers, windows on the sink
@@ -184,7 +122,9 @@ public struct BehaviourEngine: BehaviourRules {
         var specDone = [Int32](repeating: -1, count: groupSpecs.count)   // the fact it was made for
         var facts: [EventFact] = [], columns: [ColumnValue] = [], hits: [RuleHit] = []
         let arena = out.arena
-        var lastStream = out.lastStream
+        // The last event id's stream part, as text and as a number (see `EvidenceID`);
+        // 0xFF bytes are no id's.
+        var lastStream: (text: (UInt64, UInt64), value: UInt64) = ((.max, .max), 0)
         // Read once here: inside the loops, each use of a property of `self` retained it.
         let keys = self.keys, groupSpecs = self.groupSpecs
         batch.withReader { r in
@@ -217,7 +157,6 @@ public struct BehaviourEngine: BehaviourRules {
         out.facts = facts
         out.columns = columns
         out.hits = hits
-        out.lastStream = lastStream
         return out
     }
 
@@ -358,84 +297,4 @@ public struct BehaviourEngine: BehaviourRules {
     }
 
     public func makeCorrelator() -> any Correlator { WindowCorrelator(engine: self) }
-}
-
-/// The keys behaviour rules group and count by, as the worker hashes them: plain numbers in
-/// flat buffers, so that the per-event path copies no `KeyRef` (whose names are Strings).
-final class KeyPlan: @unchecked Sendable {
-    /// 0 the account, 1 a column's value, 2 a column's network of `bits` bits, 3 none.
-    struct Spec {
-        var kind: UInt8
-        var column: Int32
-        var bits: Int32
-    }
-
-    /// Per rule, its group-by parts: `parts[start[r]..<start[r + 1]]`; and its counted key.
-    private let parts: UnsafeMutableBufferPointer<Spec>
-    private let start: UnsafeMutableBufferPointer<Int32>
-    private let value: UnsafeMutableBufferPointer<Spec>
-
-    init(groupParts: [[(label: String, key: KeyRef, column: Int)]], valueKeys: [KeyRef?], valueColumns: [Int]) {
-        func spec(_ key: KeyRef?, _ column: Int) -> Spec {
-            switch key {
-            case .account: Spec(kind: 0, column: -1, bits: 0)
-            case .field: Spec(kind: column >= 0 ? 1 : 3, column: Int32(column), bits: 0)
-            case .prefix(_, let bits): Spec(kind: column >= 0 ? 2 : 3, column: Int32(column), bits: Int32(bits))
-            case nil: Spec(kind: 3, column: -1, bits: 0)
-            }
-        }
-        let flat = groupParts.flatMap { $0.map { spec($0.key, $0.column) } }
-        parts = .allocate(capacity: max(1, flat.count))
-        _ = parts.initialize(from: flat)
-        start = .allocate(capacity: groupParts.count + 1)
-        var n: Int32 = 0
-        for (r, p) in groupParts.enumerated() { start[r] = n; n += Int32(p.count) }
-        start[groupParts.count] = n
-        value = .allocate(capacity: max(1, valueKeys.count))
-        for (r, k) in valueKeys.enumerated() { value[r] = spec(k, valueColumns[r]) }
-    }
-
-    deinit {
-        parts.deallocate()
-        start.deallocate()
-        value.deallocate()
-    }
-
-    /// The hash of rule `rule`'s group key for the fact; 0 when the event lacks a part.
-    @inline(__always)
-    func groupHash(_ rule: Int, _ fact: EventFact, _ columns: UnsafeBufferPointer<ColumnValue>, _ arena: SignalArena) -> UInt64 {
-        var h: UInt64 = 0x5370_6f6f_7247_726f
-        for i in Int(start[rule])..<Int(start[rule + 1]) {
-            let k = hash(parts[i], fact, columns, arena)
-            guard k != 0 else { return 0 }
-            h = Hash.mix(h ^ k)
-        }
-        return h | 1
-    }
-
-    /// The hash of the value rule `rule` counts (value_count); 0: none.
-    @inline(__always)
-    func valueHash(_ rule: Int, _ fact: EventFact, _ columns: UnsafeBufferPointer<ColumnValue>, _ arena: SignalArena) -> UInt64 {
-        let spec = value[rule]
-        return spec.kind == 3 ? 0 : hash(spec, fact, columns, arena)
-    }
-
-    /// The hash of one key's value (never 0); 0 when absent or empty.
-    @inline(__always)
-    private func hash(_ spec: Spec, _ fact: EventFact, _ columns: UnsafeBufferPointer<ColumnValue>, _ arena: SignalArena) -> UInt64 {
-        switch spec.kind {
-        case 0: return fact.account.count > 0 ? fact.accountHash | 1 : 0
-        case 1:
-            let v = columns[Int(fact.columns) + Int(spec.column)]
-            return v.bytes.count > 0 ? v.hash | 1 : 0
-        case 2:
-            let v = columns[Int(fact.columns) + Int(spec.column)]
-            guard v.bytes.count > 0 else { return 0 }
-            var address = (UInt64(0), UInt64(0))
-            guard CIDRTrie.parse(arena.bytes(v.bytes), into: &address) else { return 0 }
-            let (hi, lo) = BehaviourEngine.masked(address, bits: Int(spec.bits))
-            return Hash.mix(Hash.mix(hi ^ UInt64(spec.bits)) ^ lo) | 1
-        default: return 0
-        }
-    }
 }

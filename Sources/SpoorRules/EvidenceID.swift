@@ -1,0 +1,55 @@
+import SpoorKit
+
+/// An evidence event's id without a `String`: the pipeline's ids (`<16 hex digits>-<offset>`,
+/// see `ChunkWorker`) as two numbers; any other id is kept as text by its window
+/// (`Window.otherEvidence`), and this holds its index there.
+struct EvidenceID: Sendable {
+    private var stream: UInt64
+    /// The offset; negative: -(index + 1) of the text among the window's others.
+    private var offset: Int64
+
+    init(other index: Int) {
+        stream = 0
+        offset = -Int64(index) - 1
+    }
+
+    /// The id's two numbers when it is exactly `<16 lower-case hex>-<decimal>` (so that
+    /// `text` gives back the same bytes); nil otherwise.
+    /// `last` remembers the previous id's stream part: a chunk's ids share it.
+    init?(compact id: Bytes, last: inout (text: (UInt64, UInt64), value: UInt64)) {
+        guard id.count >= 18, id.count <= 36, id[16] == 0x2D else { return nil }
+        let head = (id.baseAddress!.loadUnaligned(as: UInt64.self), id.baseAddress!.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        var s: UInt64 = 0
+        if head == last.text { s = last.value } else {
+            for i in 0..<16 {
+                let c = id[i]
+                if c &- 0x30 < 10 { s = s << 4 | UInt64(c &- 0x30) } else if c &- 0x61 < 6 { s = s << 4 | UInt64(c &- 0x61 + 10) } else { return nil }
+            }
+            last = (head, s)
+        }
+        if id[17] == 0x30 && id.count > 18 { return nil }   // a leading zero would not come back
+        var o: Int64 = 0
+        for i in 17..<id.count {
+            let c = id[i]
+            guard c &- 0x30 < 10 else { return nil }
+            let (m, overflow) = o.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            o = m + Int64(c &- 0x30)
+        }
+        stream = s
+        offset = o
+    }
+
+    var otherIndex: Int? { offset < 0 ? Int(-offset - 1) : nil }
+
+    func text(_ others: [String]) -> String {
+        if let i = otherIndex { return others[i] }
+        var out = [UInt8](repeating: 0, count: 17)
+        for i in 0..<16 {
+            let v = UInt8(truncatingIfNeeded: stream >> UInt64(60 - 4 * i)) & 15
+            out[i] = v < 10 ? 0x30 + v : 0x61 + v - 10
+        }
+        out[16] = 0x2D
+        return String(decoding: out, as: UTF8.self) + String(offset)
+    }
+}
