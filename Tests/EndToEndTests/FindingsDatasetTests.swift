@@ -113,4 +113,36 @@ import Testing
         #expect(f["finding.group"] as? String == "account=ceo@example.net" && f["finding.event_count"] as? Int == 2)
         #expect(f["window.end"] as? String == "2026-01-05T10:05:00.000000Z")
     }
+
+    /// A file of several chunks whose windows depend on the order of its events: the
+    /// findings are the same with one worker and with four, however the workers finish.
+    @Test func findingsDoNotDependOnTheNumberOfWorkers() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        var log = ""
+        log.reserveCapacity(5 << 20)
+        // 24 h of failed logins, one every 3 s, for 7 accounts from 40 addresses: brute
+        // force windows of 10 minutes cut at places that only the event order decides.
+        for i in 0..<28_800 {
+            let s = i * 3
+            log += String(format: "Jan  5 %02d:%02d:%02d mx1 sshd[%d]: Failed password for user%d from 198.51.%d.%d port %d ssh2\n",
+                          s / 3600, s / 60 % 60, s % 60, 1000 + i, i % 7, i % 5, 10 + i % 8, 40000 + i % 20000)
+        }
+        try fx.write("logs/auth.log", log)
+        func findings(workers: Int) throws -> [String] {
+            let out = fx.url("out-\(workers)-\(UUID().uuidString)").path
+            let run = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--format", "ndjson", "-q", "--year", "2026",
+                                    "--workers", String(workers), "--rules", Self.shippedRules])
+            #expect(run.status == 0, "\(run.stderr)")
+            var lines: [String] = []
+            for f in try fx.files(under: out + "/findings") {
+                lines += String(decoding: try decodeLZ4Frames(Data(contentsOf: URL(fileURLWithPath: f))), as: UTF8.self)
+                    .split(separator: "\n").map(String.init)
+            }
+            return lines.sorted()
+        }
+        let one = try findings(workers: 1)
+        #expect(one.count > 100)
+        for _ in 0..<2 { #expect(try findings(workers: 4) == one) }
+    }
 }

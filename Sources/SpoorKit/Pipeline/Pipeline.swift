@@ -181,7 +181,8 @@ public enum Pipeline {
                 defer { let t = worker.campaign; workerTallies.withLock { $0.merge(t) } }
                 while let chunk = chunks.pop() {
                     let (payload, counts) = worker.process(chunk)
-                    var item = Processed(payload: payload, counts: counts, consumed: chunk.consumed)
+                    var item = Processed(payload: payload, counts: counts, consumed: chunk.consumed,
+                                         stream: chunk.input, sequence: chunk.sequence)
                     if plan.correlateMail { item.facts = MessageCorrelator.facts(worker.builder.batch, path: chunk.input.path) }
                     if let behaviour = plan.behaviour { item.signals = behaviour.signals(of: worker.builder.batch, context: worker.context) }
                     payloads.push(item)
@@ -204,8 +205,13 @@ public enum Pipeline {
                 try sink.write(sink.encode(derived.batch, input: derivedInput))
                 state.derived(derived.batch.events.count)
             }
-            // Behaviour rules: one correlator sees every chunk's signals, in arrival order.
+            // Behaviour rules: one correlator sees every chunk's signals, each stream's in
+            // the order of its chunks (whichever worker finished first), so that a job over
+            // the same input makes the same findings with any number of workers. Streams
+            // interleave as they arrive; a stream holds back at most the chunks in flight.
             let behaviour = plan.behaviour?.makeCorrelator()
+            // (The stream is kept with its entry: its identity cannot go to a later stream.)
+            var held: [ObjectIdentifier: (stream: InputFile, next: Int, chunks: [Int: any Sendable])] = [:]
             var findingCount = 0, peak = 0
             func record(_ found: [Finding]) throws {
                 peak = max(peak, behaviour?.openWindows ?? 0)
@@ -219,7 +225,15 @@ public enum Pipeline {
                     try sink.write(item.payload)
                     state.add(item.counts, consumed: item.consumed)
                     if correlateMail { try emit(correlator.add(item.facts)) }
-                    if let behaviour, let signals = item.signals { try record(behaviour.add(signals)) }
+                    if let behaviour, let signals = item.signals {
+                        var stream = held.removeValue(forKey: ObjectIdentifier(item.stream)) ?? (item.stream, 0, [:])
+                        stream.chunks[item.sequence] = signals
+                        while let next = stream.chunks.removeValue(forKey: stream.next) {
+                            try record(behaviour.add(next))
+                            stream.next += 1
+                        }
+                        held[ObjectIdentifier(item.stream)] = stream
+                    }
                 } catch {
                     state.abort("\(error)")
                     chunks.close()
@@ -229,7 +243,11 @@ public enum Pipeline {
                 do { try emit(correlator.flush()) } catch { state.abort("\(error)") }
             }
             if let behaviour, !state.aborted {
-                do { try record(behaviour.finish()) } catch { state.abort("\(error)") }
+                do {
+                    // A chunk that never came (none should) holds back its stream's later ones: not lost.
+                    for (_, stream) in held { for (_, signals) in stream.chunks.sorted(by: { $0.key < $1.key }) { try record(behaviour.add(signals)) } }
+                    try record(behaviour.finish())
+                } catch { state.abort("\(error)") }
             }
             behaviourStats.withLock { $0 = (findingCount, peak) }
         }
@@ -312,6 +330,9 @@ struct Processed<Payload: Sendable>: Sendable {
     let payload: Payload
     let counts: WorkerCounts
     let consumed: Int64
+    /// The chunk's stream and its place there (see `Chunk.sequence`).
+    let stream: InputFile
+    let sequence: Int
     var facts: [MessageFact] = []
     var signals: (any Sendable)?
 }
