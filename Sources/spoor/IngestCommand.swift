@@ -208,7 +208,7 @@ struct IngestCommand: ParsableCommand {
         let result: JobResult
         if let store {
             let findings = plan.behaviour == nil ? nil
-                : try FindingsDatasetWriter(format: formatName == "parquet" ? .parquet : .ndjson, job: context)
+                : try FindingsDatasetWriter(format: formatName == "parquet" ? .parquet : .ndjson, job: context, codec: codec)
             result = formatName == "parquet"
                 ? try Pipeline.run(plan, sink: try ParquetDatasetSink(config: parquetConfig, job: context),
                                    findings: findings, progress: progress?.update)

@@ -88,6 +88,25 @@ import Testing
 
             """, "\(printed)")
     }
+    /// `--compression zstd` compresses the findings' pages as it does the events'.
+    @Test(.enabled(if: PythonReaders.available, PythonReaders.missing))
+    func findingsUseTheJobsParquetCompression() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        try fx.write("logs/mail.log", Self.log)
+        let out = fx.url("out").path
+        let run = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--year", "2026", "-q", "--compression", "zstd",
+                                "--rules", Self.shippedRules])
+        #expect(run.status == 0, "\(run.stderr)")
+        let printed = try PythonReaders.run("""
+            import sys, duckdb
+            for kind in ("events", "findings"):
+                rows = duckdb.sql(f"select distinct compression from parquet_metadata('{sys.argv[1]}/{kind}/**/*.parquet')").fetchall()
+                print(kind, *sorted(r[0] for r in rows))
+            """, [out])
+        #expect(printed == "events ZSTD\nfindings ZSTD\n", "\(printed)")
+    }
+
     /// Entra sign-in from the actor's network, then an Office 365 inbox rule that forwards
     /// the same mailbox: the mailbox-rule behaviour fires, with the actor of its evidence.
     @Test func aForwardingRuleAfterASuspiciousSignInIsAFinding() throws {

@@ -26,14 +26,22 @@ public final class FindingsDatasetWriter: FindingsOutput {
         ParquetColumn(name: c.name, type: ParquetType(c.spec.type), dictionary: c != .findingID)
     }
 
-    public init(format: Format, job: JobContext) throws {
+    /// `codec`: the Parquet page compression, as the events' (`--compression`; nil: lz4_raw).
+    public init(format: Format, job: JobContext, codec: String? = nil) throws {
         guard let root = job.outputDirectory else {
             throw ConfigError(origin: "--out", message: "findings need an output directory")
+        }
+        guard let parsed = ParquetCodec(parsing: codec ?? "lz4_raw") else {
+            throw ConfigError(origin: "--compression", message: "unknown Parquet codec '\(codec ?? "")'",
+                              hint: "lz4_raw, zstd, zstd:LEVEL (1-22) or uncompressed")
         }
         self.job = job
         self.root = root
         self.format = format
+        self.codec = parsed
     }
+
+    private let codec: ParquetCodec
 
     public func write(_ findings: [Finding]) throws {
         var byDay: [Int64: [Finding]] = [:]
@@ -89,7 +97,7 @@ public final class FindingsDatasetWriter: FindingsOutput {
             s.sequence += 1
             try makeDirectories(dir)
             let path = dir + "/.part-\(job.jobID)-\(s.sequence).parquet.inprogress"
-            let options = ParquetOptions(codec: .lz4Raw, rowGroupBytes: 32 << 20,
+            let options = ParquetOptions(codec: codec, rowGroupBytes: 32 << 20,
                                          keyValueMetadata: ["spoor.schema_version": String(Schema.version), "spoor.job": job.jobID],
                                          createdBy: "spoor version 1.0.0")
             do { s.parquet[dir] = try ParquetWriter(path: path, columns: Self.columns, options: options) } catch {
