@@ -116,21 +116,25 @@ final class WindowCorrelator: Correlator {
         all.reserveCapacity(pendingHits)
         for (c, s) in pending.enumerated() { for h in s.hits { all.append((Int32(c), h)) } }
         var last: (key: Key, group: Group)?
-        for (c, hit) in BehaviourEngine.groupedByKey(all, key: { ($0.hit.rule, $0.hit.group) }) {
-            let signals = pending[Int(c)]
-            tick = firstTick + Int(c)
-            let key = Key(rule: hit.rule, group: hit.group)
-            signals.facts.withUnsafeBufferPointer { facts in
-                let fact = facts.baseAddress! + Int(hit.fact)   // read in place
-                let g: Group
-                if let last, last.key == key { g = last.group } else {
-                    if let existing = groups[key] { g = existing } else {
-                        g = Group(clock: fact.pointee.time, text: groupText(Int(hit.rule), fact.pointee, signals))
-                        groups[key] = g
+        let ordered = BehaviourEngine.groupedByKey(all, key: { ($0.hit.rule, $0.hit.group) })
+        // The chunks are read in place: a copy of one per hit would retain its four buffers.
+        pending.withUnsafeBufferPointer { chunks in
+            for (c, hit) in ordered {
+                let signals = chunks.baseAddress! + Int(c)
+                tick = firstTick + Int(c)
+                let key = Key(rule: hit.rule, group: hit.group)
+                signals.pointee.facts.withUnsafeBufferPointer { facts in
+                    let fact = facts.baseAddress! + Int(hit.fact)
+                    let g: Group
+                    if let last, last.key == key { g = last.group } else {
+                        if let existing = groups[key] { g = existing } else {
+                            g = Group(clock: fact.pointee.time, text: groupText(Int(hit.rule), fact.pointee, signals.pointee))
+                            groups[key] = g
+                        }
+                        last = (key, g)
                     }
-                    last = (key, g)
+                    add(fact, hit, Int(hit.rule), key, g, signals, &found)
                 }
-                add(fact, hit, Int(hit.rule), key, g, signals, &found)
             }
         }
         pending.removeAll()
@@ -151,8 +155,8 @@ final class WindowCorrelator: Correlator {
 
     /// A group's windows are kept in order of their start: the ones a clock closes are a
     /// prefix, and the one an event most likely joins is the last.
-    private func add(_ fact: UnsafePointer<EventFact>, _ hit: RuleHit, _ r: Int, _ key: Key, _ g: Group, _ signals: ChunkSignals,
-                     _ found: inout [Finding]) {
+    private func add(_ fact: UnsafePointer<EventFact>, _ hit: RuleHit, _ r: Int, _ key: Key, _ g: Group,
+                     _ signals: UnsafePointer<ChunkSignals>, _ found: inout [Finding]) {
         let time = fact.pointee.time
         g.clock = max(g.clock, time)
         let timespan = engine.timespans[r]
@@ -202,7 +206,8 @@ final class WindowCorrelator: Correlator {
         g.expiry = g.windows[0].start + reach
     }
 
-    private func update(_ w: inout Window, _ fact: UnsafePointer<EventFact>, _ hit: RuleHit, _ r: Int, _ signals: ChunkSignals) {
+    private func update(_ w: inout Window, _ fact: UnsafePointer<EventFact>, _ hit: RuleHit, _ r: Int,
+                        _ signals: UnsafePointer<ChunkSignals>) {
         let f = fact.pointee
         w.start = min(w.start, f.time)
         w.end = max(w.end, f.time)
@@ -211,18 +216,18 @@ final class WindowCorrelator: Correlator {
         if hit.value != 0, w.values.count < Self.maxValues { w.values.insert(hit.value) }
         // Strings are made only for entries new to a list below its cap.
         if f.account.count > 0, w.accounts.count < Finding.listCap, !w.accounts.contains(where: { $0.hash == f.accountHash }) {
-            w.accounts.append(Entry(f.accountHash, signals.bytes(f.account), &w.text))
+            w.accounts.append(Entry(f.accountHash, signals.pointee.bytes(f.account), &w.text))
         }
         if f.source.count > 0, w.sources.count < Finding.listCap, !w.sources.contains(where: { $0.hash == f.sourceHash }) {
-            w.sources.append(Entry(f.sourceHash, signals.bytes(f.source), &w.text))
+            w.sources.append(Entry(f.sourceHash, signals.pointee.bytes(f.source), &w.text))
         }
         if w.evidence.count < Finding.listCap {
             if f.eventID.isAbsent { w.evidence.append(f.evidence) } else {
                 w.evidence.append(EvidenceID(other: w.otherEvidence.count))
-                w.otherEvidence.append(signals.string(f.eventID)!)
+                w.otherEvidence.append(signals.pointee.string(f.eventID)!)
             }
         }
-        if w.actorID == nil, !f.actorID.isAbsent { w.actorID = signals.string(f.actorID); w.actorName = signals.string(f.actorName) }
+        if w.actorID == nil, !f.actorID.isAbsent { w.actorID = signals.pointee.string(f.actorID); w.actorName = signals.pointee.string(f.actorName) }
         if engine.sequences[r], w.marks.count < Self.maxMarks {
             w.marks.append((f.time, hit.steps))
         }
