@@ -8,6 +8,12 @@ struct EvidenceID: Sendable {
     /// The offset; negative: -(index + 1) of the text among the window's others.
     private var offset: Int64
 
+    /// A pipeline id from its parts (`ParseContext.streamID`, `log.offset`).
+    init(stream: UInt64, offset: Int64) {
+        self.stream = stream
+        self.offset = offset
+    }
+
     init(other index: Int) {
         stream = 0
         offset = -Int64(index) - 1

@@ -133,7 +133,7 @@ public struct BehaviourEngine: BehaviourRules {
                 for index in 0..<n {
                     let o = outcomes.baseAddress! + Int(state.rows[index])
                     guard !o.pointee.hits.isEmpty else { continue }
-                    let f = self.fact(r.events[index], r, &columns, arena, &lastStream)
+                    let f = self.fact(r.events[index], r, &columns, arena, &lastStream, stream: context.streamID)
                     let fact = Int32(facts.count)
                     facts.append(f)
                     columns.withUnsafeBufferPointer { columns in
@@ -202,14 +202,15 @@ public struct BehaviourEngine: BehaviourRules {
 
     /// Copies what the rules need of one event (only for events some rule counts).
     func fact(_ event: EventHeader, _ r: BatchReader, _ columnValues: inout [ColumnValue], _ arena: SignalArena,
-              _ lastStream: inout (text: (UInt64, UInt64), value: UInt64)) -> EventFact {
+              _ lastStream: inout (text: (UInt64, UInt64), value: UInt64), stream: UInt64?) -> EventFact {
         let none = Bytes(start: nil, count: 0)
-        var email = none, name = none, domain = none, id = none, ip = none, gid: Bytes?, gname: Bytes?
+        var email = none, name = none, domain = none, id = none, ip = none, gid: Bytes?, gname: Bytes?, offset: Int64?
         let first = columnValues.count
         columnValues.append(contentsOf: repeatElement(ColumnValue(bytes: .absent, hash: 0), count: columns.count))
         for s in r.slots(of: event) {
             switch s.field {
             case .eventID: id = r.bytes(s)
+            case .logOffset where s.kind == .number: offset = s.value
             case .sourceIP: ip = r.bytes(s)
             case .userEmail: email = r.bytes(s)
             case .userName: name = r.bytes(s)
@@ -234,7 +235,9 @@ public struct BehaviourEngine: BehaviourRules {
                 }
             }
         }
-        let evidence = EvidenceID(compact: id, last: &lastStream)
+        // The pipeline's id is the stream's number and the offset: its text is not read.
+        let evidence = stream.flatMap { sid in offset.map { EvidenceID(stream: sid, offset: $0) } }
+            ?? EvidenceID(compact: id, last: &lastStream)
         var f = EventFact(time: event.timestamp, evidence: evidence ?? EvidenceID(other: 0),
                           eventID: evidence == nil ? arena.append(id) : .absent, account: .absent, accountHash: 0,
                           source: arena.append(ip), sourceHash: Hash.words(ip),

@@ -51,6 +51,7 @@ final class ChunkWorker<S: Sink> {
             idStream = input.fingerprint
             writeStreamIDPrefix(input.fingerprint, into: &idBuffer)
         }
+        context.streamID = streamIDNumber(input.fingerprint)
         let parser = formats[input.format]
         var line = chunk.startLine
         let framer = framers[input.framer] ?? framers["lines"] ?? framers.values.first!
@@ -160,10 +161,13 @@ let idPrefixLength = 17
 /// The stream part of its events' ids: the 128-bit fingerprint folded to 64 bits. Streams
 /// are few, so 64 bits keep them apart (a collision needs ~4 billion streams to be likely).
 func writeStreamIDPrefix(_ fingerprint: (UInt64, UInt64), into buffer: inout [UInt8]) {
-    let folded = fingerprint.0 ^ Hash.mix(fingerprint.1)
+    let folded = streamIDNumber(fingerprint)
     for i in 0..<16 { buffer[i] = hexDigit(UInt8(truncatingIfNeeded: folded >> (60 - 4 * UInt64(i))) & 15) }
     buffer[16] = UInt8(ascii: "-")
 }
+
+/// The number the stream part of an event id writes in hex.
+func streamIDNumber(_ fingerprint: (UInt64, UInt64)) -> UInt64 { fingerprint.0 ^ Hash.mix(fingerprint.1) }
 
 /// Writes `value` in decimal at `at`; returns the number of digits.
 @inline(__always)

@@ -13,6 +13,10 @@ public final class ParseContext {
     /// The context record in force (a `#Fields:` header), set by the pipeline at each chunk's
     /// start; a parser that meets a new one in the chunk sets it. Valid during the chunk.
     public var streamHeader = Bytes(start: nil, count: 0)
+    /// The stream part of the current chunk's event ids (`<16 hex digits>-<log.offset>`) as
+    /// the number the hex digits write; set by the pipeline at each chunk's start. Who
+    /// needs an event's id can take it from here and `log.offset` without reading its text.
+    public internal(set) var streamID: UInt64?
     /// Scratch bytes a parser may use for one value at a time (decoded escapes).
     public var scratch8: [UInt8] = []
     /// Steps explained by the router and parsers, when explaining; nil otherwise.
