@@ -1,12 +1,13 @@
 import SpoorKit
 
-/// Per string field of the detection rules (a group), the results of its tests for the last
-/// short values seen (at most sixteen bytes, compared whole), in direct-mapped entries.
+/// Results remembered for the last short values seen (at most sixteen bytes, compared whole,
+/// so a remembered result is exact), in direct-mapped entries, per group: the tests of one
+/// field of the detection rules, or what the tries say of a source address. One per worker.
 final class ValueMemo {
     private let ways: Int
-    private var length: UnsafeMutablePointer<Int>
-    private var head: UnsafeMutablePointer<(UInt64, UInt64)>
-    private var bits: UnsafeMutablePointer<UInt64>
+    private let length: UnsafeMutablePointer<Int>
+    private let head: UnsafeMutablePointer<(UInt64, UInt64)>
+    private let bits: UnsafeMutablePointer<UInt64>
     private let count: Int
 
     /// `ways` entries per group (a power of two).
