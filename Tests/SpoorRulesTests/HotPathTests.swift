@@ -97,7 +97,7 @@ import Testing
         let cases: [(String, String, String)] = [("Alice@Example.NET", "", ""), ("", "Bob", "example.net"), ("", "bob@x.org", "example.net"),
                                                  ("", "carol", ""), ("j%2Esmith%40example.net", "", ""), ("", "Émile", "Example.net"), ("", "", "")]
         for (email, name, domain) in cases {
-            let arena = SignalArena(capacity: 4)
+            let arena = SignalArena()
             let r = withBytes(of: email) { e in withBytes(of: name) { n in withBytes(of: domain) { d in
                 BehaviourEngine.appendAccount(email: e, name: n, domain: d, arena) } } }
             #expect(String(decoding: arena.bytes(r), as: UTF8.self) == BehaviourEngine.account(email: email, name: name, domain: domain))

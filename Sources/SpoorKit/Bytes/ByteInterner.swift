@@ -149,30 +149,8 @@ struct ByteInterner<Payload: BitwiseCopyable & Sendable>: Sendable {
         }
     }
 
-    /// Eight bytes at a time (values are addresses, accounts, user agents: 5 to 200 bytes),
-    /// then a full mix, so that the low bits that pick the slot and the high bits kept in it
-    /// depend on every byte.
+    /// The hash the table keys on (`Hash.words`: the low bits pick the slot, the high bits
+    /// are kept in it).
     @inline(__always)
-    static func hash(_ bytes: Bytes) -> UInt64 {
-        var h = UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15
-        guard let base = bytes.baseAddress else { return Hash.mix(h) }
-        var i = 0
-        let n = bytes.count
-        while i + 8 <= n {
-            h = (h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
-            h ^= h >> 32
-            i += 8
-        }
-        if i < n {
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n {
-                tail |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)) << shift
-                shift += 8
-                i += 1
-            }
-            h = (h ^ tail) &* 0xFF51_AFD7_ED55_8CCD
-        }
-        return Hash.mix(h)
-    }
+    static func hash(_ bytes: Bytes) -> UInt64 { Hash.words(bytes) }
 }

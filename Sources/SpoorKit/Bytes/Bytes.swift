@@ -9,6 +9,24 @@ import Darwin
 public typealias Bytes = UnsafeRawBufferPointer
 
 extension UnsafeRawBufferPointer {
+    /// The four hexadecimal digits at `i` (either case) as a number: a `\uXXXX` escape's.
+    public func hex4(at i: Int) -> UInt32? {
+        guard i >= 0, i + 4 <= count else { return nil }
+        var v: UInt32 = 0
+        for k in i..<(i + 4) {
+            let c = self[k]
+            let d: UInt32
+            switch c {
+            case 0x30...0x39: d = UInt32(c - 0x30)
+            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+            default: return nil
+            }
+            v = v << 4 | d
+        }
+        return v
+    }
+
     /// The bytes of `start..<end`, clamped to the buffer.
     @inline(__always)
     public func slice(_ start: Int, _ end: Int) -> Bytes {

@@ -283,9 +283,9 @@ public final class JSONIndex {
             case 0x62: out.append(0x08)
             case 0x66: out.append(0x0C)
             case 0x75:
-                guard var scalar = hex4(s, i) else { out.append(0x75); continue }
+                guard var scalar = s.hex4(at: i) else { out.append(0x75); continue }
                 i += 4
-                if scalar >= 0xD800, scalar < 0xDC00, i + 6 <= s.count, s[i] == 0x5C, s[i + 1] == 0x75, let low = hex4(s, i + 2),
+                if scalar >= 0xD800, scalar < 0xDC00, i + 6 <= s.count, s[i] == 0x5C, s[i + 1] == 0x75, let low = s.hex4(at: i + 2),
                    low >= 0xDC00, low < 0xE000 {
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     i += 6
@@ -295,22 +295,5 @@ public final class JSONIndex {
             default: out.append(e)   // \" \\ \/
             }
         }
-    }
-
-    private static func hex4(_ s: Bytes, _ i: Int) -> UInt32? {
-        guard i + 4 <= s.count else { return nil }
-        var v: UInt32 = 0
-        for k in 0..<4 {
-            let c = s[i + k]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            default: return nil
-            }
-            v = v << 4 | d
-        }
-        return v
     }
 }

@@ -344,11 +344,11 @@ struct JSONTreeParser {
         case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
             i += 2
         case 0x75:
-            guard let unit = hex4(at: i + 2) else { throw failure("\\u takes four hexadecimal digits") }
+            guard let unit = bytes.hex4(at: i + 2) else { throw failure("\\u takes four hexadecimal digits") }
             if unit >= 0xDC00 && unit < 0xE000 { throw failure("a low surrogate escape without a high one before it") }
             i += 6
             if unit >= 0xD800 && unit < 0xDC00 {
-                guard i + 1 < bytes.count, bytes[i] == 0x5C, bytes[i + 1] == 0x75, let low = hex4(at: i + 2),
+                guard i + 1 < bytes.count, bytes[i] == 0x5C, bytes[i + 1] == 0x75, let low = bytes.hex4(at: i + 2),
                       low >= 0xDC00, low < 0xE000 else {
                     throw failure("a high surrogate escape without a low one after it")
                 }
@@ -357,23 +357,6 @@ struct JSONTreeParser {
         default:
             throw failure("an unknown escape")
         }
-    }
-
-    func hex4(at j: Int) -> UInt32? {
-        guard j + 4 <= bytes.count else { return nil }
-        var v: UInt32 = 0
-        for k in j..<(j + 4) {
-            let c = bytes[k]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            default: return nil
-            }
-            v = v << 4 | d
-        }
-        return v
     }
 
     /// One multi-byte UTF-8 sequence at `i`: no overlong forms, no surrogates, ≤ U+10FFFF.
