@@ -27,26 +27,16 @@ final class LoadedEnricher: Enricher, @unchecked Sendable {
         id = plugin.enrichers[index].id
         options = config.values.mapValues(WireValue.init)
         // Made once here so a configuration the plugin refuses stops the job before input is read.
-        let made = LoadedEnricher.create(plugin, index: self.index, options: options, zone: "UTC")
+        let made = plugin.makeInstance(of: .enricher, index: self.index, options: options, zone: "UTC")
         guard let handle = made.handle else {
             throw ConfigError(origin: config.origin, message: "enricher '\(id)' of plugin \(plugin.file) refused its configuration: \(made.error)")
         }
         plugin.table.destroy!(handle)
     }
 
-    static func create(_ plugin: LoadedPlugin, index: UInt32, options: [String: WireValue], zone: String)
-        -> (handle: UnsafeMutableRawPointer?, error: String) {
-        let json = (try? JSONEncoder().encode(WireConfig(zone: zone, options: options))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        var error: UnsafeMutablePointer<CChar>?
-        let handle = json.withCString { plugin.table.createEnricher!(index, $0, &error) }
-        let message = error.map { String(cString: $0) } ?? "unknown error"
-        if let error { plugin.table.freeString!(error) }
-        return (handle, message)
-    }
-
     func enrich(_ event: EventBuilder, context: ParseContext) {
         let instance = context.instance(for: self) {
-            PluginInstance(plugin: plugin, handle: LoadedEnricher.create(plugin, index: index, options: options,
+            PluginInstance(plugin: plugin, handle: plugin.makeInstance(of: .enricher, index: index, options: options,
                                                                           zone: context.clock.zone.identifier))
         }
         guard let handle = instance.handle else {

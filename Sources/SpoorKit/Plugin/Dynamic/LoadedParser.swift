@@ -37,7 +37,7 @@ final class LoadedParser: Parser, @unchecked Sendable {
         framer = plugin.framers[index]
         ordered = plugin.ordered[index]
         options = config.values.mapValues(WireValue.init)
-        let made = LoadedParser.create(plugin, index: self.index, options: options, zone: "UTC")
+        let made = plugin.makeInstance(of: .parser, index: self.index, options: options, zone: "UTC")
         guard let handle = made.handle else {
             throw ConfigError(origin: config.origin, message: "parser '\(id)' of plugin \(plugin.file) refused its configuration: \(made.error)")
         }
@@ -46,16 +46,6 @@ final class LoadedParser: Parser, @unchecked Sendable {
 
     deinit { plugin.table.destroy!(prototype) }
 
-    static func create(_ plugin: LoadedPlugin, index: UInt32, options: [String: WireValue], zone: String)
-        -> (handle: UnsafeMutableRawPointer?, error: String) {
-        let json = (try? JSONEncoder().encode(WireConfig(zone: zone, options: options))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        var error: UnsafeMutablePointer<CChar>?
-        let handle = json.withCString { plugin.table.create!(index, $0, &error) }
-        let message = error.map { String(cString: $0) } ?? "unknown error"
-        if let error { plugin.table.freeString!(error) }
-        return (handle, message)
-    }
-
     func sniff(_ head: Bytes) -> Int {
         Int(plugin.table.sniff!(prototype, head.baseAddress, head.count))
     }
@@ -63,7 +53,7 @@ final class LoadedParser: Parser, @unchecked Sendable {
     func parse(_ input: ParserInput, into event: EventBuilder) throws(ParseFailure) -> ParseResult {
         let context = input.context
         let make = {
-            PluginInstance(plugin: self.plugin, handle: LoadedParser.create(self.plugin, index: self.index, options: self.options,
+            PluginInstance(plugin: self.plugin, handle: self.plugin.makeInstance(of: .parser, index: self.index, options: self.options,
                                                                               zone: context.clock.zone.identifier))
         }
         let instance = ordered ? input.input.order.companion(for: self, make: make) : context.instance(for: self, make: make)

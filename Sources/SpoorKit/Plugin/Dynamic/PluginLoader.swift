@@ -28,6 +28,18 @@ public final class LoadedPlugin: @unchecked Sendable {
     /// The plugin's index of each host column (by `Field.rawValue`), nil when it lacks it.
     let pluginIndex: [UInt32?]
 
+    /// A new instance of its parser or enricher `index` with `options` (what the plugin's
+    /// own `init(config:)` makes), or why the plugin refused.
+    func makeInstance(of kind: PluginManifest.Kind, index: UInt32, options: [String: WireValue], zone: String)
+        -> (handle: UnsafeMutableRawPointer?, error: String) {
+        let json = (try? JSONEncoder().encode(WireConfig(zone: zone, options: options))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        var error: UnsafeMutablePointer<CChar>?
+        let handle = json.withCString { kind == .enricher ? table.createEnricher!(index, $0, &error) : table.create!(index, $0, &error) }
+        let message = error.map { String(cString: $0) } ?? "unknown error"
+        if let error { table.freeString!(error) }
+        return (handle, message)
+    }
+
     init(file: String, table: PluginTable) throws(ConfigError) {
         self.file = file
         self.table = table
@@ -67,6 +79,17 @@ public final class LoadedPlugin: @unchecked Sendable {
         var pluginIndex = [UInt32?](repeating: nil, count: Field.allCases.count)
         for (i, f) in fields.enumerated() { if let f { pluginIndex[Int(f.rawValue)] = UInt32(i) } }
         self.pluginIndex = pluginIndex
+        /// A parser's or an enricher's options as the registry declares them.
+        func optionSpecs(_ wire: [PluginWireManifest.WireOption], of owner: String) throws(ConfigError) -> [OptionSpec] {
+            var options: [OptionSpec] = []
+            for o in wire {
+                guard let kind = ConfigValue.Kind(rawValue: o.type) else {
+                    throw refuse("option '\(o.name)' of \(owner) has the unknown type '\(o.type)'", "string, int, bool or list")
+                }
+                options.append(OptionSpec(o.name, kind, default: o.defaultValue?.value, o.doc))
+            }
+            return options
+        }
         var manifests: [PluginManifest] = [], routes: [[Route]] = [], framers: [String] = [], ordered: [Bool] = []
         for p in manifest.parsers {
             guard !p.id.isEmpty, !p.id.contains(where: { $0 == " " || $0 == "/" }) else {
@@ -77,14 +100,8 @@ public final class LoadedPlugin: @unchecked Sendable {
                 throw refuse("parser '\(p.id)' has no usable route (\(p.routes.joined(separator: ", ")))",
                              "its routes must name a program, a program prefix, any program or a format, and its init(config:) must succeed with default options")
             }
-            var options: [OptionSpec] = []
-            for o in p.options {
-                guard let kind = ConfigValue.Kind(rawValue: o.type) else {
-                    throw refuse("option '\(o.name)' of parser '\(p.id)' has the unknown type '\(o.type)'", "string, int, bool or list")
-                }
-                options.append(OptionSpec(o.name, kind, default: o.defaultValue?.value, o.doc))
-            }
-            manifests.append(PluginManifest(id: p.id, kind: .parser, version: p.version, summary: p.summary, options: options))
+            manifests.append(PluginManifest(id: p.id, kind: .parser, version: p.version, summary: p.summary,
+                                            options: try optionSpecs(p.options, of: "parser '\(p.id)'")))
             routes.append(parsed)
             framers.append(p.framer)
             ordered.append(p.ordered == true)
@@ -101,14 +118,8 @@ public final class LoadedPlugin: @unchecked Sendable {
             guard table.createEnricher != nil, table.enrich != nil else {
                 throw refuse("it exports enrichers but its table has no enricher functions", "export it with PluginExport.fill")
             }
-            var options: [OptionSpec] = []
-            for o in e.options {
-                guard let kind = ConfigValue.Kind(rawValue: o.type) else {
-                    throw refuse("option '\(o.name)' of enricher '\(e.id)' has the unknown type '\(o.type)'", "string, int, bool or list")
-                }
-                options.append(OptionSpec(o.name, kind, default: o.defaultValue?.value, o.doc))
-            }
-            enrichers.append(PluginManifest(id: e.id, kind: .enricher, version: e.version, summary: e.summary, options: options))
+            enrichers.append(PluginManifest(id: e.id, kind: .enricher, version: e.version, summary: e.summary,
+                                            options: try optionSpecs(e.options, of: "enricher '\(e.id)'")))
         }
         self.enrichers = enrichers
     }
