@@ -143,8 +143,7 @@ final class DetectionPlan: @unchecked Sendable {
 
     /// What the rules make of one vector of test results (the slow path: once per vector
     /// and worker). `results` and `shapes` are scratch of `testCount` and `shapeCount`.
-    func outcome(_ bits: UnsafePointer<UInt64>, _ e: EventBuilder, _ scratch: MatchScratch,
-                 results: UnsafeMutablePointer<Int8>, shapes: UnsafeMutablePointer<Int8>) -> Outcome {
+    func outcome(_ bits: UnsafePointer<UInt64>, results: UnsafeMutablePointer<Int8>, shapes: UnsafeMutablePointer<Int8>) -> Outcome {
         for k in 0..<testCount { results[Int(groupTests[k])] = bits[k >> 6] >> UInt64(k & 63) & 1 == 1 ? 1 : 0 }
         for s in 0..<shapeCount { shapes[s] = -1 }
         var o = Outcome()
@@ -153,8 +152,7 @@ final class DetectionPlan: @unchecked Sendable {
         for (i, rule) in selections.enumerated() {
             let p = shapeOf[i]
             if shapes[p] < 0 {
-                // Every test is known: the condition reads `results` only, never the event.
-                shapes[p] = rule.matches(e, scratch, tests: results, fieldTests: tests) ? 1 : 0
+                shapes[p] = rule.matches(results: results) ? 1 : 0
             }
             guard shapes[p] == 1 else { continue }
             o.rules.append(Int32(i))
@@ -222,7 +220,7 @@ final class DetectionState {
     func classify(_ e: EventBuilder, index: Int, _ scratch: MatchScratch) -> Int {
         if index == 0 && outcomes.count >= Self.maxOutcomes { clear() }
         plan.evaluate(e, scratch, into: bits, memo: memo)
-        let n = lookup(e, scratch)
+        let n = lookup()
         if index >= rowCapacity {
             let grown = UnsafeMutablePointer<Int32>.allocate(capacity: max(index + 1, rowCapacity * 2))
             grown.update(from: rows, count: rowCapacity)
@@ -236,7 +234,7 @@ final class DetectionState {
     }
 
     @inline(__always)
-    private func lookup(_ e: EventBuilder, _ scratch: MatchScratch) -> Int {
+    private func lookup() -> Int {
         let words = plan.words
         var h: UInt64 = 0
         for w in 0..<words { h = Hash.mix(h ^ bits[w]) }
@@ -248,7 +246,7 @@ final class DetectionState {
             if same { return Int(values[slot]) - 1 }
             slot = (slot + 1) & (Self.capacity - 1)
         }
-        outcomes.append(plan.outcome(bits, e, scratch, results: results, shapes: shapes))
+        outcomes.append(plan.outcome(bits, results: results, shapes: shapes))
         // The table stays at most half full; past that, outcomes are still made but not kept.
         if outcomes.count < Self.capacity / 2 {
             for w in 0..<words { keys[slot * words + w] = bits[w] }

@@ -305,15 +305,6 @@ indirect enum Condition: Sendable {
     case not(Condition)
     case and([Condition])
     case or([Condition])
-
-    func evaluate(_ selection: (Int) -> Bool) -> Bool {
-        switch self {
-        case .selection(let i): selection(i)
-        case .not(let c): !c.evaluate(selection)
-        case .and(let cs): cs.allSatisfy { $0.evaluate(selection) }
-        case .or(let cs): cs.contains { $0.evaluate(selection) }
-        }
-    }
 }
 
 /// A condition flattened into arrays, evaluated without copying a tree: node `i` is a
@@ -456,30 +447,25 @@ public final class SelectionRule: @unchecked Sendable {
         }
     }
 
-    /// Whether the event matches: each distinct field test is evaluated at most once per event
-    /// (`tests` holds the results, -1: not yet known; `fieldTests` the tests by number).
-    func matches(_ e: EventBuilder, _ scratch: MatchScratch, tests: UnsafeMutablePointer<Int8>,
-                 fieldTests: UnsafeMutableBufferPointer<Unmanaged<FieldTest>>) -> Bool {
+    /// Whether an event with these test results matches (`results`: by distinct test
+    /// number, 1 or 0; `DetectionPlan` evaluates every test first).
+    func matches(results: UnsafePointer<Int8>) -> Bool {
         // Read once: each access to a class's `var` is checked for exclusivity.
-        Self.run(0, compiled, e, scratch, tests, fieldTests)
+        Self.run(0, compiled, results)
     }
 
     private static func run(_ n: Int, _ program: UnsafeMutableBufferPointer<(kind: UInt8, arg: Int32, first: Int32, child: Int32)>,
-                            _ e: EventBuilder, _ scratch: MatchScratch, _ tests: UnsafeMutablePointer<Int8>,
-                            _ fieldTests: UnsafeMutableBufferPointer<Unmanaged<FieldTest>>) -> Bool {
+                            _ results: UnsafePointer<Int8>) -> Bool {
         let node = program[n]
         let arg = Int(node.arg), first = Int(node.first)
         switch node.kind {
-        case 0:
-            var r = tests[arg]
-            if r < 0 { r = fieldTests[arg]._withUnsafeGuaranteedRef { $0.matches(e, scratch) } ? 1 : 0; tests[arg] = r }
-            return r == 1
-        case 1: return !run(arg, program, e, scratch, tests, fieldTests)
+        case 0: return results[arg] == 1
+        case 1: return !run(arg, program, results)
         case 2:
-            for c in first..<(first + arg) where !run(Int(program[c].child), program, e, scratch, tests, fieldTests) { return false }
+            for c in first..<(first + arg) where !run(Int(program[c].child), program, results) { return false }
             return true
         default:
-            for c in first..<(first + arg) where run(Int(program[c].child), program, e, scratch, tests, fieldTests) { return true }
+            for c in first..<(first + arg) where run(Int(program[c].child), program, results) { return true }
             return false
         }
     }
