@@ -20,6 +20,17 @@ import Testing
         try Data(text.utf8).write(to: url)
     }
 
+    /// `mods/gizmo.yaml`: a module for `gizmo: denied <user>` lines, the user into `field`.
+    func writeGizmo(field: String = "user.name") throws {
+        try write("mods/gizmo.yaml", """
+            id: gizmo
+            applies_to: {programs: [gizmo]}
+            patterns:
+              - regex: '^denied (?<user>\\S+)'
+                fields: {user: \(field)}
+            """)
+    }
+
     @Test func testWithoutPathsRunsTheShippedModules() throws {
         let r = try spoor(["test"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
@@ -68,13 +79,7 @@ import Testing
 
     @Test func validateNamesEveryMistakeWithItsPlace() throws {
         try write("logs/a.log", "Nov 25 10:00:00 h gizmo: denied bob\n")
-        try write("mods/gizmo.yaml", """
-            id: gizmo
-            applies_to: {programs: [gizmo]}
-            patterns:
-              - regex: '^denied (?<user>\\S+)'
-                fields: {user: user.nam}
-            """)
+        try writeGizmo(field: "user.nam")
         try write("job.yaml", """
             inputs:
               - logs/a.log
@@ -89,13 +94,7 @@ import Testing
         #expect(bad.stderr.contains("mods/gizmo.yaml:5:20: unknown field 'user.nam'"), "\(bad.stderr)")
         #expect(bad.stderr.contains("job.yaml: 2 mistakes"))
 
-        try write("mods/gizmo.yaml", """
-            id: gizmo
-            applies_to: {programs: [gizmo]}
-            patterns:
-              - regex: '^denied (?<user>\\S+)'
-                fields: {user: user.name}
-            """)
+        try writeGizmo()
         try write("job.yaml", "inputs: [logs/a.log]\nout: out\nparsers: [mods]\n")
         let good = try spoor(["validate", "job.yaml"])
         #expect(good.status == 0, "\(good.stderr)")
@@ -148,13 +147,7 @@ import Testing
 
     @Test func ingestWithParsersUsesAndReportsTheModules() throws {
         try write("logs/a.log", "Nov 25 10:00:00 h gizmo: denied bob\nNov 25 10:00:01 h sudo:  alice : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/ls\n")
-        try write("mods/gizmo.yaml", """
-            id: gizmo
-            applies_to: {programs: [gizmo]}
-            patterns:
-              - regex: '^denied (?<user>\\S+)'
-                fields: {user: user.name}
-            """)
+        try writeGizmo()
         try write("mods/sudo.yaml", """
             id: sudo
             version: 7.0.0
