@@ -146,7 +146,9 @@ final class WindowCorrelator: Correlator {
     func finish() -> [Finding] {
         var found = flush()
         for (key, g) in groups.sorted(by: { ($0.key.rule, $0.value.text) < ($1.key.rule, $1.value.text) }) {
-            for w in g.windows { if let f = evaluate(w, key, g.text) { found.append(f) } }
+            g.windows.withUnsafeBufferPointer { w in
+                for i in w.indices { if let f = evaluate(w.baseAddress! + i, key, g.text) { found.append(f) } }
+            }
         }
         groups.removeAll()
         openWindows = 0
@@ -164,20 +166,22 @@ final class WindowCorrelator: Correlator {
         // The key's clock passed these windows' span and the allowed lateness: they are done
         // (a window this chunk already fed stays: its chunk may hold more of its events).
         if g.clock > g.expiry {
-            var end = 0
-            var kept: [Window] = []
-            while end < g.windows.count {
-                let (start, lastUse) = g.windows.withUnsafeBufferPointer { ($0[end].start, $0[end].lastUse) }
-                guard start + reach < g.clock else { break }
-                if lastUse < tick {
-                    if let f = evaluate(g.windows[end], key, g.text) { found.append(f) }
-                    openWindows -= 1
-                } else {
-                    kept.append(g.windows[end])
+            // In place: the windows kept move to the front, the closed ones go in one removal.
+            var end = 0, kept = 0
+            let clock = g.clock
+            g.windows.withUnsafeMutableBufferPointer { w in
+                while end < w.count, w[end].start + reach < clock {
+                    if w[end].lastUse < tick {
+                        if let f = evaluate(w.baseAddress! + end, key, g.text) { found.append(f) }
+                        openWindows -= 1
+                    } else {
+                        w.swapAt(kept, end)
+                        kept += 1
+                    }
+                    end += 1
                 }
-                end += 1
             }
-            g.windows.replaceSubrange(0..<end, with: kept)
+            g.windows.removeSubrange(kept..<end)
         }
         // The latest-starting window that the event fits (read in place: a copy of a window
         // would retain its sets and lists). None fits when the event is more than a timespan
@@ -244,7 +248,7 @@ final class WindowCorrelator: Correlator {
         for (key, indices) in remove {
             guard let g = groups[key] else { continue }
             for i in indices.sorted(by: >) {
-                if let f = evaluate(g.windows[i], key, g.text) { found.append(f) }
+                if let f = g.windows.withUnsafeBufferPointer({ evaluate($0.baseAddress! + i, key, g.text) }) { found.append(f) }
                 g.windows.remove(at: i)
                 openWindows -= 1
             }
@@ -319,25 +323,30 @@ final class WindowCorrelator: Correlator {
         return value << 8 | part
     }
 
-    func evaluate(_ w: Window, _ key: Key, _ group: String) -> Finding? {
+    /// The window's finding, if its rule's condition holds (read in place: a copy of the
+    /// window would retain its sets and lists).
+    func evaluate(_ window: UnsafePointer<Window>, _ key: Key, _ group: String) -> Finding? {
         let rule = engine.rules[Int(key.rule)]
         let holds: Bool
         switch rule.kind {
-        case .eventCount: holds = rule.holds(w.count)
-        case .valueCount: holds = rule.holds(w.values.count)
+        case .eventCount: holds = rule.holds(window.pointee.count)
+        case .valueCount: holds = rule.holds(window.pointee.values.count)
         case .temporal, .temporalOrdered:
-            holds = Self.sequenceHolds(rule, w.marks) && (rule.conditions.isEmpty || rule.holds(w.count))
+            holds = Self.sequenceHolds(rule, window.pointee.marks) && (rule.conditions.isEmpty || rule.holds(window.pointee.count))
         }
         guard holds else { return nil }
         let actor = rule.actor.flatMap { engine.actors[$0] }
-        let actorID = actor.map { $0.mitre ?? $0.id } ?? w.actorID
-        let seed = rule.id + "\u{1}" + group + "\u{1}" + String(w.start)
+        let actorID = actor.map { $0.mitre ?? $0.id } ?? window.pointee.actorID
+        let seed = rule.id + "\u{1}" + group + "\u{1}" + String(window.pointee.start)
         let hash = withBytes(of: seed) { (Hash.mix(Hash.fnv1a($0)), Hash.mix(Hash.fnv1a($0, seed: 0x9e37_79b9))) }
         return Finding(id: Hash.hex(hash), ruleID: rule.id, title: rule.title, actorID: actorID,
-                       actorName: actor?.name ?? w.actorName, technique: rule.technique, level: rule.level,
-                       kind: rule.kind.rawValue, groupKey: group, windowStart: w.start, windowEnd: w.end,
-                       eventCount: w.count, valueCount: rule.kind == .valueCount ? w.values.count : 0,
-                       accounts: w.accounts.map { $0.string(w.text) }, sources: w.sources.map { $0.string(w.text) }, evidence: w.evidence.map { $0.text(w.otherEvidence) }, evidenceTotal: w.count)
+                       actorName: actor?.name ?? window.pointee.actorName, technique: rule.technique, level: rule.level,
+                       kind: rule.kind.rawValue, groupKey: group, windowStart: window.pointee.start, windowEnd: window.pointee.end,
+                       eventCount: window.pointee.count, valueCount: rule.kind == .valueCount ? window.pointee.values.count : 0,
+                       accounts: window.pointee.accounts.map { $0.string(window.pointee.text) },
+                       sources: window.pointee.sources.map { $0.string(window.pointee.text) },
+                       evidence: window.pointee.evidence.map { $0.text(window.pointee.otherEvidence) },
+                       evidenceTotal: window.pointee.count)
     }
 
     /// Whether the marked events contain the rule's steps: in time order for

@@ -115,6 +115,11 @@ public final class EventBuilder {
         return batch.slots[Int(i)].value
     }
 
+    /// Runs `body` on the batch in place. Passing `batch` itself copies the struct, which
+    /// retains and releases its four buffers: too dear for a call per event.
+    @inline(__always)
+    func withBatch<R>(_ body: (inout EventBatch) -> R) -> R { body(&batch) }
+
     /// The `event.dataset` of the last committed event (valid until the next change).
     public var lastDataset: Bytes {
         guard let event = batch.events.last else { return Bytes(start: nil, count: 0) }
