@@ -244,8 +244,10 @@ public enum Pipeline {
             }
             if let behaviour, !state.aborted {
                 do {
-                    // A chunk that never came (none should) holds back its stream's later ones: not lost.
-                    for (_, stream) in held { for (_, signals) in stream.chunks.sorted(by: { $0.key < $1.key }) { try record(behaviour.add(signals)) } }
+                    // A chunk that never came (none should) holds back its stream's later ones: not
+                    // lost, and fed in an order that does not depend on the run (stream, then chunk).
+                    let rest = held.values.sorted { ($0.stream.path, $0.stream.memberPath ?? "") < ($1.stream.path, $1.stream.memberPath ?? "") }
+                    for stream in rest { for (_, signals) in stream.chunks.sorted(by: { $0.key < $1.key }) { try record(behaviour.add(signals)) } }
                     try record(behaviour.finish())
                 } catch { state.abort("\(error)") }
             }
