@@ -200,19 +200,17 @@ public struct IndicatorAttributor: Enricher {
     func matches(_ r: UnsafePointer<IndicatorRule>, _ e: EventBuilder) -> Bool {
         if !r.pointee.asns.isEmpty, let asn = e.number(of: .sourceASNumber), r.pointee.asns.contains(asn) { return true }
         if !r.pointee.domains.isEmpty {
-            if let d = e.value(of: .sourceDomain), Self.hasSuffix(d, r.pointee.domains) { return true }
-            if let d = e.value(of: .userDomain), Self.hasSuffix(d, r.pointee.domains) { return true }
+            if let d = e.value(of: .sourceDomain), r.pointee.domains.matches(d) { return true }
+            if let d = e.value(of: .userDomain), r.pointee.domains.matches(d) { return true }
         }
         if !r.pointee.senderDomains.isEmpty, let from = e.value(of: .emailFrom), let at = from.lastIndex(of: 0x40),
-           Self.hasSuffix(from.dropFirst(at + 1), r.pointee.senderDomains) { return true }
-        if !r.pointee.userAgents.isEmpty, let ua = e.value(of: .userAgent)?.string, r.pointee.userAgents.contains(where: { ua.contains($0) }) { return true }
-        if !r.pointee.subjects.isEmpty, let s = e.value(of: .emailSubject)?.string, r.pointee.subjects.contains(where: { s.contains($0) }) { return true }
+           r.pointee.senderDomains.matches(from.dropFirst(at + 1)) { return true }
+        if !r.pointee.userAgents.isEmpty, let ua = e.value(of: .userAgent), r.pointee.userAgents.contains(where: { $0.isContained(in: ua) }) {
+            return true
+        }
+        if !r.pointee.subjects.isEmpty, let s = e.value(of: .emailSubject), r.pointee.subjects.contains(where: { $0.isContained(in: s) }) {
+            return true
+        }
         return false
-    }
-
-    /// Whether the domain is one of `suffixes` or under one (`a.evil.example` is under `evil.example`).
-    static func hasSuffix(_ domain: Bytes, _ suffixes: [String]) -> Bool {
-        let d = domain.string.lowercased()
-        return suffixes.contains { d == $0 || d.hasSuffix("." + $0) }
     }
 }

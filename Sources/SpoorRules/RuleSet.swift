@@ -21,11 +21,11 @@ public struct IndicatorRule: Sendable {
     var networks = CIDRTrie()
     var asns: Set<Int64> = []
     /// Domain suffixes, lower-cased, of the source's host name or the account's domain.
-    var domains: [String] = []
+    var domains = DomainSuffixes()
     /// Domain suffixes of the envelope sender.
-    var senderDomains: [String] = []
-    var userAgents: [String] = []
-    var subjects: [String] = []
+    var senderDomains = DomainSuffixes()
+    var userAgents: [IndicatorText] = []
+    var subjects: [IndicatorText] = []
 }
 
 /// Actors and indicator rules, loaded from a rules directory (`*.yaml`, `*.yml`).
@@ -279,10 +279,10 @@ public struct RuleSet: Sendable {
                                     errors.append(ConfigError(origin: at(v), message: "'\(a)' is not an AS number"))
                                 }
                             }
-                        case "domain": rule.domains += strings(v).map { $0.lowercased() }
-                        case "sender_domain": rule.senderDomains += strings(v).map { $0.lowercased() }
-                        case "user_agent": rule.userAgents += strings(v)
-                        case "subject": rule.subjects += strings(v)
+                        case "domain": for d in strings(v) { rule.domains.append(d.lowercased()) }
+                        case "sender_domain": for d in strings(v) { rule.senderDomains.append(d.lowercased()) }
+                        case "user_agent": rule.userAgents += strings(v).map(IndicatorText.init)
+                        case "subject": rule.subjects += strings(v).map(IndicatorText.init)
                         case "file" where stixFile != nil:
                             bundles.append(PendingBundle(path: stixFile!, origin: at(v), ruleID: id, actor: m["actor"]?.string,
                                                          confidence: rule.confidence))

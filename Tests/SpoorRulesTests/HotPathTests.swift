@@ -8,7 +8,7 @@ import Testing
 @Suite struct HotPathTests {
     /// `labels.rules` of each event, run one after another through one worker's attribution
     /// stage (so that what it remembers from event to event is in play).
-    func matches(_ rules: String, _ events: [[String: String]]) throws -> [String?] {
+    func matches(_ rules: String, _ events: [[String: String]], field: Field? = nil) throws -> [String?] {
         let dir = try rulesDirectory(["r.yaml": rules])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let attributor = IndicatorAttributor(rules: try RuleSet.load(directory: dir))
@@ -22,7 +22,7 @@ import Testing
                 builder.set(.eventDataset, "test")
                 for (k, v) in fields.sorted(by: { $0.key < $1.key }) { RuleTests.set(k, .scalar(v), builder) }
                 attributor.enrich(builder, context: context)
-                out.append(withBytes(of: "rules") { builder.label($0)?.string })
+                out.append(field.map { builder.value(of: $0)?.string } ?? withBytes(of: "rules") { builder.label($0)?.string })
                 builder.commit()
             }
         }
@@ -101,6 +101,54 @@ import Testing
             let r = withBytes(of: email) { e in withBytes(of: name) { n in withBytes(of: domain) { d in
                 BehaviourEngine.appendAccount(email: e, name: n, domain: d, arena) } } }
             #expect(String(decoding: arena.bytes(r), as: UTF8.self) == BehaviourEngine.account(email: email, name: name, domain: domain))
+        }
+    }
+
+    @Test func indicatorsMatchUserAgentsSubjectsAndDomains() throws {
+        let rules = """
+            actors: [{id: x, name: X}]
+            indicators:
+              - {id: agent, actor: x, user_agent: ["python-requests/"]}
+              - {id: subject, actor: x, subject: ["Ihr Postfach ist voll"]}
+              - {id: domain, actor: x, domain: [Evil.Example]}
+            """
+        let events: [[String: String]] = [
+            ["user_agent.original": "python-requests/2.31"], ["user_agent.original": "Python-Requests/2.31"],
+            ["email.subject": "Ihr Postfach ist voll – jetzt prüfen"], ["email.subject": "ihr postfach ist voll"],
+            ["source.domain": "mx.EVIL.example"], ["user.domain": "evil.example"], ["source.domain": "notevil.example"],
+        ]
+        let got = try matches(rules, events, field: .ruleID)
+        #expect(got == ["agent", nil, "subject", nil, "domain", "domain", nil])
+    }
+
+    @Test func indicatorTextOnBytesAnswersAsStringsDo() {
+        let needles = ["python-requests/", "Mailbox", "", "évil", "\nX", "full\r"]
+        let values = ["python-requests/2.31", "PYTHON-REQUESTS/2.31", "Your Mailbox is full", "mailbox", "", "xévil",
+                      "Mozilla\r\nX", "a\nX", "full\r\n", "full\r", "e\u{301}vil"]
+        for n in needles {
+            let text = IndicatorText(n)
+            for v in values {
+                #expect(withBytes(of: v) { text.isContained(in: $0) } == v.contains(n), "\(v.debugDescription) contains \(n.debugDescription)")
+            }
+        }
+        let suffixes = ["evil.example", "", "bücher.example", "x\r"]
+        let domains = ["evil.example", "EVIL.Example", "a.evil.example", "notevil.example", "evil.example.org", "", ".",
+                       "www.BÜCHER.example", "bücher.example", "x\r\n", "a.x\r"]
+        func under(_ d: String, _ s: String) -> Bool { d.lowercased() == s || d.lowercased().hasSuffix("." + s) }
+        for s in suffixes {
+            let text = IndicatorText(s)
+            for d in domains {
+                #expect(withBytes(of: d) { text.isSuffix(ofDomain: $0) } == under(d, s), "\(d.debugDescription) under \(s.debugDescription)")
+            }
+        }
+        // A rule's suffixes, looked up by hash, answer as the list compared one by one.
+        let lists = [suffixes, ["evil.example"], ["example", "x\r"], (0..<5000).map { "host\($0).example.net" } + ["evil.example"], []]
+        for list in lists {
+            var table = DomainSuffixes()
+            for s in list { table.append(s) }
+            for d in domains + ["HOST4999.example.net", "a.host12.example.net", "host12.example.net.evil", "..evil.example"] {
+                #expect(withBytes(of: d) { table.matches($0) } == list.contains { under(d, $0) }, "\(d.debugDescription) in \(list.prefix(4))")
+            }
         }
     }
 }
