@@ -6,8 +6,8 @@ import Testing
 /// The per-event shortcuts of the attribution stage and the behaviour signals: each must
 /// give what the plain evaluation gives.
 @Suite struct HotPathTests {
-    /// `labels.rules` of each event, run one after another through one worker's attribution
-    /// stage (so that what it remembers from event to event is in play).
+    /// `labels.rules` of each event (or the value of `field`), run one after another through
+    /// one worker's attribution stage (so that what it remembers from event to event is in play).
     func matches(_ rules: String, _ events: [[String: String]], field: Field? = nil) throws -> [String?] {
         let dir = try rulesDirectory(["r.yaml": rules])
         defer { try? FileManager.default.removeItem(atPath: dir) }
