@@ -24,6 +24,7 @@ public struct IndicatorAttributor: Enricher {
         plan = rules.selections.isEmpty ? nil : DetectionPlan(rules: rules)
         hasNetworks = !rules.stix.networks.isEmpty || rules.indicators.contains { !$0.networks.isEmpty }
         domainHashes = Set(rules.stix.domains.keys.map { key in withBytes(of: key) { Hash.fnv1a($0) } })
+        emailHashes = Set(rules.stix.emails.keys.map { key in withBytes(of: key) { Hash.fnv1a($0) } })
     }
 
     /// The detection rules as evaluated per event (nil: there are none).
@@ -34,6 +35,8 @@ public struct IndicatorAttributor: Enricher {
     /// The hashes of the STIX domains: an event's domain (and each parent) is looked up as a
     /// `String` only when its hash is one of them.
     private let domainHashes: Set<UInt64>
+    /// The same for the STIX e-mail addresses (the sender).
+    private let emailHashes: Set<UInt64>
 
     /// `mayHoldDomain(_:)`, remembered per worker for short domains (a mail provider's own few).
     @inline(__always)
@@ -49,21 +52,16 @@ public struct IndicatorAttributor: Enricher {
     /// ASCII only; other bytes answer true (the exact lookup lower-cases them as text).
     private func mayHoldDomain(_ domain: Bytes) -> Bool {
         let n = domain.count
-        guard n > 0, n <= 256 else { return n > 0 }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { lower in
-            for i in 0..<n {
-                var c = domain[i]
-                if c >= 0x80 { return true }
-                if c &- 0x41 < 26 { c |= 0x20 }
-                lower[i] = c
-            }
-            var start = 0
-            while start < n {
-                if domainHashes.contains(Hash.fnv1a(Bytes(rebasing: UnsafeRawBufferPointer(lower)[start..<n]))) { return true }
-                guard let dot = lower[start..<n].firstIndex(of: 0x2E) else { break }
-                start = dot + 1
-            }
-            return false
+        guard n > 0, n <= DomainSuffixes.longest, !domain.contains(where: { $0 >= 0x80 }) else { return n > 0 }
+        return DomainSuffixes.anySuffix(of: domain) { !$0.isEmpty && domainHashes.contains(Hash.fnv1a($0)) }
+    }
+
+    /// Whether the sender may be a STIX e-mail address (false: surely it is not); as above.
+    private func mayHoldEmail(_ address: Bytes) -> Bool {
+        guard address.count <= DomainSuffixes.longest, !address.contains(where: { $0 >= 0x80 }) else { return true }
+        return withUnsafeTemporaryAllocation(byteCount: max(1, address.count), alignment: 1) { lower in
+            for i in 0..<address.count { let c = address[i]; lower[i] = c &- 0x41 < 26 ? c | 0x20 : c }
+            return emailHashes.contains(Hash.fnv1a(Bytes(rebasing: lower[0..<address.count])))
         }
     }
 
@@ -173,7 +171,8 @@ public struct IndicatorAttributor: Enricher {
         if network >= 0, rules.stix.entries[network].holds(at: time) { return network }
         if !rules.stix.asns.isEmpty, let asn = e.number(of: .sourceASNumber), let list = rules.stix.asns[asn],
            let i = list.first(where: { rules.stix.entries[$0].holds(at: time) }) { return i }
-        if !rules.stix.emails.isEmpty, let from = e.value(of: .emailFrom), let list = rules.stix.emails[from.string.lowercased()],
+        if !rules.stix.emails.isEmpty, let from = e.value(of: .emailFrom), mayHoldEmail(from),
+           let list = rules.stix.emails[from.string.lowercased()],
            let i = list.first(where: { rules.stix.entries[$0].holds(at: time) }) { return i }
         if !rules.stix.domains.isEmpty {
             // The source's host, the account's domain, the sender's domain (no array per event).

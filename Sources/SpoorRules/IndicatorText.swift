@@ -70,17 +70,28 @@ struct DomainSuffixes: Sendable {
 
     /// Whether `domain`, lower-cased, is one of the suffixes or a name under one.
     func matches(_ domain: Bytes) -> Bool {
-        guard IndicatorText.isPlain(domain), domain.count <= 1024 else { return all.contains { $0.isSuffix(ofDomain: domain) } }
+        guard IndicatorText.isPlain(domain), domain.count <= Self.longest else { return all.contains { $0.isSuffix(ofDomain: domain) } }
         if !other.isEmpty, other.contains(where: { all[Int($0)].isSuffix(ofDomain: domain) }) { return true }
         guard !plain.isEmpty else { return false }
+        return Self.anySuffix(of: domain) { suffix in
+            plain[Hash.words(suffix)].map { $0.contains { all[Int($0)].isSuffix(ofDomain: suffix) } } ?? false
+        }
+    }
+
+    /// The longest domain `anySuffix` takes (a DNS name has at most 253 bytes).
+    static let longest = 1024
+
+    /// Whether `body` holds for `domain` with ASCII lower-cased, or for any of its suffixes
+    /// after a dot (`a.evil.example`, then `evil.example`, then `example`). At most
+    /// `longest` bytes.
+    static func anySuffix(of domain: Bytes, _ body: (Bytes) -> Bool) -> Bool {
+        precondition(domain.count <= longest)
         return withUnsafeTemporaryAllocation(byteCount: max(1, domain.count), alignment: 1) { lower in
             for i in 0..<domain.count { let c = domain[i]; lower[i] = c &- 0x41 < 26 ? c | 0x20 : c }
             var start = 0
             while true {
                 let suffix = Bytes(rebasing: lower[start..<domain.count])
-                if let list = plain[Hash.words(suffix)], list.contains(where: { all[Int($0)].isSuffix(ofDomain: suffix) }) {
-                    return true
-                }
+                if body(suffix) { return true }
                 guard let dot = suffix.firstIndex(of: 0x2E) else { return false }
                 start += dot + 1
             }

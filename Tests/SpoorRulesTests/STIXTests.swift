@@ -76,6 +76,12 @@ import Testing
         #expect(sasl("192.0.2.3")["threat.group.id"] == nil)                        // reported, not attributed
         let sender = parse("Jan  5 10:00:00 mx1 postfix/qmgr[2]: 4B00AB0001: from=<security@account-verify.example>, size=100, nrcpt=1 (queue active)", with: tester)
         #expect(sender.label("stix.indicator") == "indicator--a4")
+        let shouting = parse("Jan  5 10:00:00 mx1 postfix/qmgr[2]: 4B00AB0003: from=<SECURITY@account-VERIFY.example>, size=100, nrcpt=1 (queue active)", with: tester)
+        #expect(shouting.label("stix.indicator") == "indicator--a4")   // addresses compare without case
+        let upper = parse("Jan  5 10:00:00 mx1 postfix/qmgr[2]: 4B00AB0004: from=<x@MAIL.Evil.EXAMPLE>, size=100, nrcpt=1 (queue active)", with: tester)
+        #expect(upper.label("stix.indicator") == "indicator--a3")
+        let other = parse("Jan  5 10:00:00 mx1 postfix/qmgr[2]: 4B00AB0005: from=<x@evil.example.org>, size=100, nrcpt=1 (queue active)", with: tester)
+        #expect(other.label("stix.indicator") == nil)
         let domain = parse("Jan  5 10:00:00 mx1 postfix/qmgr[2]: 4B00AB0002: from=<x@mail.evil.example>, size=100, nrcpt=1 (queue active)", with: tester)
         #expect(domain.label("stix.indicator") == "indicator--a3")
     }
