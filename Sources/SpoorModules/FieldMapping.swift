@@ -137,10 +137,7 @@ struct CaptureMapping: Sendable {
             guard let fallback else { return false }
             target.store(constant: fallback, event)
         case .lower:
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, value.count)) { buffer in
-                for (i, c) in value.enumerated() { buffer[i] = c &- 0x41 < 26 ? c | 0x20 : c }
-                target.store(Bytes(start: buffer.baseAddress, count: value.count), event)
-            }
+            value.withASCIILowercased { target.store($0, event) }
         }
         return true
     }

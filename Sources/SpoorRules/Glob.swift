@@ -33,7 +33,7 @@ final class Glob: @unchecked Sendable {
 
     deinit { tokens.deallocate() }
 
-    private static func fold(_ b: UInt8, _ cased: Bool) -> UInt16 { UInt16(!cased && b &- 0x41 < 26 ? b | 0x20 : b) }
+    private static func fold(_ b: UInt8, _ cased: Bool) -> UInt16 { UInt16(cased ? b : asciiLowercased(b)) }
 
     /// Whether the whole of `v` matches. Backtracks to the last `*` only, which is enough for
     /// globs: a later `*` can absorb whatever an earlier one would have.
@@ -45,8 +45,7 @@ final class Glob: @unchecked Sendable {
             if i < n {
                 let k = t[i]
                 if k == Self.run { star = i; resume = j; i += 1; continue }
-                var c = v[j]
-                if !cased && c &- 0x41 < 26 { c |= 0x20 }
+                let c = cased ? v[j] : asciiLowercased(v[j])
                 if k == Self.any || k == UInt16(c) { i += 1; j += 1; continue }
             }
             guard star >= 0 else { return false }

@@ -59,10 +59,7 @@ public struct IndicatorAttributor: Enricher {
     /// Whether the sender may be a STIX e-mail address (false: surely it is not); as above.
     private func mayHoldEmail(_ address: Bytes) -> Bool {
         guard address.count <= DomainSuffixes.longest, !address.contains(where: { $0 >= 0x80 }) else { return true }
-        return withUnsafeTemporaryAllocation(byteCount: max(1, address.count), alignment: 1) { lower in
-            for i in 0..<address.count { let c = address[i]; lower[i] = c &- 0x41 < 26 ? c | 0x20 : c }
-            return emailHashes.contains(Hash.fnv1a(Bytes(rebasing: lower[0..<address.count])))
-        }
+        return address.withASCIILowercased { emailHashes.contains(Hash.fnv1a($0)) }
     }
 
     /// One worker's state of the attribution stage (a `ParseContext` state).
@@ -204,10 +201,10 @@ public struct IndicatorAttributor: Enricher {
         }
         if !r.pointee.senderDomains.isEmpty, let from = e.value(of: .emailFrom), let at = from.lastIndex(of: 0x40),
            r.pointee.senderDomains.matches(from.dropFirst(at + 1)) { return true }
-        if !r.pointee.userAgents.isEmpty, let ua = e.value(of: .userAgent), r.pointee.userAgents.contains(where: { $0.isContained(in: ua) }) {
+        if !r.pointee.userAgents.isEmpty, let ua = e.value(of: .userAgent), IndicatorText.anyContained(r.pointee.userAgents, in: ua) {
             return true
         }
-        if !r.pointee.subjects.isEmpty, let s = e.value(of: .emailSubject), r.pointee.subjects.contains(where: { $0.isContained(in: s) }) {
+        if !r.pointee.subjects.isEmpty, let s = e.value(of: .emailSubject), IndicatorText.anyContained(r.pointee.subjects, in: s) {
             return true
         }
         return false

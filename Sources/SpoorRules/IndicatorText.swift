@@ -23,8 +23,16 @@ struct IndicatorText: Sendable {
 
     /// Whether `value` contains this text, case-sensitively (`String.contains`, which
     /// finds no empty text).
-    func isContained(in value: Bytes) -> Bool {
-        guard plain, !bytes.isEmpty, Self.isPlain(value) else { return value.string.contains(string) }
+    func isContained(in value: Bytes) -> Bool { isContained(in: value, plainValue: Self.isPlain(value)) }
+
+    /// Whether any of `texts` is in `value` (whose bytes are then checked once, not per text).
+    static func anyContained(_ texts: [IndicatorText], in value: Bytes) -> Bool {
+        let plainValue = isPlain(value)
+        return texts.contains { $0.isContained(in: value, plainValue: plainValue) }
+    }
+
+    private func isContained(in value: Bytes, plainValue: Bool) -> Bool {
+        guard plain, !bytes.isEmpty, plainValue else { return value.string.contains(string) }
         return bytes.withUnsafeBytes { value.firstIndex(of: $0) != nil }
     }
 
@@ -39,7 +47,7 @@ struct IndicatorText: Sendable {
         guard start >= 0, start == 0 || domain[start - 1] == 0x2E else { return false }
         for i in 0..<n {
             let c = domain[start + i]
-            if (c &- 0x41 < 26 ? c | 0x20 : c) != bytes[i] { return false }
+            if asciiLowercased(c) != bytes[i] { return false }
         }
         return true
     }
@@ -86,11 +94,10 @@ struct DomainSuffixes: Sendable {
     /// `longest` bytes.
     static func anySuffix(of domain: Bytes, _ body: (Bytes) -> Bool) -> Bool {
         precondition(domain.count <= longest)
-        return withUnsafeTemporaryAllocation(byteCount: max(1, domain.count), alignment: 1) { lower in
-            for i in 0..<domain.count { let c = domain[i]; lower[i] = c &- 0x41 < 26 ? c | 0x20 : c }
+        return domain.withASCIILowercased { lower in
             var start = 0
             while true {
-                let suffix = Bytes(rebasing: lower[start..<domain.count])
+                let suffix = lower.dropFirst(start)
                 if body(suffix) { return true }
                 guard let dot = suffix.firstIndex(of: 0x2E) else { return false }
                 start += dot + 1

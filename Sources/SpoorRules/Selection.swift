@@ -146,8 +146,7 @@ final class ValueTest: @unchecked Sendable {
         if cased { return memcmp(p, needle.baseAddress!, n) == 0 }
         let q = needle.baseAddress!
         for j in 0..<n {
-            var c = p.load(fromByteOffset: j, as: UInt8.self)
-            if c &- 0x41 < 26 { c |= 0x20 }
+            let c = asciiLowercased(p.load(fromByteOffset: j, as: UInt8.self))
             if c != q.load(fromByteOffset: j, as: UInt8.self) { return false }
         }
         return true

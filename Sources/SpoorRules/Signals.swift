@@ -267,7 +267,7 @@ public struct BehaviourEngine: BehaviourRules {
             for i in 0..<b.count {
                 let c = b[i]
                 if c >= 0x80 || c == 0x25 { plain = false }
-                out.storeBytes(of: c &- 0x41 < 26 ? c | 0x20 : c, toByteOffset: at + i, as: UInt8.self)
+                out.storeBytes(of: asciiLowercased(c), toByteOffset: at + i, as: UInt8.self)
             }
         }
         put(parts, at: 0)

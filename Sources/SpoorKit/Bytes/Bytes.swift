@@ -186,3 +186,18 @@ public func withBytes<R>(of text: String, _ body: (Bytes) throws -> R) rethrows 
     var copy = text
     return try copy.withUTF8 { try body(Bytes($0)) }
 }
+
+/// `c` with ASCII `A`–`Z` lower-cased; every other byte as it is (UTF-8 stays valid).
+@inline(__always)
+public func asciiLowercased(_ c: UInt8) -> UInt8 { c &- 0x41 < 26 ? c | 0x20 : c }
+
+extension UnsafeRawBufferPointer {
+    /// Runs `body` over a copy of these bytes with ASCII lower-cased, kept on the stack.
+    @inline(__always)
+    public func withASCIILowercased<R>(_ body: (Bytes) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(byteCount: Swift.max(1, count), alignment: 1) { lower in
+            for i in 0..<count { lower[i] = asciiLowercased(self[i]) }
+            return try body(Bytes(rebasing: lower[0..<count]))
+        }
+    }
+}
