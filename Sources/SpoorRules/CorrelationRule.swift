@@ -135,6 +135,13 @@ extension SigmaLoader {
         return rule
     }
 
+    /// A correlation rule's id, the rules it names and where, read even when the rule has
+    /// other mistakes.
+    static func references(_ top: Node.Mapping, _ loader: SigmaLoader) -> (id: String, references: [String], origin: String) {
+        let c = top["correlation"]?.mapping
+        return (top["id"]?.string ?? top["name"]?.string ?? "?", strings(c?["rules"]), loader.at(c?["rules"] ?? top["correlation"]))
+    }
+
     /// `30s`, `5m`, `1h`, `2d`, `1w` in µs.
     static func duration(_ text: String) -> Int64? {
         guard let unit = text.last, let n = Int64(text.dropLast()), n > 0 else { return nil }

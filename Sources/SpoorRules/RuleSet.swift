@@ -56,6 +56,9 @@ public struct RuleSet: Sendable {
     public private(set) var selections: [SelectionRule] = []
     /// Behaviour rules (Sigma v2 correlations): run by the correlator.
     public private(set) var correlations: [CorrelationRule] = []
+    /// Behaviour rules that did not load (their mistakes are reported), by the rules they
+    /// name: those are checked too, so that one lint run reports every mistake.
+    private var unloaded: [(id: String, references: [String], origin: String)] = []
     /// Indicators from STIX 2.1 bundles.
     var stix = STIXIndicators()
     /// The `tests:` written inside rule files.
@@ -183,6 +186,9 @@ public struct RuleSet: Sendable {
             }
         }
         let names = selections.map(\.id) + selections.compactMap(\.name)
+        for c in unloaded {
+            for ref in c.references where !names.contains(ref) { errors.append(Self.dangling(c.id, ref, c.origin, names)) }
+        }
         for i in correlations.indices {
             let c = correlations[i]
             if let first = seen[c.id] { errors.append(ConfigError(origin: c.origin, message: "rule id '\(c.id)' is used twice", hint: "first at \(first)")) }
@@ -194,12 +200,15 @@ public struct RuleSet: Sendable {
             if c.references.count > 32 { errors.append(ConfigError(origin: c.origin, message: "a behaviour rule refers to at most 32 rules")) }
             correlations[i].referenced = c.references.compactMap { ref in
                 if let j = selections.firstIndex(where: { $0.id == ref || $0.name == ref }) { return j }
-                errors.append(ConfigError(origin: c.origin, message: "behaviour rule '\(c.id)' refers to no rule named '\(ref)'",
-                                          hint: suggestion(for: ref, among: names).map { "did you mean '\($0)'?" }
-                                              ?? "rules: lists the id or name of Sigma detection rules"))
+                errors.append(Self.dangling(c.id, ref, c.origin, names))
                 return nil
             }
         }
+    }
+
+    private static func dangling(_ id: String, _ ref: String, _ origin: String, _ names: [String]) -> ConfigError {
+        ConfigError(origin: origin, message: "behaviour rule '\(id)' refers to no rule named '\(ref)'",
+                    hint: suggestion(for: ref, among: names).map { "did you mean '\($0)'?" } ?? "rules: lists the id or name of Sigma detection rules")
     }
 
     private mutating func read(_ path: String, pending: inout [(IndicatorRule, String)], bundles: inout [PendingBundle],
@@ -219,7 +228,7 @@ public struct RuleSet: Sendable {
                 let owner: String?
                 if top["correlation"] != nil {
                     let rule = loader.correlationRule(top)
-                    if let rule { correlations.append(rule) }
+                    if let rule { correlations.append(rule) } else { unloaded.append(SigmaLoader.references(top, loader)) }
                     owner = rule?.id
                 } else {
                     let rule = loader.selectionRule(top)
