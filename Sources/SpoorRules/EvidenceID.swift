@@ -2,7 +2,7 @@ import SpoorKit
 
 /// An evidence event's id without a `String`: the pipeline's ids (`<16 hex digits>-<offset>`,
 /// see `ChunkWorker`) as two numbers; any other id is kept as text by its window
-/// (`Window.otherEvidence`), and this holds its index there.
+/// (`Window.Rare.otherEvidence`), and this holds its index there.
 struct EvidenceID: Sendable {
     private var stream: UInt64
     /// The offset; negative: -(index + 1) of the text among the window's others.

@@ -86,6 +86,7 @@ public struct BehaviourEngine: BehaviourRules {
         }
         valueColumns = rules.correlations.map { r in r.valueField?.column.flatMap { columns.firstIndex(of: $0) } ?? -1 }
         valueKeys = rules.correlations.map(\.valueField)
+        countsAccounts = rules.correlations.map { $0.kind == .valueCount && $0.valueField == .account }
         timespans = rules.correlations.map(\.timespan)
         sequences = rules.correlations.map { $0.kind == .temporal || $0.kind == .temporalOrdered }
         keys = KeyPlan(groupParts: groupParts, valueKeys: valueKeys, valueColumns: valueColumns)
@@ -105,6 +106,9 @@ public struct BehaviourEngine: BehaviourRules {
     /// value_count field, timespan, whether it is a sequence, and which group-by it has
     /// (rules with equal group-by lists share a number).
     let valueKeys: [KeyRef?]
+    /// Per rule, whether it is a value_count of accounts (the correlator counts those in a
+    /// window's account list while it has room).
+    let countsAccounts: [Bool]
     let timespans: [Int64]
     let sequences: [Bool]
     let groupSpecs: [Int]

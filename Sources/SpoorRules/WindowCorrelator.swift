@@ -20,7 +20,9 @@ final class WindowCorrelator: Correlator {
         var start: Int64
         var end: Int64
         var count = 0
-        /// Hashes of the distinct values counted (value_count).
+        /// Hashes of the distinct values counted (value_count). A rule that counts accounts
+        /// counts them in `accounts` until that list is full, and only then here (seeded
+        /// with the list): most windows never hold more than a few, and need no set.
         var values: Set<UInt64> = []
         /// The distinct accounts and sources, capped (`Finding.listCap`): hashes and where
         /// their bytes are in `text`. Plain values, so that a window holds no `String` until
@@ -29,13 +31,24 @@ final class WindowCorrelator: Correlator {
         var sources: [Entry] = []
         var text: [UInt8] = []
         var evidence: [EvidenceID] = []
+        /// What few windows hold (made on first use): one reference in the others.
+        var rare: Rare?
+        /// Event times and the references they matched (temporal rules only), capped.
+        var marks: [(time: Int64, steps: UInt32)] = []
+        var lastUse = 0
+
+        /// The number of distinct values a value_count rule counts (see `values`).
+        func distinctValues(countsAccounts: Bool) -> Int {
+            countsAccounts && values.isEmpty ? accounts.count : values.count
+        }
+    }
+
+    /// A window's actor and its evidence ids not of the pipeline's form.
+    final class Rare {
         /// Evidence ids not of the pipeline's form, as text.
         var otherEvidence: [String] = []
         var actorID: String?
         var actorName: String?
-        /// Event times and the references they matched (temporal rules only), capped.
-        var marks: [(time: Int64, steps: UInt32)] = []
-        var lastUse = 0
     }
 
     /// A list entry of a window: its hash, and its bytes in the window's `text`.
@@ -217,21 +230,34 @@ final class WindowCorrelator: Correlator {
         w.end = max(w.end, f.time)
         w.count += 1
         w.lastUse = tick
-        if hit.value != 0, w.values.count < Self.maxValues { w.values.insert(hit.value) }
+        let countsAccounts = engine.countsAccounts[r]
+        if hit.value != 0, !countsAccounts, w.values.count < Self.maxValues { w.values.insert(hit.value) }
         // Strings are made only for entries new to a list below its cap.
         if f.account.count > 0, w.accounts.count < Finding.listCap, !w.accounts.contains(where: { $0.hash == f.accountHash }) {
             w.accounts.append(Entry(f.accountHash, signals.pointee.bytes(f.account), &w.text))
+        }
+        // (The value of an account is its hash | 1: see `KeyPlan`.)
+        if countsAccounts, hit.value != 0, w.accounts.count >= Finding.listCap {
+            if w.values.isEmpty { for e in w.accounts { w.values.insert(e.hash | 1) } }
+            if w.values.count < Self.maxValues { w.values.insert(hit.value) }
         }
         if f.source.count > 0, w.sources.count < Finding.listCap, !w.sources.contains(where: { $0.hash == f.sourceHash }) {
             w.sources.append(Entry(f.sourceHash, signals.pointee.bytes(f.source), &w.text))
         }
         if w.evidence.count < Finding.listCap {
             if f.eventID.isAbsent { w.evidence.append(f.evidence) } else {
-                w.evidence.append(EvidenceID(other: w.otherEvidence.count))
-                w.otherEvidence.append(signals.pointee.string(f.eventID)!)
+                let rare = w.rare ?? Rare()
+                w.rare = rare
+                w.evidence.append(EvidenceID(other: rare.otherEvidence.count))
+                rare.otherEvidence.append(signals.pointee.string(f.eventID)!)
             }
         }
-        if w.actorID == nil, !f.actorID.isAbsent { w.actorID = signals.pointee.string(f.actorID); w.actorName = signals.pointee.string(f.actorName) }
+        if !f.actorID.isAbsent, w.rare?.actorID == nil {
+            let rare = w.rare ?? Rare()
+            w.rare = rare
+            rare.actorID = signals.pointee.string(f.actorID)
+            rare.actorName = signals.pointee.string(f.actorName)
+        }
         if engine.sequences[r], w.marks.count < Self.maxMarks {
             w.marks.append((f.time, hit.steps))
         }
@@ -330,22 +356,22 @@ final class WindowCorrelator: Correlator {
         let holds: Bool
         switch rule.kind {
         case .eventCount: holds = rule.holds(window.pointee.count)
-        case .valueCount: holds = rule.holds(window.pointee.values.count)
+        case .valueCount: holds = rule.holds(window.pointee.distinctValues(countsAccounts: engine.countsAccounts[Int(key.rule)]))
         case .temporal, .temporalOrdered:
             holds = Self.sequenceHolds(rule, window.pointee.marks) && (rule.conditions.isEmpty || rule.holds(window.pointee.count))
         }
         guard holds else { return nil }
         let actor = rule.actor.flatMap { engine.actors[$0] }
-        let actorID = actor.map { $0.mitre ?? $0.id } ?? window.pointee.actorID
+        let actorID = actor.map { $0.mitre ?? $0.id } ?? window.pointee.rare?.actorID
         let seed = rule.id + "\u{1}" + group + "\u{1}" + String(window.pointee.start)
         let hash = withBytes(of: seed) { (Hash.mix(Hash.fnv1a($0)), Hash.mix(Hash.fnv1a($0, seed: 0x9e37_79b9))) }
         return Finding(id: Hash.hex(hash), ruleID: rule.id, title: rule.title, actorID: actorID,
-                       actorName: actor?.name ?? window.pointee.actorName, technique: rule.technique, level: rule.level,
+                       actorName: actor?.name ?? window.pointee.rare?.actorName, technique: rule.technique, level: rule.level,
                        kind: rule.kind.rawValue, groupKey: group, windowStart: window.pointee.start, windowEnd: window.pointee.end,
-                       eventCount: window.pointee.count, valueCount: rule.kind == .valueCount ? window.pointee.values.count : 0,
+                       eventCount: window.pointee.count, valueCount: rule.kind == .valueCount ? window.pointee.distinctValues(countsAccounts: engine.countsAccounts[Int(key.rule)]) : 0,
                        accounts: window.pointee.accounts.map { $0.string(window.pointee.text) },
                        sources: window.pointee.sources.map { $0.string(window.pointee.text) },
-                       evidence: window.pointee.evidence.map { $0.text(window.pointee.otherEvidence) },
+                       evidence: window.pointee.evidence.map { $0.text(window.pointee.rare?.otherEvidence ?? []) },
                        evidenceTotal: window.pointee.count)
     }
 

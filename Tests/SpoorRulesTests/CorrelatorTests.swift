@@ -40,6 +40,23 @@ import Testing
         #expect(f.id.count == 32)
     }
 
+    /// Distinct accounts are counted in the window's account list up to its cap, then in a
+    /// set seeded with the list: an account seen again on either side counts once.
+    @Test func distinctAccountsCountOnceOnEitherSideOfTheListCap() throws {
+        let maker = SignalMaker(try RuleSet.load(directory: shippedRules))
+        let correlator = maker.engine.makeCorrelator()
+        var events = probes(from: "203.0.113.9", count: 120, start: day0, step: 10_000_000)
+        events += probes(from: "203.0.113.9", count: 20, start: day0 + 120 * 10_000_000, step: 10_000_000)
+        // The same accounts in other cases: accounts compare lower-cased.
+        for (i, account) in ["USER3@example.net", "User119@EXAMPLE.NET"].enumerated() {
+            events.append((day0 + Int64(140 + i) * 10_000_000, ["source.ip": "203.0.113.9", "event.action": "recipient-check",
+                                                                 "event.reason": "unknown_user", "user.email": account]))
+        }
+        let found = correlator.add(maker.chunk(events)) + correlator.finish()
+        let f = try #require(found.first { $0.ruleID == "account-enumeration" })
+        #expect(f.eventCount == 142 && f.valueCount == 120 && f.accounts.count == Finding.listCap)
+    }
+
     @Test func anAttributedEvidenceEventNamesTheActor() throws {
         let dir = try rulesDirectory(["indicators.yaml": """
             indicators:
