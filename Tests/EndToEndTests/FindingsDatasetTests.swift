@@ -133,6 +133,47 @@ import Testing
         #expect(f["window.end"] as? String == "2026-01-05T10:05:00.000000Z")
     }
 
+    /// A spray spread over two logs of one morning, and a larger log of a later day with one
+    /// more failure from the same address. Read largest first, the later log moved the
+    /// address's clock three weeks on, so each morning log's failures came late and made a
+    /// window of their own (three accounts each: no finding). Read oldest first, the two
+    /// morning logs meet in one window.
+    @Test func logsOfOnePeriodInSeveralFilesMeetInOneWindow() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        var mail = "", auth = "", later = ""
+        for (i, user) in ["alice", "bob", "carol"].enumerated() {
+            mail += "Jan  5 10:0\(i):00 mx1 postfix/smtpd[1]: warning: unknown[198.51.100.4]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=\(user)@example.net\n"
+        }
+        for (i, user) in ["dave", "erin", "frank"].enumerated() {
+            auth += "Jan  5 10:0\(i + 3):00 imap1 sshd[2]: Failed password for \(user) from 198.51.100.4 port 4022\(i) ssh2\n"
+        }
+        later += "Jan 26 09:00:00 mx1 postfix/smtpd[1]: warning: unknown[198.51.100.4]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=gina@example.net\n"
+        for i in 0..<2_000 {
+            later += "Jan 26 09:\(String(format: "%02d", i / 60)):\(String(format: "%02d", i % 60)) mx1 postfix/smtpd[1]: connect from mail\(i).example.com[192.0.2.\(i % 250)]\n"
+        }
+        try fx.write("logs/mail.log.1", mail)
+        try fx.write("logs/auth.log.1", auth)
+        try fx.write("logs/mail.log", later)
+        let day = 86_400.0, jan5 = 1_767_571_200.0
+        for (file, time) in [("mail.log.1", jan5 + 0.5 * day), ("auth.log.1", jan5 + 0.5 * day), ("mail.log", jan5 + 21 * day)] {
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: time)], ofItemAtPath: fx.url("logs/" + file).path)
+        }
+        let out = fx.url("out").path
+        let run = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--format", "ndjson", "-q", "--year", "2026",
+                                "--workers", "1", "--rules", Self.shippedRules])
+        #expect(run.status == 0, "\(run.stderr)")
+        var findings: [[String: Any]] = []
+        for f in try fx.files(under: out + "/findings") {
+            for line in String(decoding: try decodeLZ4Frames(Data(contentsOf: URL(fileURLWithPath: f))), as: UTF8.self).split(separator: "\n") {
+                if let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] { findings.append(o) }
+            }
+        }
+        let spray = findings.filter { $0["rule.id"] as? String == "password-spray" }
+        #expect(spray.count == 1, "\(findings)")
+        #expect(spray.first?["finding.value_count"] as? Int == 6 && spray.first?["window.start"] as? String == "2026-01-05T10:00:00.000000Z")
+    }
+
     /// A file of several chunks whose windows depend on the order of its events: the
     /// findings are the same with one worker and with four, however the workers finish.
     @Test func findingsDoNotDependOnTheNumberOfWorkers() throws {

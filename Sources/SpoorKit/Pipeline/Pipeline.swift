@@ -147,7 +147,11 @@ public enum Pipeline {
     public static func run<S: Sink>(_ plan: JobPlan, sink: S, findings findingsOutput: (any FindingsOutput)? = nil,
                                     progress: (@Sendable (ProgressSnapshot) -> Void)? = nil) throws -> JobResult {
         let started = ContinuousClock.now
-        let inputs = try plan.source.inputs().sorted { $0.size > $1.size }
+        // Oldest first (by modification time), so that the logs of one period are read side
+        // by side and their events meet in the behaviour rules' windows: read largest first,
+        // a later log could move a key's clock past an earlier one's windows (see
+        // `WindowCorrelator`). Logs of one time, largest first, to balance the readers.
+        let inputs = try plan.source.inputs().sorted { ($0.modified, $1.size) < ($1.modified, $0.size) }
         let router = ProgramRouter(parsers: plan.parsers)
         let formats = plan.formatParsers
         let state = SharedState(inputsTotal: inputs.count, bytesTotal: inputs.reduce(0) { $0 + $1.size })
