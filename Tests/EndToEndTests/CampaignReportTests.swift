@@ -13,8 +13,11 @@ import Testing
         var log = probe("nobody@example.net") + probe("Nobody@example.net") + probe("ghost@example.net")
         // Relay denied is not a probe.
         log += "Jan  5 10:00:01 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 <x@other.example>: Relay access denied; from=<x@evil.example> to=<x@other.example> proto=ESMTP helo=<probe>\n"
-        // Attacks on real accounts from the actor's network; one succeeds.
+        // Attacks on real accounts from the actor's network; one succeeds, first at 10:02 (the
+        // line logged first is a later sign-in, as when a later file is read first).
         log += "Jan  5 10:01:00 mx1 postfix/smtpd[1]: warning: unknown[203.0.113.9]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=alice@example.net\n"
+        log += "Jan  5 10:07:00 mx1 dovecot: imap-login: Login: user=<bob@example.net>, method=PLAIN, rip=203.0.113.11, lip=10.0.0.5, mpid=3, TLS, session=<c>\n"
+        let firstSignIn = log.utf8.count
         log += "Jan  5 10:02:00 mx1 dovecot: imap-login: Login: user=<bob@example.net>, method=PLAIN, rip=203.0.113.10, lip=10.0.0.5, mpid=1, TLS, session=<a>\n"
         // A password try on an account the directory does not know: neither a probe nor an attack.
         log += "Jan  5 10:03:00 mx1 postfix/smtpd[1]: warning: unknown[203.0.113.9]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=zed@example.net\n"
@@ -46,6 +49,13 @@ import Testing
         #expect(actor["accounts_attacked"] as? Int == 2)      // alice and bob
         #expect(actor["accounts_compromised"] as? Int == 1)
         #expect(actor["compromised"] as? [String] == ["bob@example.net"])
+        // With the evidence: the first successful sign-in, its source and its event.id.
+        let compromise = try #require((actor["compromises"] as? [[String: Any]])?.first)
+        #expect(compromise["account"] as? String == "bob@example.net" && compromise["source"] as? String == "203.0.113.10")
+        #expect(compromise["first_success"] as? String == "2026-01-05T10:02:00.000000Z")
+        #expect((compromise["event_id"] as? String)?.hasSuffix("-\(firstSignIn)") == true, "\(compromise)")
+        let text = try fx.spoor(["report", out]).stdout
+        #expect(text.contains("bob@example.net first signed in 2026-01-05T10:02:00 from 203.0.113.10 (event "), "\(text)")
         let rest = try #require(r["unattributed"] as? [String: Any])
         #expect(rest["accounts_attacked"] as? Int == 1)       // carol, from an unlisted address
         #expect(rest["probe_attempts"] as? Int == 0)

@@ -40,6 +40,15 @@ import Testing
             #expect(actor[key] as? Int == expected[key] as? Int, "\(key): report \(actor[key] ?? "nil"), truth \(expected[key] ?? "nil")")
         }
         #expect(actor["compromised"] as? [String] == expected["compromised"] as? [String])
+        // Each compromise with its evidence: the first successful sign-in, to the second, and its source.
+        let truthSignIns = try #require(expected["compromises"] as? [String: [String: String]])
+        let signIns = (actor["compromises"] as? [[String: Any]]) ?? []
+        #expect(signIns.count == truthSignIns.count)
+        for x in signIns {
+            let account = x["account"] as? String ?? "", truth = truthSignIns[account]
+            #expect((x["first_success"] as? String)?.prefix(19) == truth?["time"].map { Substring($0) }, "\(x) vs \(truth ?? [:])")
+            #expect(x["source"] as? String == truth?["source"] && (x["event_id"] as? String)?.isEmpty == false, "\(x)")
+        }
         let sources = Set(((actor["sources"] as? [[String: Any]]) ?? []).compactMap { $0["ip"] as? String })
         #expect(sources == Set(expected["sources"] as? [String] ?? []))
 

@@ -110,6 +110,7 @@ import Testing
         var s = CampaignLinkerTests.source("198.18.10.77", asn: 64510, probed: ["a@x", "quote\"back\\slash\u{1}@x", "ünï@x"],
                                            attacked: ["b@x"], failed: 2, succeeded: 1, agent: "Agent \"1\"")
         s.compromised = ["b@x"]
+        s.compromises = ["b@x": .init(time: CampaignLinkerTests.start + 7, source: "198.18.10.77", event: "e\"1")]
         s.days = [18_115: .init(probes: 3, attacks: 2, compromises: 1), -1: .init(probes: 1, attacks: 0, compromises: 0)]
         s.asNames = ["64510": "Hosting, \"B.V.\""]
         s.rules = ["r": 2]
@@ -124,7 +125,7 @@ import Testing
                 && x.attackAttempts == y.attackAttempts && x.failedAttacks == y.failedAttacks && x.probed == y.probed
                 && x.attacked == y.attacked && x.compromised == y.compromised && x.firstSeen == y.firstSeen
                 && x.lastSeen == y.lastSeen && x.sources == y.sources && x.asNames == y.asNames && x.userAgents == y.userAgents
-                && x.rules == y.rules && x.days == y.days
+                && x.rules == y.rules && x.days == y.days && x.compromises == y.compromises
         }
         return a.actors.keys.sorted() == b.actors.keys.sorted() && a.sources.keys.sorted() == b.sources.keys.sorted()
             && a.actors.allSatisfy { eq($0.value, b.actors[$0.key]!) } && a.sources.allSatisfy { eq($0.value, b.sources[$0.key]!) }
@@ -138,6 +139,22 @@ import Testing
         #expect(try JSONSerialization.jsonObject(with: Data(bytes)) is [String: Any])
         #expect(Self.same(try CampaignTallyFile.decode([UInt8](JSONEncoder().encode(t))), t))
         #expect(Self.same(try JSONDecoder().decode(CampaignTally.self, from: Data(bytes)), t))
+    }
+
+    /// A compromised account keeps its first successful sign-in, however the tallies of
+    /// workers and jobs are merged: the earliest, and of two at one time the smaller event id.
+    @Test func aMergeKeepsTheFirstSuccessfulSignIn() {
+        func tally(_ time: Int64, _ event: String) -> CampaignTally.Counts {
+            var c = CampaignTally.Counts(id: "G0059")
+            c.compromised = ["b@x"]
+            c.compromises = ["b@x": .init(time: time, source: "198.18.10.\(time)", event: event)]
+            return c
+        }
+        for (a, b) in [(tally(5, "e9"), tally(3, "e8")), (tally(3, "e8"), tally(5, "e9")), (tally(3, "e9"), tally(3, "e8"))] {
+            var merged = a
+            merged.merge(b)
+            #expect(merged.compromises["b@x"] == .init(time: 3, source: "198.18.10.3", event: "e8"))
+        }
     }
 
     @Test func aCutFileIsAnErrorNotACrash() {

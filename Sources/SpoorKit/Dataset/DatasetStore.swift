@@ -90,7 +90,7 @@ public final class DatasetStore {
             // Staged like the job's other files, so the journal names it instead of holding it.
             let staged = staging(job: job)
             try fm.createDirectory(atPath: staged, withIntermediateDirectories: true)
-            try writeDurably(Data(CampaignTallyFile.encode(campaign)), to: staged + "/_campaign.json")
+            try writeDurably(CampaignTallyFile.encode(campaign), to: staged + "/_campaign.json")
             files.append("_campaign.json")
         }
         let journal = Journal(job: job, files: files, state: state, manifest: manifest, campaign: nil)
@@ -117,20 +117,30 @@ public final class DatasetStore {
         try writeDurably(try encoder.encode(journal.state), to: root + "/_state.json")
         try writeDurably(try encoder.encode(journal.manifest), to: root + "/_manifest.json")
         // Journals of earlier versions held the campaign tally itself.
-        if let campaign = journal.campaign { try writeDurably(Data(CampaignTallyFile.encode(campaign)), to: root + "/_campaign.json") }
+        if let campaign = journal.campaign { try writeDurably(CampaignTallyFile.encode(campaign), to: root + "/_campaign.json") }
         try? fm.removeItem(atPath: staged)
         try fm.removeItem(atPath: journalDirectory + "/" + journal.job + ".json")
         syncDirectory(journalDirectory)
     }
 
     /// Writes under a temporary name, syncs, renames, syncs the directory.
-    private func writeDurably(_ data: Data, to path: String) throws {
+    /// Writes `bytes` to a temporary file, syncs it and renames it into place. Written from
+    /// the bytes as they are: a `Data` copy of a tally of tens of MB was the job's peak memory.
+    private func writeDurably<B: ContiguousBytes>(_ bytes: B, to path: String) throws {
         let temporary = path + ".inprogress"
-        guard fm.createFile(atPath: temporary, contents: data) else {
-            throw JobError(description: "cannot write \(temporary): \(String(cString: strerror(errno)))")
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw JobError(description: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let failed: Int32? = bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 { if errno == EINTR { continue }; return errno }
+                done += n
+            }
+            return fsync(fd) == 0 ? nil : errno
         }
-        let fd = open(temporary, O_RDONLY)
-        if fd >= 0 { fsync(fd); close(fd) }
+        if let failed { throw JobError(description: "cannot write \(temporary): \(String(cString: strerror(failed)))") }
         guard rename(temporary, path) == 0 else {
             throw JobError(description: "cannot rename \(temporary): \(String(cString: strerror(errno)))")
         }

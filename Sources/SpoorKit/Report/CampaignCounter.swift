@@ -35,9 +35,67 @@ struct CampaignCounter {
     var tally: CampaignTally {
         precondition(pending.isEmpty, "campaign counter read before its last flush")
         var t = CampaignTally()
-        for a in actors { t.actors[values.strings[Int(a.key)]] = a.counts(values) }
-        for s in sources { t.sources[values.strings[Int(s.key)]] = s.counts(values) }
+        var signIns: [CompromiseKey: [(account: Int32, signIn: SignIn)]] = [:]
+        for (key, i) in compromiseAt { signIns[CompromiseKey(key.counts), default: []].append((key.account, compromiseList[Int(i)])) }
+        func counts(_ c: Counts, _ key: CompromiseKey) -> CampaignTally.Counts {
+            var out = c.counts(values)
+            for (account, x) in signIns[key] ?? [] {
+                guard let form = c.compromised.value(account) else { continue }
+                out.compromises[values.strings[Int(form)]] = .init(time: x.time, source: x.ip < 0 ? "" : values.strings[Int(x.ip)],
+                                                                   event: x.event.text(values.strings))
+            }
+            return out
+        }
+        for (i, a) in actors.enumerated() { t.actors[values.strings[Int(a.key)]] = counts(a, CompromiseKey(actor: true, index: i)) }
+        for (i, s) in sources.enumerated() { t.sources[values.strings[Int(s.key)]] = counts(s, CompromiseKey(actor: false, index: i)) }
         return t
+    }
+
+    /// Each compromised account's first successful sign-in, per counts: one map for the
+    /// worker, so that a source (most have one login) costs an entry, not two containers.
+    private var compromiseAt: [CompromiseKey.Account: Int32] = [:]
+    private var compromiseList: [SignIn] = []
+    /// The stream part of the last event id read (see `EvidenceID`).
+    private var lastStream: (text: (UInt64, UInt64), value: UInt64) = ((.max, .max), 0)
+
+    /// A sign-in: its time, its address (a value id) and its event id (one of another form
+    /// is a value id: `EvidenceID.text` reads it from the value strings).
+    private struct SignIn {
+        var time: Int64
+        var ip: Int32
+        var event: EvidenceID
+    }
+
+    /// Whose counts: an actor's or a source's, by index.
+    private struct CompromiseKey: Hashable {
+        var actor: Bool
+        var index: Int
+        init(actor: Bool, index: Int) { self.actor = actor; self.index = index }
+        init(_ packed: Int) { actor = packed & 1 == 1; index = packed >> 1 }
+        var packed: Int { index << 1 | (actor ? 1 : 0) }
+
+        /// These counts and an account class.
+        struct Account: Hashable {
+            var counts: Int
+            var account: Int32
+        }
+    }
+
+    /// Keeps the event if it is the first successful sign-in of its account in its counts
+    /// (of two at one time, the smaller event id, as `CampaignTally.Counts.Compromise` merges).
+    private mutating func noteCompromise(_ x: Resolved) {
+        let key = CompromiseKey.Account(counts: CompromiseKey(actor: x.actor, index: Int(x.index)).packed, account: x.e.account.cls)
+        let signIn = SignIn(time: x.e.timestamp, ip: x.e.ip.id,
+                            event: EvidenceID(compact: x.e.id, last: &lastStream) ?? EvidenceID(other: Int(values.value(x.e.id).id)))
+        guard let i = compromiseAt[key] else {
+            compromiseAt[key] = Int32(compromiseList.count)
+            compromiseList.append(signIn)
+            return
+        }
+        let kept = compromiseList[Int(i)]
+        if signIn.time < kept.time || (signIn.time == kept.time && signIn.event.text(values.strings) < kept.event.text(values.strings)) {
+            compromiseList[Int(i)] = signIn
+        }
     }
 
     /// Classifies the batch's last event (the worker calls it as each event is committed,
@@ -67,8 +125,8 @@ struct CampaignCounter {
     /// Where `classify` keeps the slot of each field it reads (0: a field it does not read).
     private enum Captured: Int {
         case action = 1, category, outcome, reason, exists, email, name, domain, group, groupName, ip, asn, asName, country,
-             agent, rule
-        static let count = 17
+             agent, rule, id
+        static let count = 18
         /// By `Field.rawValue`.
         static let table: [UInt8] = {
             var t = [UInt8](repeating: 0, count: 256)
@@ -77,6 +135,7 @@ struct CampaignCounter {
                 (.userExists, .exists), (.userEmail, .email), (.userName, .name), (.userDomain, .domain),
                 (.threatGroupID, .group), (.threatGroupName, .groupName), (.sourceIP, .ip), (.sourceASNumber, .asn),
                 (.sourceASOrganization, .asName), (.sourceGeoCountry, .country), (.userAgent, .agent), (.ruleID, .rule),
+                (.eventID, .id),
             ]
             for (f, c) in fields { t[Int(f.rawValue)] = UInt8(c.rawValue) }
             return t
@@ -186,6 +245,7 @@ struct CampaignCounter {
                 } else {
                     Self.record(x.e, asName: asName, country: country, values: &values, into: &sources[Int(x.index)])
                 }
+                if x.e.attack && x.e.success && x.e.account.id >= 0 { noteCompromise(x) }
             }
         }
     }
@@ -204,7 +264,7 @@ struct CampaignCounter {
         let ip = values.value(f.bytes(.ip) ?? none, hash: p.ipHash)
         let e = Event(probe: p.probe, attack: p.attack, success: p.success, timestamp: f.r.events[Int(p.event)].timestamp,
                       account: account, ip: ip, asn: f.number(.asn), agent: f.bytes(.agent).map { values.value($0) } ?? .none,
-                      rule: f.bytes(.rule).map { values.value($0) } ?? .none)
+                      rule: f.bytes(.rule).map { values.value($0) } ?? .none, id: f.bytes(.id) ?? none)
         let group = f.bytes(.group) ?? none
         if group.count == 0 {
             let i = Self.index(of: ip.cls, values: values.count, in: &sourceOf, &sources) { Counts(key: ip.id) }
@@ -244,6 +304,8 @@ struct CampaignCounter {
         var account, ip: CampaignValues.Value
         var asn: Int64?
         var agent, rule: CampaignValues.Value
+        /// The event's `event.id` (read only for a compromise).
+        var id: Bytes
     }
 
     /// The counts of value class `c`, made by `make` on its first event.

@@ -15,7 +15,7 @@ public struct CampaignReport: Sendable {
     public func json() -> [String: Any] {
         ["actors": result.actors.map { object($0, actor: true) },
          "clusters": result.clusters.map { object($0, actor: false) },
-         "unattributed": Self.counts(result.unattributed).filter { $0.key != "compromised" }]   // every ordinary login
+         "unattributed": Self.counts(result.unattributed).filter { $0.key != "compromised" && $0.key != "compromises" }]   // every ordinary login
     }
 
     public func jsonText() throws -> String {
@@ -46,6 +46,9 @@ public struct CampaignReport: Sendable {
             "id": c.id, "probe_attempts": c.probeAttempts, "attack_attempts": c.attackAttempts,
             "accounts_probed": c.probed.count, "accounts_attacked": c.attacked.count,
             "accounts_compromised": c.compromised.count, "compromised": c.compromised.sorted(),
+            "compromises": compromises(c).map { x -> [String: Any] in
+                ["account": x.account, "first_success": CivilTime.iso8601(micros: x.time), "source": x.source, "event_id": x.event]
+            },
             "source_count": c.sources.keys.filter { !$0.isEmpty }.count,
             "top_asns": topASNs(c).map { a -> [String: Any] in
                 var x: [String: Any] = ["asn": a.asn, "events": a.events, "sources": a.sources]
@@ -58,6 +61,12 @@ public struct CampaignReport: Sendable {
         if c.firstSeen != .max { o["first_seen"] = CivilTime.iso8601(micros: c.firstSeen) }
         if c.lastSeen != .min { o["last_seen"] = CivilTime.iso8601(micros: c.lastSeen) }
         return o
+    }
+
+    /// The compromised accounts with their first successful sign-in, by account (an account
+    /// of a tally written before sign-ins were kept has none).
+    static func compromises(_ c: CampaignTally.Counts) -> [(account: String, time: Int64, source: String, event: String)] {
+        c.compromised.sorted().compactMap { a in c.compromises[a].map { (a, $0.time, $0.source, $0.event) } }
     }
 
     /// Every source address, most records first.

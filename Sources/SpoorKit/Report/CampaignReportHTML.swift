@@ -41,6 +41,15 @@ extension CampaignReport {
             if !c.compromised.isEmpty {
                 out += "<p>Compromised: " + c.compromised.sorted().map { "<code>\(Self.escape($0))</code>" }.joined(separator: ", ") + "</p>\n"
             }
+            let compromises = Self.compromises(c)
+            if !compromises.isEmpty {
+                out += "<table><tr><th>compromised account</th><th>first signed in (UTC)</th><th>from</th><th>event.id</th></tr>\n"
+                for x in compromises {
+                    out += "<tr><td><code>\(Self.escape(x.account))</code></td><td>\(Self.stamp(x.time))</td><td>\(Self.escape(x.source))</td>"
+                        + "<td><code>\(Self.escape(x.event))</code></td></tr>\n"
+                }
+                out += "</table>\n"
+            }
             out += "<table><tr><th>attributed by</th><th>kind</th><th class=\"n\">records</th><th class=\"n\">sources</th></tr>\n"
             for a in attribution(e) {
                 out += "<tr><td>\(Self.escape(a.rule))</td><td>\(a.kind)</td><td class=\"n\">\(Self.number(a.events))</td><td class=\"n\">\(a.sources)</td></tr>\n"

@@ -19,6 +19,10 @@ extension CampaignReport {
             out += "  probes \(Self.number(c.probeAttempts)), accounts probed \(Self.number(c.probed.count)), "
                 + "attacked \(Self.number(c.attacked.count)), compromised \(Self.number(c.compromised.count))\n"
             if !c.compromised.isEmpty { out += "  compromised: " + c.compromised.sorted().joined(separator: ", ") + "\n" }
+            for x in Self.compromises(c) {
+                out += "    \(x.account) first signed in \(Self.stamp(x.time))" + (x.source.isEmpty ? "" : " from \(x.source)")
+                    + " (event \(x.event))\n"
+            }
             if e.ruleEvents["cluster"] != nil {
                 out += "  grouped by shared infrastructure and targets: \(Self.number(c.events)) records from \(e.sourceRules.count) sources\n"
             } else {

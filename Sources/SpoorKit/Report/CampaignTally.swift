@@ -42,6 +42,23 @@ public struct CampaignTally: Codable, Sendable {
             }
         }
 
+        /// Where a compromise shows: the first successful sign-in counted for an account.
+        public struct Compromise: Codable, Sendable, Equatable {
+            /// Its time (µs since the epoch, UTC), source address ("" when none) and `event.id`.
+            public var time: Int64
+            public var source: String
+            public var event: String
+
+            public init(time: Int64, source: String, event: String) {
+                self.time = time
+                self.source = source
+                self.event = event
+            }
+
+            /// The earlier of two (the smaller event id when at the same time): what a merge keeps.
+            func earlier(_ o: Compromise) -> Compromise { (o.time, o.event) < (time, event) ? o : self }
+        }
+
         public var id: String
         public var name: String?
         public var aliases: [String] = []
@@ -52,6 +69,8 @@ public struct CampaignTally: Codable, Sendable {
         public var probed: Set<String> = []
         public var attacked: Set<String> = []
         public var compromised: Set<String> = []
+        /// For each account of `compromised`, its first successful sign-in.
+        public var compromises: [String: Compromise] = [:]
         public var firstSeen: Int64 = .max
         public var lastSeen: Int64 = .min
         /// By source address ("" when the record names none).
@@ -88,6 +107,7 @@ public struct CampaignTally: Codable, Sendable {
             probed.formUnion(o.probed)
             attacked.formUnion(o.attacked)
             compromised.formUnion(o.compromised)
+            compromises.merge(o.compromises) { a, b in a.earlier(b) }
             firstSeen = min(firstSeen, o.firstSeen)
             lastSeen = max(lastSeen, o.lastSeen)
             sources.merge(o.sources) { a, b in
@@ -102,7 +122,7 @@ public struct CampaignTally: Codable, Sendable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case id, name, aliases, probeAttempts, attackAttempts, failedAttacks, probed, attacked, compromised
+            case id, name, aliases, probeAttempts, attackAttempts, failedAttacks, probed, attacked, compromised, compromises
             case firstSeen, lastSeen, sources, asNames, userAgents, rules, days
         }
 
@@ -118,6 +138,7 @@ public struct CampaignTally: Codable, Sendable {
             if !probed.isEmpty { try c.encode(probed.sorted(), forKey: .probed) }
             if !attacked.isEmpty { try c.encode(attacked.sorted(), forKey: .attacked) }
             if !compromised.isEmpty { try c.encode(compromised.sorted(), forKey: .compromised) }
+            if !compromises.isEmpty { try c.encode(compromises, forKey: .compromises) }
             if firstSeen != .max { try c.encode(firstSeen, forKey: .firstSeen) }
             if lastSeen != .min { try c.encode(lastSeen, forKey: .lastSeen) }
             if !sources.isEmpty { try c.encode(sources, forKey: .sources) }
@@ -139,6 +160,7 @@ public struct CampaignTally: Codable, Sendable {
             probed = try c.decodeIfPresent(Set<String>.self, forKey: .probed) ?? []
             attacked = try c.decodeIfPresent(Set<String>.self, forKey: .attacked) ?? []
             compromised = try c.decodeIfPresent(Set<String>.self, forKey: .compromised) ?? []
+            compromises = try c.decodeIfPresent([String: Compromise].self, forKey: .compromises) ?? [:]
             firstSeen = try c.decodeIfPresent(Int64.self, forKey: .firstSeen) ?? .max
             lastSeen = try c.decodeIfPresent(Int64.self, forKey: .lastSeen) ?? .min
             sources = (try? c.decodeIfPresent([String: Source].self, forKey: .sources)) ?? [:]

@@ -105,6 +105,16 @@ public enum CampaignTallyFile {
             if !c.probed.isEmpty { key("probed"); strings(c.probed) }
             if !c.attacked.isEmpty { key("attacked"); strings(c.attacked) }
             if !c.compromised.isEmpty { key("compromised"); strings(c.compromised) }
+            if !c.compromises.isEmpty {
+                key("compromises")
+                map(c.compromises) { w, x in
+                    w.byte(0x7B)
+                    w.key("time", first: true); w.int(x.time)
+                    w.key("source"); w.string(x.source)
+                    w.key("event"); w.string(x.event)
+                    w.byte(0x7D)
+                }
+            }
             if c.firstSeen != .max { key("firstSeen"); int(c.firstSeen) }
             if c.lastSeen != .min { key("lastSeen"); int(c.lastSeen) }
             if !c.sources.isEmpty {
@@ -248,6 +258,19 @@ public enum CampaignTallyFile {
                 case "probed": c.probed = try r.stringSet()
                 case "attacked": c.attacked = try r.stringSet()
                 case "compromised": c.compromised = try r.stringSet()
+                case "compromises":
+                    try r.object { r, account in
+                        var x = CampaignTally.Counts.Compromise(time: 0, source: "", event: "")
+                        try r.object { r, k in
+                            switch k {
+                            case "time": x.time = try r.int()
+                            case "source": x.source = try r.string()
+                            case "event": x.event = try r.string()
+                            default: try r.skip()
+                            }
+                        }
+                        c.compromises[account] = x
+                    }
                 case "firstSeen": c.firstSeen = try r.int()
                 case "lastSeen": c.lastSeen = try r.int()
                 case "sources":

@@ -1,20 +1,18 @@
-import SpoorKit
-
 /// An evidence event's id without a `String`: the pipeline's ids (`<16 hex digits>-<offset>`,
-/// see `ChunkWorker`) as two numbers; any other id is kept as text by its window
-/// (`Window.Rare.otherEvidence`), and this holds its index there.
-struct EvidenceID: Sendable {
+/// see `ChunkWorker`) as two numbers; any other id is kept as text by its holder (a
+/// correlator window, the campaign counter), and this holds its index there.
+public struct EvidenceID: Sendable, Equatable {
     private var stream: UInt64
-    /// The offset; negative: -(index + 1) of the text among the window's others.
+    /// The offset; negative: -(index + 1) of the text among its holder's others.
     private var offset: Int64
 
     /// A pipeline id from its parts (`ParseContext.streamID`, `log.offset`).
-    init(stream: UInt64, offset: Int64) {
+    public init(stream: UInt64, offset: Int64) {
         self.stream = stream
         self.offset = offset
     }
 
-    init(other index: Int) {
+    public init(other index: Int) {
         stream = 0
         offset = -Int64(index) - 1
     }
@@ -22,7 +20,7 @@ struct EvidenceID: Sendable {
     /// The id's two numbers when it is exactly `<16 lower-case hex>-<decimal>` (so that
     /// `text` gives back the same bytes); nil otherwise.
     /// `last` remembers the previous id's stream part: a chunk's ids share it.
-    init?(compact id: Bytes, last: inout (text: (UInt64, UInt64), value: UInt64)) {
+    public init?(compact id: Bytes, last: inout (text: (UInt64, UInt64), value: UInt64)) {
         guard id.count >= 18, id.count <= 36, id[16] == 0x2D else { return nil }
         let head = (id.baseAddress!.loadUnaligned(as: UInt64.self), id.baseAddress!.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
         var s: UInt64 = 0
@@ -46,9 +44,9 @@ struct EvidenceID: Sendable {
         offset = o
     }
 
-    var otherIndex: Int? { offset < 0 ? Int(-offset - 1) : nil }
+    public var otherIndex: Int? { offset < 0 ? Int(-offset - 1) : nil }
 
-    func text(_ others: [String]) -> String {
+    public func text(_ others: [String]) -> String {
         if let i = otherIndex { return others[i] }
         var out = [UInt8](repeating: 0, count: 17)
         for i in 0..<16 {
