@@ -123,9 +123,8 @@ public final class DatasetStore {
         syncDirectory(journalDirectory)
     }
 
-    /// Writes under a temporary name, syncs, renames, syncs the directory.
-    /// Writes `bytes` to a temporary file, syncs it and renames it into place. Written from
-    /// the bytes as they are: a `Data` copy of a tally of tens of MB was the job's peak memory.
+    /// Writes under a temporary name, syncs, renames, syncs the directory. Written from the
+    /// bytes as they are: a `Data` copy of a campaign tally of tens of MB doubled it.
     private func writeDurably<B: ContiguousBytes>(_ bytes: B, to path: String) throws {
         let temporary = path + ".inprogress"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

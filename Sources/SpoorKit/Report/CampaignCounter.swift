@@ -35,66 +35,63 @@ struct CampaignCounter {
     var tally: CampaignTally {
         precondition(pending.isEmpty, "campaign counter read before its last flush")
         var t = CampaignTally()
-        var signIns: [CompromiseKey: [(account: Int32, signIn: SignIn)]] = [:]
-        for (key, i) in compromiseAt { signIns[CompromiseKey(key.counts), default: []].append((key.account, compromiseList[Int(i)])) }
-        func counts(_ c: Counts, _ key: CompromiseKey) -> CampaignTally.Counts {
+        var signInsOf: [Owner: [(account: Int32, signIn: SignIn)]] = [:]
+        for (key, i) in firstSignIn { signInsOf[key.owner, default: []].append((key.account, signIns[Int(i)])) }
+        func counts(_ c: Counts, _ owner: Owner) -> CampaignTally.Counts {
             var out = c.counts(values)
-            for (account, x) in signIns[key] ?? [] {
+            for (account, x) in signInsOf[owner] ?? [] {
                 guard let form = c.compromised.value(account) else { continue }
                 out.compromises[values.strings[Int(form)]] = .init(time: x.time, source: x.ip < 0 ? "" : values.strings[Int(x.ip)],
                                                                    event: x.event.text(values.strings))
             }
             return out
         }
-        for (i, a) in actors.enumerated() { t.actors[values.strings[Int(a.key)]] = counts(a, CompromiseKey(actor: true, index: i)) }
-        for (i, s) in sources.enumerated() { t.sources[values.strings[Int(s.key)]] = counts(s, CompromiseKey(actor: false, index: i)) }
+        for (i, a) in actors.enumerated() { t.actors[values.strings[Int(a.key)]] = counts(a, Owner(actor: true, index: Int32(i))) }
+        for (i, s) in sources.enumerated() { t.sources[values.strings[Int(s.key)]] = counts(s, Owner(actor: false, index: Int32(i))) }
         return t
     }
 
-    /// Each compromised account's first successful sign-in, per counts: one map for the
+    /// Each compromised account's first successful sign-in in each counts: one map for the
     /// worker, so that a source (most have one login) costs an entry, not two containers.
-    private var compromiseAt: [CompromiseKey.Account: Int32] = [:]
-    private var compromiseList: [SignIn] = []
+    private var firstSignIn: [SignInKey: Int32] = [:]   // → index in `signIns`
+    private var signIns: [SignIn] = []
     /// The stream part of the last event id read (see `EvidenceID`).
     private var lastStream: (text: (UInt64, UInt64), value: UInt64) = ((.max, .max), 0)
 
-    /// A sign-in: its time, its address (a value id) and its event id (one of another form
-    /// is a value id: `EvidenceID.text` reads it from the value strings).
+    /// A sign-in: its time, its address (a value id) and its event id (an id of another
+    /// form is a value id: `EvidenceID.text` reads it from the value strings).
     private struct SignIn {
         var time: Int64
         var ip: Int32
         var event: EvidenceID
     }
 
-    /// Whose counts: an actor's or a source's, by index.
-    private struct CompromiseKey: Hashable {
+    /// Whose counts: an actor's or a source's, by index in `actors` or `sources`.
+    private struct Owner: Hashable {
         var actor: Bool
-        var index: Int
-        init(actor: Bool, index: Int) { self.actor = actor; self.index = index }
-        init(_ packed: Int) { actor = packed & 1 == 1; index = packed >> 1 }
-        var packed: Int { index << 1 | (actor ? 1 : 0) }
+        var index: Int32
+    }
 
-        /// These counts and an account class.
-        struct Account: Hashable {
-            var counts: Int
-            var account: Int32
-        }
+    /// An account class in one owner's counts.
+    private struct SignInKey: Hashable {
+        var owner: Owner
+        var account: Int32
     }
 
     /// Keeps the event if it is the first successful sign-in of its account in its counts
     /// (of two at one time, the smaller event id, as `CampaignTally.Counts.Compromise` merges).
     private mutating func noteCompromise(_ x: Resolved) {
-        let key = CompromiseKey.Account(counts: CompromiseKey(actor: x.actor, index: Int(x.index)).packed, account: x.e.account.cls)
-        let signIn = SignIn(time: x.e.timestamp, ip: x.e.ip.id,
-                            event: EvidenceID(compact: x.e.id, last: &lastStream) ?? EvidenceID(other: Int(values.value(x.e.id).id)))
-        guard let i = compromiseAt[key] else {
-            compromiseAt[key] = Int32(compromiseList.count)
-            compromiseList.append(signIn)
+        let key = SignInKey(owner: Owner(actor: x.actor, index: x.index), account: x.e.account.cls)
+        let event = EvidenceID(compact: x.e.eventID, last: &lastStream) ?? EvidenceID(other: Int(values.value(x.e.eventID).id))
+        let signIn = SignIn(time: x.e.timestamp, ip: x.e.ip.id, event: event)
+        guard let i = firstSignIn[key] else {
+            firstSignIn[key] = Int32(signIns.count)
+            signIns.append(signIn)
             return
         }
-        let kept = compromiseList[Int(i)]
-        if signIn.time < kept.time || (signIn.time == kept.time && signIn.event.text(values.strings) < kept.event.text(values.strings)) {
-            compromiseList[Int(i)] = signIn
+        let kept = signIns[Int(i)]
+        if signIn.time < kept.time || (signIn.time == kept.time && event.text(values.strings) < kept.event.text(values.strings)) {
+            signIns[Int(i)] = signIn
         }
     }
 
@@ -125,7 +122,7 @@ struct CampaignCounter {
     /// Where `classify` keeps the slot of each field it reads (0: a field it does not read).
     private enum Captured: Int {
         case action = 1, category, outcome, reason, exists, email, name, domain, group, groupName, ip, asn, asName, country,
-             agent, rule, id
+             agent, rule, eventID
         static let count = 18
         /// By `Field.rawValue`.
         static let table: [UInt8] = {
@@ -135,7 +132,7 @@ struct CampaignCounter {
                 (.userExists, .exists), (.userEmail, .email), (.userName, .name), (.userDomain, .domain),
                 (.threatGroupID, .group), (.threatGroupName, .groupName), (.sourceIP, .ip), (.sourceASNumber, .asn),
                 (.sourceASOrganization, .asName), (.sourceGeoCountry, .country), (.userAgent, .agent), (.ruleID, .rule),
-                (.eventID, .id),
+                (.eventID, .eventID),
             ]
             for (f, c) in fields { t[Int(f.rawValue)] = UInt8(c.rawValue) }
             return t
@@ -264,7 +261,7 @@ struct CampaignCounter {
         let ip = values.value(f.bytes(.ip) ?? none, hash: p.ipHash)
         let e = Event(probe: p.probe, attack: p.attack, success: p.success, timestamp: f.r.events[Int(p.event)].timestamp,
                       account: account, ip: ip, asn: f.number(.asn), agent: f.bytes(.agent).map { values.value($0) } ?? .none,
-                      rule: f.bytes(.rule).map { values.value($0) } ?? .none, id: f.bytes(.id) ?? none)
+                      rule: f.bytes(.rule).map { values.value($0) } ?? .none, eventID: f.bytes(.eventID) ?? none)
         let group = f.bytes(.group) ?? none
         if group.count == 0 {
             let i = Self.index(of: ip.cls, values: values.count, in: &sourceOf, &sources) { Counts(key: ip.id) }
@@ -305,7 +302,7 @@ struct CampaignCounter {
         var asn: Int64?
         var agent, rule: CampaignValues.Value
         /// The event's `event.id` (read only for a compromise).
-        var id: Bytes
+        var eventID: Bytes
     }
 
     /// The counts of value class `c`, made by `make` on its first event.
