@@ -96,6 +96,7 @@ final class WindowCorrelator: Correlator {
     let engine: BehaviourEngine
     private var groups: [Key: Group] = [:]
     private(set) var openWindows = 0
+    private(set) var peakOpenWindows = 0
     private var tick = 0
 
     init(engine: BehaviourEngine) { self.engine = engine }
@@ -152,6 +153,8 @@ final class WindowCorrelator: Correlator {
         }
         pending.removeAll()
         pendingHits = 0
+        // Counted before the cap closes any: what the windows held at most.
+        peakOpenWindows = max(peakOpenWindows, openWindows)
         if openWindows > engine.maxOpenWindows { evict(&found) }
         return found
     }

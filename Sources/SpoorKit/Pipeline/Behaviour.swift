@@ -19,6 +19,8 @@ public protocol Correlator: AnyObject {
     func finish() -> [Finding]
     /// Windows open now (what bounds the correlator's memory).
     var openWindows: Int { get }
+    /// The most windows open at once so far, the last ones before `finish` closed them included.
+    var peakOpenWindows: Int { get }
 }
 
 /// Where findings go: the `findings/` dataset in the job's format. `write` runs on the sink

@@ -216,9 +216,8 @@ public enum Pipeline {
             let behaviour = plan.behaviour?.makeCorrelator()
             // (The stream is kept with its entry: its identity cannot go to a later stream.)
             var held: [ObjectIdentifier: (stream: InputFile, next: Int, chunks: [Int: any Sendable])] = [:]
-            var findingCount = 0, peak = 0
+            var findingCount = 0
             func record(_ found: [Finding]) throws {
-                peak = max(peak, behaviour?.openWindows ?? 0)
                 guard !found.isEmpty else { return }
                 findingCount += found.count
                 try findingsOutput?.write(found)
@@ -255,7 +254,7 @@ public enum Pipeline {
                     try record(behaviour.finish())
                 } catch { state.abort("\(error)") }
             }
-            behaviourStats.withLock { $0 = (findingCount, peak) }
+            behaviourStats.withLock { $0 = (findingCount, behaviour?.peakOpenWindows ?? 0) }
         }
 
         func tick() { progress?(state.snapshot(seconds: (ContinuousClock.now - started).seconds)) }
