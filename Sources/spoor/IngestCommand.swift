@@ -224,8 +224,13 @@ struct IngestCommand: ParsableCommand {
                                        inputs: result.inputs, members: result.members, counts: result.summary,
                                        files: result.files.map(\.path))
                 let manifest = (store.loadManifest() ?? DatasetManifest()).adding(record, files: result.files)
-                var campaign = store.loadCampaign() ?? CampaignTally()
-                campaign.merge(result.campaign)
+                // Only a job that attributes counts the campaign: one without --rules leaves the
+                // tally as it was (none at all in a new dataset, so that `spoor report` says why).
+                var campaign: CampaignTally?
+                if plan.keepCampaign {
+                    campaign = store.loadCampaign() ?? CampaignTally()
+                    campaign!.merge(result.campaign)
+                }
                 try store.commit(job: jobID, files: result.files.map(\.path), state: newState, manifest: manifest, campaign: campaign)
             }
         } else {

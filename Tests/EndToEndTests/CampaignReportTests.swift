@@ -69,4 +69,27 @@ import Testing
         #expect(r.status == 2 && r.stderr.contains("is not a dataset directory"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: missing))
     }
+
+    /// A job without --rules counts no campaign: the report says so instead of printing an
+    /// empty table, and a later job without rules leaves an earlier job's tally as it was.
+    @Test func aDatasetIngestedWithoutRulesHasNoReportAndSaysWhy() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        let failure = "Jan  5 10:01:00 mx1 postfix/smtpd[1]: warning: unknown[203.0.113.9]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=alice@example.net\n"
+        try fx.write("logs/a.log", failure)
+        let out = fx.url("out").path
+        #expect(try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--year", "2026", "-q"]).status == 0)
+        let none = try fx.spoor(["report", out])
+        #expect(none.status == 2 && none.stderr.contains("has no campaign tally yet: ingest into it with --rules first"), "\(none.stdout)\(none.stderr)")
+
+        let rules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("rules").path
+        try fx.write("more/b.log", failure.replacingOccurrences(of: "alice", with: "bob"))
+        #expect(try fx.spoor(["ingest", fx.url("more").path, "--out", out, "--year", "2026", "-q", "--rules", rules]).status == 0)
+        try fx.write("last/c.log", failure.replacingOccurrences(of: "alice", with: "carol"))
+        #expect(try fx.spoor(["ingest", fx.url("last").path, "--out", out, "--year", "2026", "-q"]).status == 0)
+        let report = try fx.spoor(["report", out, "--json"])
+        let r = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any], "\(report.stderr)")
+        #expect((r["unattributed"] as? [String: Any])?["accounts_attacked"] as? Int == 1)   // bob's job only
+    }
 }
