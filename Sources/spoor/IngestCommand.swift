@@ -178,13 +178,16 @@ struct IngestCommand: ParsableCommand {
         if !geoip.isEmpty { enricherConfigs["geoip"] = PluginConfig(["files": .list(geoip)], origin: "--geoip") }
         if let r = rules ?? file.rules { enricherConfigs["attribution"] = PluginConfig(["rules": .string(r)], origin: "--rules") }
         plan.enrichers = try registry.makeEnrichers(configs: enricherConfigs)
-        // The campaign tally costs a little on every probe and attack: kept when attributing.
-        plan.keepCampaign = enricherConfigs["attribution"] != nil
+        // The campaign tally costs a little on every probe and attack: kept when attributing
+        // into a dataset (--out - has nowhere to keep it).
+        plan.keepCampaign = enricherConfigs["attribution"] != nil && outPath != "-"
         // Behaviour rules of the same rules directory: findings/ beside events/ (a dataset
-        // only; --out - streams events alone).
-        if outPath != "-", let rules = plan.enrichers.compactMap({ ($0 as? IndicatorAttributor)?.rules }).first, rules.hasBehaviour {
-            plan.behaviour = rules.behaviour
-        }
+        // only; --out - streams events alone, and the summary says so).
+        let loadedRules = plan.enrichers.compactMap({ ($0 as? IndicatorAttributor)?.rules }).first
+        if outPath != "-", let rules = loadedRules, rules.hasBehaviour { plan.behaviour = rules.behaviour }
+        let skipped = outPath == "-" && loadedRules != nil
+            ? "rules       events are tagged; behaviour rules (findings) and the campaign tally (spoor report) need a dataset: --out DIR\n"
+            : nil
         let known = Set(plan.formatParsers.keys)
         for (glob, format) in file.formats where !known.contains(format) {
             throw ConfigError(origin: job ?? "job", message: "formats: '\(glob)' names an unknown format '\(format)'",
@@ -245,6 +248,7 @@ struct IngestCommand: ParsableCommand {
         if !quiet {
             FileHandle.standardError.write(Summary.render(result, output: outPath))
             for line in userModules.lines { FileHandle.standardError.write("parser      \(line)\n") }
+            if let skipped { FileHandle.standardError.write(skipped) }
         }
         guard result.summary.reconciles else { throw ExitCode(3) }
         if (strict || file.strict == true) && result.summary.deadLetters > 0 { throw ExitCode(4) }

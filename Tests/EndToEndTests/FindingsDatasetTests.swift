@@ -137,6 +137,19 @@ import Testing
         #expect(f["window.end"] as? String == "2026-01-05T10:05:00.000000Z")
     }
 
+    /// With `--out -` the detection rules still tag the streamed events; the summary says
+    /// that findings and the campaign tally need a dataset instead of leaving them out unsaid.
+    @Test func streamedEventsAreTaggedAndTheSummarySaysWhatNeedsADataset() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        try fx.write("logs/mail.log", Self.log)
+        let run = try fx.spoor(["ingest", fx.url("logs").path, "--out", "-", "--year", "2026", "--rules", Self.shippedRules])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("\"rules\":\"probe\""), "\(run.stdout.prefix(600))")
+        #expect(run.stderr.contains("rules       events are tagged; behaviour rules (findings) and the campaign tally (spoor report) need a dataset: --out DIR"),
+                "\(run.stderr)")
+    }
+
     /// A spray spread over two logs of one morning, and a larger log of a later day with one
     /// more failure from the same address. Read largest first, the later log moved the
     /// address's clock three weeks on, so each morning log's failures came late and made a
