@@ -91,7 +91,12 @@ struct IngestCommand: ParsableCommand {
     @Option(name: .customLong("ip-list"), help: ArgumentHelp("A CIDR list (`cidr,label` per line): sets labels.ip_list of source.ip.", valueName: "FILE"))
     var ipList: String?
 
-    @Option(help: ArgumentHelp("Attribution rules (actors and indicators, *.yaml): sets threat.group.* on matching events.", valueName: "DIR"))
+    @Option(help: ArgumentHelp(
+        "A rules directory (*.yaml): indicators set threat.group.*, Sigma rules labels.rules and threat.technique.id.",
+        discussion: "Behaviour (correlation) rules write findings/ beside events/, and the job adds its probes, "
+            + "attacks and compromises to the tally `spoor report` reads. Check a directory first with "
+            + "`spoor rules lint DIR` and `spoor rules test DIR`.",
+        valueName: "DIR"))
     var rules: String?
 
     @Option(help: ArgumentHelp("A MaxMind DB (.mmdb; repeatable): country and autonomous system of source.ip.", valueName: "FILE"))
