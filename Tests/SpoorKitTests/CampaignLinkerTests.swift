@@ -110,7 +110,8 @@ import Testing
         var s = CampaignLinkerTests.source("198.18.10.77", asn: 64510, probed: ["a@x", "quote\"back\\slash\u{1}@x", "ünï@x"],
                                            attacked: ["b@x"], failed: 2, succeeded: 1, agent: "Agent \"1\"")
         s.compromised = ["b@x"]
-        s.compromises = ["b@x": .init(time: CampaignLinkerTests.start + 7, source: "198.18.10.77", event: "e\"1")]
+        s.compromises = ["b@x": .init(time: CampaignLinkerTests.start + 7, source: "198.18.10.77", event: "e\"1"),
+                         "c@x": .init(time: -1_000_007, source: "", event: "905e65f406056f53-0")]
         s.days = [18_115: .init(probes: 3, attacks: 2, compromises: 1), -1: .init(probes: 1, attacks: 0, compromises: 0)]
         s.asNames = ["64510": "Hosting, \"B.V.\""]
         s.rules = ["r": 2]

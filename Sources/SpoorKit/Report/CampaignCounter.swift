@@ -82,17 +82,19 @@ struct CampaignCounter {
     /// (of two at one time, the smaller event id, as `CampaignTally.Counts.Compromise` merges).
     private mutating func noteCompromise(_ x: Resolved) {
         let key = SignInKey(owner: Owner(actor: x.actor, index: x.index), account: x.e.account.cls)
+        let time = x.e.timestamp
+        let index = firstSignIn[key]
+        // A later sign-in of an account already kept (most repeats) reads no id.
+        if let index, time > signIns[Int(index)].time { return }
         let event = EvidenceID(compact: x.e.eventID, last: &lastStream) ?? EvidenceID(other: Int(values.value(x.e.eventID).id))
-        let signIn = SignIn(time: x.e.timestamp, ip: x.e.ip.id, event: event)
-        guard let i = firstSignIn[key] else {
+        let signIn = SignIn(time: time, ip: x.e.ip.id, event: event)
+        guard let index else {
             firstSignIn[key] = Int32(signIns.count)
             signIns.append(signIn)
             return
         }
-        let kept = signIns[Int(i)]
-        if signIn.time < kept.time || (signIn.time == kept.time && event.text(values.strings) < kept.event.text(values.strings)) {
-            signIns[Int(i)] = signIn
-        }
+        let kept = signIns[Int(index)]
+        if time < kept.time || event.text(values.strings) < kept.event.text(values.strings) { signIns[Int(index)] = signIn }
     }
 
     /// Classifies the batch's last event (the worker calls it as each event is committed,

@@ -52,6 +52,14 @@ public enum CampaignTallyFile {
 
         mutating func string(_ s: String) {
             out.append(0x22)
+            // Most values (addresses, accounts, ids) need no escape: copied whole.
+            var s = s
+            let plain = s.withUTF8 { text -> Bool in
+                guard !text.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+                out.append(contentsOf: text)
+                return true
+            }
+            if plain { out.append(0x22); return }
             for b in s.utf8 {
                 switch b {
                 case 0x22: out.append(0x5C); out.append(0x22)
@@ -65,7 +73,21 @@ public enum CampaignTallyFile {
             out.append(0x22)
         }
 
-        mutating func int<I: BinaryInteger>(_ n: I) { out.append(contentsOf: String(n).utf8) }
+        /// In decimal, without a `String` (a timestamp's sixteen digits would allocate one).
+        mutating func int<I: BinaryInteger>(_ n: I) {
+            var v = Int64(n)
+            if v < 0 { out.append(0x2D) }
+            if v == 0 { out.append(0x30); return }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+                var i = 20
+                while v != 0 {
+                    i -= 1
+                    digits[i] = 0x30 + UInt8(truncatingIfNeeded: (v % 10).magnitude)
+                    v /= 10
+                }
+                out.append(contentsOf: digits[i...])
+            }
+        }
 
         mutating func strings<S: Sequence<String>>(_ s: S) {
             out.append(0x5B)
