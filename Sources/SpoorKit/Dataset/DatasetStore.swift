@@ -90,7 +90,7 @@ public final class DatasetStore {
             // Staged like the job's other files, so the journal names it instead of holding it.
             let staged = staging(job: job)
             try fm.createDirectory(atPath: staged, withIntermediateDirectories: true)
-            try writeDurably(CampaignTallyFile.encode(campaign), to: staged + "/_campaign.json")
+            try writeDurably(to: staged + "/_campaign.json") { write in try CampaignTallyFile.encode(campaign, write) }
             files.append("_campaign.json")
         }
         let journal = Journal(job: job, files: files, state: state, manifest: manifest, campaign: nil)
@@ -117,29 +117,36 @@ public final class DatasetStore {
         try writeDurably(try encoder.encode(journal.state), to: root + "/_state.json")
         try writeDurably(try encoder.encode(journal.manifest), to: root + "/_manifest.json")
         // Journals of earlier versions held the campaign tally itself.
-        if let campaign = journal.campaign { try writeDurably(CampaignTallyFile.encode(campaign), to: root + "/_campaign.json") }
+        if let campaign = journal.campaign {
+            try writeDurably(to: root + "/_campaign.json") { write in try CampaignTallyFile.encode(campaign, write) }
+        }
         try? fm.removeItem(atPath: staged)
         try fm.removeItem(atPath: journalDirectory + "/" + journal.job + ".json")
         syncDirectory(journalDirectory)
     }
 
-    /// Writes under a temporary name, syncs, renames, syncs the directory. Written from the
-    /// bytes as they are: a `Data` copy of a campaign tally of tens of MB doubled it.
-    private func writeDurably<B: ContiguousBytes>(_ bytes: B, to path: String) throws {
+    /// Writes under a temporary name, syncs, renames, syncs the directory.
+    private func writeDurably(_ data: Data, to path: String) throws {
+        try writeDurably(to: path) { write in try data.withUnsafeBytes { try write($0) } }
+    }
+
+    /// The same for bytes `produce` hands over piece by piece (a campaign tally of tens of
+    /// MB is never whole in memory).
+    private func writeDurably(to path: String, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let temporary = path + ".inprogress"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw JobError(description: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        let failed: Int32? = bytes.withUnsafeBytes { raw in
+        func fail(_ code: Int32) -> JobError { JobError(description: "cannot write \(temporary): \(String(cString: strerror(code)))") }
+        try produce { raw in
             var done = 0
             while done < raw.count {
                 let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 { if errno == EINTR { continue }; return errno }
+                if n < 0 { if errno == EINTR { continue }; throw fail(errno) }
                 done += n
             }
-            return fsync(fd) == 0 ? nil : errno
         }
-        if let failed { throw JobError(description: "cannot write \(temporary): \(String(cString: strerror(failed)))") }
+        guard fsync(fd) == 0 else { throw fail(errno) }
         guard rename(temporary, path) == 0 else {
             throw JobError(description: "cannot rename \(temporary): \(String(cString: strerror(errno)))")
         }

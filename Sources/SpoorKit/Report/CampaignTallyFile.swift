@@ -6,15 +6,34 @@ import Foundation
 /// speed of the bytes. The layout is the one `Codable` gives (same keys), so older files load.
 public enum CampaignTallyFile {
     public static func encode(_ tally: CampaignTally) -> [UInt8] {
+        var all: [UInt8] = []
+        encode(tally) { all.append(contentsOf: $0) }
+        return all
+    }
+
+    /// The same, handed to `write` a megabyte or so at a time: a month's tally is tens of MB,
+    /// and a buffer of all of it (grown by doubling) was the job's largest allocation.
+    public static func encode(_ tally: CampaignTally, _ write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         var w = Writer()
+        func drain(atLeast: Int) throws {
+            guard w.out.count >= atLeast else { return }
+            try w.out.withUnsafeBytes { try write($0) }
+            w.out.removeAll(keepingCapacity: true)
+        }
         w.byte(0x7B)
-        w.key("actors", first: true)
-        w.map(tally.actors) { w, c in w.counts(c) }
-        w.key("sources")
-        w.map(tally.sources) { w, c in w.counts(c) }
+        for (name, entries) in [("actors", tally.actors), ("sources", tally.sources)] {
+            w.key(name, first: name == "actors")
+            w.byte(0x7B)
+            for (i, k) in entries.keys.sorted().enumerated() {
+                w.key(k, first: i == 0)
+                w.counts(entries[k]!)
+                try drain(atLeast: 1 << 20)
+            }
+            w.byte(0x7D)
+        }
         w.byte(0x7D)
         w.byte(0x0A)
-        return w.out
+        try drain(atLeast: 1)
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> CampaignTally {
