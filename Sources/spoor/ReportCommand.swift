@@ -9,9 +9,10 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             Reads the campaign tally a dataset keeps (DIR/_campaign.json, updated by every
             ingest job that has --rules) and prints, per actor and per cluster: probe
-            attempts, accounts probed, attacked and compromised (with the list), first and
-            last seen, the rules that attributed the records, top sources, ASNs and
-            countries, and the campaign by day.
+            attempts, accounts probed, attacked and compromised (each with its first
+            successful sign-in: time, source, event.id), first and last seen, the
+            behaviour rules' findings that go with it, the rules that attributed the
+            records, top sources, ASNs and countries, and the campaign by day.
 
             What counts: a probe asks whether an account exists (recipient-check rejected
             as unknown_user or accepted, account-lookup, or an authentication with
@@ -29,9 +30,10 @@ struct ReportCommand: ParsableCommand {
 
             With --json the report is the contract for detectors:
               {"actors": [{"id", "name", "aliases", "probe_attempts", "accounts_probed",
-                "accounts_attacked", "accounts_compromised", "compromised", "first_seen",
-                "last_seen", "sources", "attributed_by", "top_asns", "top_countries",
-                "timeline", ...}], "clusters": [same, no name], "unattributed": {...}}
+                "accounts_attacked", "accounts_compromised", "compromised", "compromises",
+                "first_seen", "last_seen", "sources", "attributed_by", "top_asns",
+                "top_countries", "timeline", "findings", ...}], "clusters": [same, no
+                name], "unattributed": {...}}
             With --html FILE it also writes a self-contained page with a chart by day.
 
             Examples:

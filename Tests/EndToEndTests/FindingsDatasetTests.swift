@@ -67,6 +67,15 @@ import Testing
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/_manifest.json"))) as? [String: Any]
         let kinds = (manifest?["files"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
         #expect(kinds.contains("findings"))
+        // The campaign report places every finding, by its ids in findings/.
+        let report = try fx.spoor(["report", out, "--json"])
+        let r = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any], "\(report.stderr)")
+        var placed: [[String: Any]] = (r["unattributed"] as? [String: Any])?["findings"] as? [[String: Any]] ?? []
+        for entry in ((r["actors"] as? [[String: Any]]) ?? []) + ((r["clusters"] as? [[String: Any]]) ?? []) {
+            placed += entry["findings"] as? [[String: Any]] ?? []
+        }
+        #expect(placed.reduce(0) { $0 + ($1["findings"] as? Int ?? 0) } == 3, "\(placed)")
+        #expect(Set(placed.flatMap { $0["finding_ids"] as? [String] ?? [] }) == Set(findings.compactMap { $0["finding.id"] as? String }))
     }
 
     @Test(.enabled(if: PythonReaders.available, PythonReaders.missing))

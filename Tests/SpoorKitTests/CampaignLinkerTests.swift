@@ -88,6 +88,37 @@ import Testing
         #expect(r.unattributed.sources.keys.sorted() == ["192.0.2.10", "192.0.2.77"])
     }
 
+    static func finding(_ id: String, rule: String, sources: [String], actor: String? = nil, day: Int64 = 1) -> Finding {
+        Finding(id: id, ruleID: rule, title: rule, actorID: actor, technique: "T1110.003", kind: "value_count",
+                groupKey: "source.ip=\(sources.first ?? "")", windowStart: start + day * Self.day, windowEnd: start + day * Self.day + 60_000_000,
+                eventCount: 6, valueCount: 6, accounts: [], sources: sources, evidence: [], evidenceTotal: 6)
+    }
+
+    /// A finding goes with the actor it names, else with the entry that holds its sources (a
+    /// source linked by behaviour included), else with the unattributed rest.
+    @Test func findingsGoWithTheActorOrClusterOfTheirSources() throws {
+        var t = Self.tally()
+        t.sources["198.18.10.77"] = Self.source("198.18.10.77", asn: 64510, probed: ["a@x", "b@x"])   // linked by behaviour
+        t.add([Self.finding("f1", rule: "password-spray", sources: ["203.0.113.250"], actor: "G0059"),
+               Self.finding("f2", rule: "password-spray", sources: ["198.18.10.77"]),
+               Self.finding("f3", rule: "password-spray", sources: ["198.18.10.77"], day: 2),
+               Self.finding("f4", rule: "account-enumeration", sources: ["192.0.2.99"])])
+        let report = CampaignReport(t)
+        let json = report.json()
+        let actor = try #require((json["actors"] as? [[String: Any]])?.first)
+        let found = try #require(actor["findings"] as? [[String: Any]])
+        // By first window, then rule and group.
+        #expect(found.map { $0["group"] as? String } == ["source.ip=198.18.10.77", "source.ip=203.0.113.250"])
+        #expect(found.first?["findings"] as? Int == 2 && found.first?["finding_ids"] as? [String] == ["f2", "f3"])
+        #expect(found.first?["events"] as? Int == 12 && found.first?["technique"] as? String == "T1110.003")
+        let rest = try #require((json["unattributed"] as? [String: Any])?["findings"] as? [[String: Any]])
+        #expect(rest.map { $0["finding_ids"] as? [String] } == [["f4"]])
+        let text = report.text()
+        #expect(text.contains("  behaviour findings: password-spray ×3 (T1110.003)\n"), "\(text)")
+        #expect(text.contains("behaviour findings of unattributed sources: account-enumeration ×1 (T1110.003)"), "\(text)")
+        #expect(report.html().contains("<td>source.ip=198.18.10.77</td>"))
+    }
+
     @Test func reportJSONCarriesTheContractsFields() throws {
         var t = Self.tally()
         t.sources["198.18.10.77"] = Self.source("198.18.10.77", asn: 64510, probed: ["a@x", "b@x"])
@@ -117,6 +148,8 @@ import Testing
         s.rules = ["r": 2]
         t.sources["198.18.10.77"] = s
         t.sources[""] = CampaignTally.Counts(id: "")
+        t.add([CampaignLinkerTests.finding("f\"1", rule: "password-spray", sources: ["198.18.10.77", "198.18.10.78"]),
+               CampaignLinkerTests.finding("f2", rule: "password-spray", sources: ["198.18.10.77"], day: -3)])
         return t
     }
 
@@ -128,7 +161,7 @@ import Testing
                 && x.lastSeen == y.lastSeen && x.sources == y.sources && x.asNames == y.asNames && x.userAgents == y.userAgents
                 && x.rules == y.rules && x.days == y.days && x.compromises == y.compromises
         }
-        return a.actors.keys.sorted() == b.actors.keys.sorted() && a.sources.keys.sorted() == b.sources.keys.sorted()
+        return a.findings == b.findings && a.actors.keys.sorted() == b.actors.keys.sorted() && a.sources.keys.sorted() == b.sources.keys.sorted()
             && a.actors.allSatisfy { eq($0.value, b.actors[$0.key]!) } && a.sources.allSatisfy { eq($0.value, b.sources[$0.key]!) }
     }
 
@@ -152,6 +185,7 @@ import Testing
             return c
         }
         for (a, b) in [(tally(5, "e9"), tally(3, "e8")), (tally(3, "e8"), tally(5, "e9")), (tally(3, "e9"), tally(3, "e8"))] {
+            // (a merge keeps the earliest sign-in)
             var merged = a
             merged.merge(b)
             #expect(merged.compromises["b@x"] == .init(time: 3, source: "198.18.10.3", event: "e8"))

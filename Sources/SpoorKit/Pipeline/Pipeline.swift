@@ -196,6 +196,8 @@ public enum Pipeline {
         sinkDone.enter()
         let correlateMail = plan.correlateMail
         let behaviourStats = Mutex<(findings: Int, peak: Int)>((0, 0))
+        // What the campaign report keeps of the findings (per rule and group key).
+        let findingGroups = Mutex<CampaignTally>(CampaignTally())
         Thread.detachNewThread {
             defer { sinkDone.leave() }
             let correlator = MessageCorrelator()
@@ -217,9 +219,11 @@ public enum Pipeline {
             // (The stream is kept with its entry: its identity cannot go to a later stream.)
             var held: [ObjectIdentifier: (stream: InputFile, next: Int, chunks: [Int: any Sendable])] = [:]
             var findingCount = 0
+            var groups = CampaignTally()
             func record(_ found: [Finding]) throws {
                 guard !found.isEmpty else { return }
                 findingCount += found.count
+                if plan.keepCampaign { groups.add(found) }
                 try findingsOutput?.write(found)
             }
             while let item = payloads.pop() {
@@ -255,6 +259,7 @@ public enum Pipeline {
                 } catch { state.abort("\(error)") }
             }
             behaviourStats.withLock { $0 = (findingCount, behaviour?.peakOpenWindows ?? 0) }
+            findingGroups.withLock { $0 = groups }
         }
 
         func tick() { progress?(state.snapshot(seconds: (ContinuousClock.now - started).seconds)) }
@@ -274,6 +279,7 @@ public enum Pipeline {
         summary.seconds = (ContinuousClock.now - started).seconds
         var result = JobResult(summary: summary, inputs: inputs, members: state.members, files: files)
         result.campaign = workerTallies.withLock { $0 }
+        result.campaign.merge(findingGroups.withLock { $0 })
         (result.findings, result.peakOpenWindows) = behaviourStats.withLock { $0 }
         return result
     }

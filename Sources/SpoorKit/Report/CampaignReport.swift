@@ -4,18 +4,23 @@ import Foundation
 /// as a table, as JSON (the contract for detectors, see README) and as an HTML page.
 public struct CampaignReport: Sendable {
     public let result: CampaignLinker.Result
+    /// The behaviour rules' findings, placed with the entries (see `place`).
+    let placed: PlacedFindings
 
     public init(_ tally: CampaignTally, linker: CampaignLinker = CampaignLinker()) {
         var r = linker.link(tally)
         r.actors.sort { a, b in a.counts.events != b.counts.events ? a.counts.events > b.counts.events : a.counts.id < b.counts.id }
         result = r
+        placed = Self.place(Array(tally.findings.values), r)
     }
 
     /// The JSON contract: `{"actors": [...], "clusters": [...], "unattributed": {...}}`.
     public func json() -> [String: Any] {
-        ["actors": result.actors.map { object($0, actor: true) },
-         "clusters": result.clusters.map { object($0, actor: false) },
-         "unattributed": Self.counts(result.unattributed).filter { $0.key != "compromised" && $0.key != "compromises" }]   // every ordinary login
+        var rest = Self.counts(result.unattributed).filter { $0.key != "compromised" && $0.key != "compromises" }   // every ordinary login
+        rest["findings"] = Self.findingsJSON(placed.rest)
+        return ["actors": result.actors.enumerated().map { object($0.element, actor: true, findings: placed.actors[$0.offset]) },
+                "clusters": result.clusters.enumerated().map { object($0.element, actor: false, findings: placed.clusters[$0.offset]) },
+                "unattributed": rest]
     }
 
     public func jsonText() throws -> String {
@@ -23,8 +28,9 @@ public struct CampaignReport: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    func object(_ e: CampaignLinker.Entry, actor: Bool) -> [String: Any] {
+    func object(_ e: CampaignLinker.Entry, actor: Bool, findings: [CampaignFindingGroup]) -> [String: Any] {
         var o = Self.counts(e.counts)
+        o["findings"] = Self.findingsJSON(findings)
         if actor {
             o["name"] = e.counts.name ?? e.counts.id
             o["aliases"] = e.counts.aliases

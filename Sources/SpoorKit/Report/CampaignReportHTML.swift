@@ -30,7 +30,7 @@ extension CampaignReport {
                 + "<td>\(Self.stamp(c.firstSeen))</td><td>\(Self.stamp(c.lastSeen))</td></tr>\n"
         }
         out += "</table>\n"
-        for (e, label) in labelled() {
+        for (n, (e, label)) in labelled().enumerated() {
             let c = e.counts
             out += "<h2>\(Self.escape(label))</h2>\n"
             if !c.aliases.isEmpty { out += "<p>Also known as \(Self.escape(c.aliases.joined(separator: ", "))).</p>\n" }
@@ -50,6 +50,7 @@ extension CampaignReport {
                 }
                 out += "</table>\n"
             }
+            out += Self.findingsTable(findings(at: n))
             out += "<table><tr><th>attributed by</th><th>kind</th><th class=\"n\">records</th><th class=\"n\">sources</th></tr>\n"
             for a in attribution(e) {
                 out += "<tr><td>\(Self.escape(a.rule))</td><td>\(a.kind)</td><td class=\"n\">\(Self.number(a.events))</td><td class=\"n\">\(a.sources)</td></tr>\n"
@@ -72,6 +73,9 @@ extension CampaignReport {
             out += "</table></details>\n"
         }
         if result.actors.isEmpty && result.clusters.isEmpty { out += "<p>No actor and no cluster: nothing was attributed.</p>\n" }
+        if !placed.rest.isEmpty {
+            out += "<h2>Behaviour findings of unattributed sources</h2>\n" + Self.findingsTable(placed.rest)
+        }
         return out + "</body></html>\n"
     }
 
@@ -104,6 +108,19 @@ extension CampaignReport {
         svg += "</svg>\n"
         return svg + "<p class=\"key\"><span style=\"background:#4c78a8\"></span>probes<span style=\"background:#f58518\"></span>"
             + "failed attacks<span style=\"background:#d62728\"></span>compromises</p>\n"
+    }
+
+    /// The behaviour findings of an entry, per rule and group key (at most 50 rows).
+    static func findingsTable(_ groups: [CampaignFindingGroup], title: String = "behaviour rule") -> String {
+        guard !groups.isEmpty else { return "" }
+        var out = "<table><tr><th>\(escape(title))</th><th>technique</th><th>group</th><th class=\"n\">findings</th>"
+            + "<th>first window (UTC)</th><th>finding.id</th></tr>\n"
+        for g in groups.prefix(50) {
+            out += "<tr><td>\(escape(g.rule))</td><td>\(escape(g.technique ?? ""))</td><td>\(escape(g.group))</td>"
+                + "<td class=\"n\">\(number(g.findings))</td><td>\(stamp(g.first))</td><td><code>\(escape(g.ids.first ?? ""))</code></td></tr>\n"
+        }
+        if groups.count > 50 { out += "<tr><td class=\"muted\" colspan=\"6\">and \(number(groups.count - 50)) more (findings/)</td></tr>\n" }
+        return out + "</table>\n"
     }
 
     static func escape(_ s: String) -> String {

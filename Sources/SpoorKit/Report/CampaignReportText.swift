@@ -13,7 +13,7 @@ extension CampaignReport {
                 + Self.number(c.attacked.count).leftPadded(10) + compromised.leftPadded(13) + "  "
                 + Self.stamp(c.firstSeen).padded(19) + "  " + Self.stamp(c.lastSeen) + "\n"
         }
-        for (e, label) in labelled() {
+        for (n, (e, label)) in labelled().enumerated() {
             let c = e.counts
             out += "\n" + label + (c.aliases.isEmpty ? "" : " — " + c.aliases.joined(separator: ", ")) + "\n"
             out += "  probes \(Self.number(c.probeAttempts)), accounts probed \(Self.number(c.probed.count)), "
@@ -30,6 +30,8 @@ extension CampaignReport {
                     "\($0.rule) (\($0.kind)) \(Self.number($0.events)) records from \($0.sources) source\($0.sources == 1 ? "" : "s")"
                 }.joined(separator: "; ") + "\n"
             }
+            let found = findings(at: n)
+            if !found.isEmpty { out += "  behaviour findings: " + Self.findingsLine(found) + "\n" }
             let sources = Self.sources(c)
             out += "  top sources (\(sources.count)): " + sources.prefix(5).map { "\($0.ip) \(Self.number($0.info.events))" }.joined(separator: ", ") + "\n"
             let asns = Self.topASNs(c, limit: 4)
@@ -50,6 +52,7 @@ extension CampaignReport {
                 out += "  by day \(first.date) \(line) \(last.date) (peak \(Self.number(peak)) records)\n"
             }
         }
+        if !placed.rest.isEmpty { out += "\nbehaviour findings of unattributed sources: " + Self.findingsLine(placed.rest) + "\n" }
         return out
     }
 

@@ -178,6 +178,8 @@ public struct CampaignTally: Codable, Sendable {
     public var actors: [String: Counts] = [:]
     /// Probes and attacks no indicator attributed, by `source.ip` ("" when the event names none).
     public var sources: [String: Counts] = [:]
+    /// The behaviour rules' findings, by rule and group key (`CampaignFindingGroup.key`).
+    public var findings: [String: CampaignFindingGroup] = [:]
 
     public init() {}
 
@@ -185,8 +187,17 @@ public struct CampaignTally: Codable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         actors = try c.decodeIfPresent([String: Counts].self, forKey: .actors) ?? [:]
         sources = try c.decodeIfPresent([String: Counts].self, forKey: .sources) ?? [:]
+        findings = try c.decodeIfPresent([String: CampaignFindingGroup].self, forKey: .findings) ?? [:]
         // Before per-source tallies, the unattributed rest was one pseudo-actor.
         if let rest = actors.removeValue(forKey: "unattributed") { sources["", default: Counts(id: "")].merge(rest) }
+    }
+
+    /// Adds findings of the behaviour rules.
+    public mutating func add(_ found: [Finding]) {
+        for f in found {
+            let key = CampaignFindingGroup.key(rule: f.ruleID, group: f.groupKey)
+            findings[key, default: CampaignFindingGroup(rule: f.ruleID, technique: f.technique, group: f.groupKey, actor: nil)].add(f)
+        }
     }
 
     public mutating func merge(_ other: CampaignTally) {
@@ -195,6 +206,9 @@ public struct CampaignTally: Codable, Sendable {
         }
         for (ip, s) in other.sources {
             if sources[ip] == nil { sources[ip] = s } else { sources[ip]!.merge(s) }
+        }
+        for (key, g) in other.findings {
+            if findings[key] == nil { findings[key] = g } else { findings[key]!.merge(g) }
         }
     }
 

@@ -31,6 +31,10 @@ public enum CampaignTallyFile {
             }
             w.byte(0x7D)
         }
+        if !tally.findings.isEmpty {
+            w.key("findings")
+            w.map(tally.findings) { w, g in w.findingGroup(g) }
+        }
         w.byte(0x7D)
         w.byte(0x0A)
         try drain(atLeast: 1)
@@ -44,6 +48,7 @@ public enum CampaignTallyFile {
                 switch key {
                 case "actors": try r.object { r, id in tally.actors[id] = try r.counts() }
                 case "sources": try r.object { r, ip in tally.sources[ip] = try r.counts() }
+                case "findings": try r.object { r, key in tally.findings[key] = try r.findingGroup() }
                 default: try r.skip()
                 }
             }
@@ -127,6 +132,21 @@ public enum CampaignTallyFile {
                 first = false
                 value(&self, m[k]!)
             }
+            out.append(0x7D)
+        }
+
+        mutating func findingGroup(_ g: CampaignFindingGroup) {
+            out.append(0x7B)
+            key("rule", first: true); string(g.rule)
+            if let t = g.technique { key("technique"); string(t) }
+            key("group"); string(g.group)
+            if let a = g.actor { key("actor"); string(a) }
+            key("findings"); int(g.findings)
+            key("events"); int(g.events)
+            key("first"); int(g.first)
+            key("last"); int(g.last)
+            key("ids"); strings(g.ids)
+            key("sources"); strings(g.sources)
             out.append(0x7D)
         }
 
@@ -284,6 +304,26 @@ public enum CampaignTallyFile {
             var s = Set<String>()
             try array { r in s.insert(try r.string()) }
             return s
+        }
+
+        mutating func findingGroup() throws -> CampaignFindingGroup {
+            var g = CampaignFindingGroup(rule: "", technique: nil, group: "", actor: nil)
+            try object { r, key in
+                switch key {
+                case "rule": g.rule = try r.string()
+                case "technique": g.technique = try r.string()
+                case "group": g.group = try r.string()
+                case "actor": g.actor = try r.string()
+                case "findings": g.findings = Int(try r.int())
+                case "events": g.events = Int(try r.int())
+                case "first": g.first = try r.int()
+                case "last": g.last = try r.int()
+                case "ids": try r.array { r in g.ids.append(try r.string()) }
+                case "sources": try r.array { r in g.sources.append(try r.string()) }
+                default: try r.skip()
+                }
+            }
+            return g
         }
 
         mutating func counts() throws -> CampaignTally.Counts {
