@@ -12,7 +12,7 @@ public enum CampaignTallyFile {
     }
 
     /// The same, handed to `write` a megabyte or so at a time: a month's tally is tens of MB,
-    /// and a buffer of all of it (grown by doubling) was the job's largest allocation.
+    /// and one buffer of all of it, grown by doubling, held up to twice that at the job's end.
     public static func encode(_ tally: CampaignTally, _ write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         var w = Writer()
         func drain(atLeast: Int) throws {
