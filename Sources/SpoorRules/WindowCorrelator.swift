@@ -36,6 +36,8 @@ final class WindowCorrelator: Correlator {
         /// Event times and the references they matched (temporal rules only), capped.
         var marks: [(time: Int64, steps: UInt32)] = []
         var lastUse = 0
+        /// The last chunk that fed it an event later than its key's lateness (see `graceChunks`).
+        var lastLateUse = Int.min / 2
 
         /// The number of distinct values a value_count rule counts (see `values`).
         func distinctValues(countsAccounts: Bool) -> Int {
@@ -76,6 +78,11 @@ final class WindowCorrelator: Correlator {
     }
 
     static let maxValues = 100_000
+    /// How many chunks a window past its key's clock stays open after a chunk fed it late
+    /// events: enough for the next chunk of their stream to come, with the chunks of a few
+    /// other streams read at the same time in between. In-order events never feed such a
+    /// window, so in-order input makes the same findings and holds the same windows.
+    static let graceChunks = 16
     static let maxMarks = 4096
 
     /// The windows of one (rule, group key), with the key's clock and the key as findings
@@ -179,15 +186,17 @@ final class WindowCorrelator: Correlator {
         g.clock = max(g.clock, time)
         let timespan = engine.timespans[r]
         let reach = timespan + engine.lateness
-        // The key's clock passed these windows' span and the allowed lateness: they are done
-        // (a window this chunk already fed stays: its chunk may hold more of its events).
+        // The key's clock passed these windows' span and the allowed lateness: they are done,
+        // unless this chunk fed one, or a recent chunk fed it late events. A file read after
+        // another of the same days comes late for every key, and its windows would otherwise
+        // close at each chunk's end and split into chunk-sized pieces (see `graceChunks`).
         if g.clock > g.expiry {
             // In place: the windows kept move to the front, the closed ones go in one removal.
             var end = 0, kept = 0
             let clock = g.clock
             g.windows.withUnsafeMutableBufferPointer { w in
                 while end < w.count, w[end].start + reach < clock {
-                    if w[end].lastUse < tick {
+                    if w[end].lastUse < tick && w[end].lastLateUse < tick - Self.graceChunks {
                         if let f = evaluate(w.baseAddress! + end, key, g.text) { found.append(f) }
                         openWindows -= 1
                     } else {
@@ -218,6 +227,7 @@ final class WindowCorrelator: Correlator {
             openWindows += 1
         }
         update(&g.windows[index], fact, hit, r, signals)
+        if time < g.clock - engine.lateness { g.windows[index].lastLateUse = tick }
         // A late event moves its window's start back: it may have to move left to stay in order.
         while index > 0 && g.windows.withUnsafeBufferPointer({ $0[index - 1].start > $0[index].start }) {
             g.windows.swapAt(index - 1, index)

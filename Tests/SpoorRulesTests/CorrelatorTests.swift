@@ -57,6 +57,19 @@ import Testing
         #expect(f.eventCount == 142 && f.valueCount == 120 && f.accounts.count == Finding.listCap)
     }
 
+    /// A file read after another of later days comes late for every key: its probes, four a
+    /// chunk over three chunks, still meet in one window (they were cut at each chunk's end).
+    @Test func aLateFileSpreadOverChunksMakesOneWindow() throws {
+        let maker = SignalMaker(try RuleSet.load(directory: shippedRules))
+        let correlator = maker.engine.makeCorrelator()
+        var found = correlator.add(maker.chunk(probes(from: "203.0.113.9", count: 1, start: day0 + 20 * 24 * 60 * minute)))
+        let late = probes(from: "203.0.113.9", count: 12, start: day0, step: minute)
+        for part in stride(from: 0, to: 12, by: 4) { found += correlator.add(maker.chunk(Array(late[part..<(part + 4)]))) }
+        found += correlator.finish()
+        let enumeration = found.filter { $0.ruleID == "account-enumeration" }
+        #expect(enumeration.count == 1 && enumeration.first?.valueCount == 12, "\(enumeration.map(\.valueCount))")
+    }
+
     @Test func anAttributedEvidenceEventNamesTheActor() throws {
         let dir = try rulesDirectory(["indicators.yaml": """
             indicators:
