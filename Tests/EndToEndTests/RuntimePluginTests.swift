@@ -13,14 +13,13 @@ import Testing
         let package = repo.appendingPathComponent("samples/plugins/acme-vpn").path
         let scratch = repo.appendingPathComponent(".build-plugins/acme-vpn").path
         let started = ContinuousClock.now
-        guard var built = try? swift(["build", "--package-path", package, "--scratch-path", scratch, "--product", "AcmeVPN"]) else {
-            return .failure(SamplePluginError(message: "cannot run swift build"))
-        }
+        let build = { try? swift(["build", "--package-path", package, "--scratch-path", scratch, "--product", "AcmeVPN"]) }
+        guard var built = build() else { return .failure(SamplePluginError(message: "cannot run swift build")) }
         // SwiftPM keeps the source list of the path dependency (Spoor itself) from the last
         // build: a file added to SpoorKit since is "not in scope". Built afresh once, it is.
         if built.status != 0 {
             try? FileManager.default.removeItem(atPath: scratch)
-            built = (try? swift(["build", "--package-path", package, "--scratch-path", scratch, "--product", "AcmeVPN"])) ?? built
+            built = build() ?? built
         }
         guard built.status == 0 else {
             return .failure(SamplePluginError(message: "swift build of the sample plugin failed:\n" + built.output))

@@ -31,14 +31,10 @@ public final class FindingsDatasetWriter: FindingsOutput {
         guard let root = job.outputDirectory else {
             throw ConfigError(origin: "--out", message: "findings need an output directory")
         }
-        guard let parsed = ParquetCodec(parsing: codec ?? "lz4_raw") else {
-            throw ConfigError(origin: "--compression", message: "unknown Parquet codec '\(codec ?? "")'",
-                              hint: "lz4_raw, zstd, zstd:LEVEL (1-22) or uncompressed")
-        }
         self.job = job
         self.root = root
         self.format = format
-        self.codec = parsed
+        self.codec = try ParquetCodec.named(codec, origin: "--compression")
     }
 
     private let codec: ParquetCodec

@@ -65,11 +65,7 @@ public final class ParquetDatasetSink: Sink {
         }
         self.job = job
         self.root = root
-        let name = config.string("codec") ?? "lz4_raw"
-        guard let codec = ParquetCodec(parsing: name) else {
-            throw ConfigError(origin: config.origin, message: "unknown Parquet codec '\(name)'", hint: "lz4_raw, zstd, zstd:LEVEL (1-22) or uncompressed")
-        }
-        options = ParquetOptions(codec: codec, rowGroupBytes: config.int("row_group_bytes") ?? 32 << 20,
+        options = ParquetOptions(codec: try ParquetCodec.named(config.string("codec"), origin: config.origin), rowGroupBytes: config.int("row_group_bytes") ?? 32 << 20,
                                  sortingColumn: Int(Field.timestamp.rawValue),
                                  keyValueMetadata: ["spoor.schema_version": String(Schema.version), "spoor.job": job.jobID],
                                  createdBy: "spoor version 1.0.0")
@@ -182,5 +178,16 @@ extension ParquetType {
         case .stringList: .stringList
         case .stringMap: .stringMap
         }
+    }
+}
+
+extension ParquetCodec {
+    /// The codec `name` names (nil: lz4_raw, the default), for the events and the findings
+    /// alike; a name it does not know is a configuration error at `origin`.
+    static func named(_ name: String?, origin: String) throws(ConfigError) -> ParquetCodec {
+        guard let codec = ParquetCodec(parsing: name ?? "lz4_raw") else {
+            throw ConfigError(origin: origin, message: "unknown Parquet codec '\(name ?? "")'", hint: "lz4_raw, zstd, zstd:LEVEL (1-22) or uncompressed")
+        }
+        return codec
     }
 }

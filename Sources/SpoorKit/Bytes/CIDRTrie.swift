@@ -84,8 +84,8 @@ public struct CIDRTrie: Sendable {
     /// (inet_pton) accepts; IPv4 is read here, IPv6 goes through inet_pton.
     public static func address(_ text: Bytes) -> (UInt64, UInt64)? {
         guard text.firstIndex(of: 0x3A) == nil else {
-            guard let bytes = parse(text.string) else { return nil }
-            return (bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }, bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) })
+            var address = (UInt64(0), UInt64(0))
+            return parse(text, into: &address) ? address : nil
         }
         // inet_pton's IPv4 rules: four decimal parts of 0...255, no leading zeros. It reads a
         // C string, so a NUL ends the text.
