@@ -9,6 +9,7 @@ import Yams
 ///       - name: a spray from one address
 ///         events:                    # field maps (@timestamp and event.dataset optional)
 ///           - {source.ip: 203.0.113.9, user.email: a@example.net, event.category: authentication, …}
+///           - {source.ip: 203.0.113.9, user.email: "u{n}@example.net", …, repeat: 50}   # 50 events, n = 1…50
 ///         logs: ["Jan  5 10:00:00 mx1 postfix/smtpd[1]: …"]   # raw lines, parsed as ingest does
 ///         expect:
 ///           match: true              # the rule matched an event (detection rules) / made a finding
@@ -19,6 +20,16 @@ public struct RuleTestCase: Sendable {
         case scalar(String)
         case list([String])
         case map([String: String])
+
+        /// The value with `{n}` replaced by `n` (a repeated event's number).
+        func numbered(_ n: Int) -> Value {
+            func f(_ s: String) -> String { s.replacingOccurrences(of: "{n}", with: String(n)) }
+            switch self {
+            case .scalar(let s): return .scalar(f(s))
+            case .list(let l): return .list(l.map(f))
+            case .map(let m): return .map(m.mapValues(f))
+            }
+        }
     }
 
     public enum Input: Sendable {
@@ -51,8 +62,13 @@ public struct RuleTestCase: Sendable {
             for e in events {
                 guard let fields = e.mapping else { loader.error(e, "an event is a map of fields"); continue }
                 var values: [(String, Value)] = []
+                var copies = 1
                 for (k, v) in fields {
                     let name = k.string ?? ""
+                    if name == "repeat" {
+                        if let n = v.int, (1...10_000).contains(n) { copies = n } else { loader.error(v, "repeat: is a number of copies, 1 to 10000") }
+                        continue
+                    }
                     if Schema.field(named: name) == nil && !name.hasPrefix("labels.") {
                         loader.error(k, "unknown field '\(name)'", hint: suggestion(for: name, among: Field.allCases.map(\.name)).map { "did you mean '\($0)'?" })
                         continue
@@ -61,7 +77,11 @@ public struct RuleTestCase: Sendable {
                     else if let map = v.mapping { values.append((name, .map(Dictionary(map.compactMap { k, v in k.string.flatMap { k in v.string.map { (k, $0) } } }, uniquingKeysWith: { $1 })))) }
                     else if let s = v.string { values.append((name, .scalar(s))) }
                 }
-                test.inputs.append(.fields(values))
+                // `repeat: N` makes N events, `{n}` in a value counting 1…N: a threshold of
+                // fifty distinct accounts needs no fifty lines.
+                for n in 1...copies {
+                    test.inputs.append(.fields(copies == 1 ? values : values.map { ($0.0, $0.1.numbered(n)) }))
+                }
             }
             for l in (m["log"].map { [$0] } ?? []) + (m["logs"]?.sequence.map(Array.init) ?? []) {
                 if let s = l.string { test.inputs.append(.log(s)) } else { loader.error(l, "a log is one raw line") }

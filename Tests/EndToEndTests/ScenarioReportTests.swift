@@ -18,7 +18,8 @@ import Testing
         defer { fx.remove() }
         let scenario = fx.url("scenario")
         let generator = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
-                                       ["python3", Self.repository.appendingPathComponent("scripts/gen-scenario").path, "--out", scenario.path] + size)
+                                       ["python3", Self.repository.appendingPathComponent("scripts/gen-scenario").path, "--out", scenario.path,
+                                        "--rules-from", Self.repository.appendingPathComponent("rules").path] + size)
         try #require(generator.status == 0, "scripts/gen-scenario \(size.joined(separator: " ")) failed: \(generator.stderr)")
 
         let ingest = try fx.spoor(["ingest", "--job", scenario.appendingPathComponent("job.yaml").path, "--strict"])
@@ -70,6 +71,17 @@ import Testing
             #expect(cluster["name"] == nil)
             let ips = Set(((cluster["sources"] as? [[String: Any]]) ?? []).compactMap { $0["ip"] as? String })
             #expect(ips.isSubset(of: scanner), "cluster \(cluster["id"] ?? "?") holds non-scanner sources \(ips.subtracting(scanner))")
+        }
+
+        // The actor stays under every per-source threshold, but its networks keep asking new
+        // addresses: the week-long enumeration rule finds them, and no benign network.
+        func enumerations(_ entry: [String: Any]?) -> Int {
+            ((entry?["findings"] as? [[String: Any]]) ?? []).filter { $0["rule"] as? String == "network-enumeration" }
+                .reduce(0) { $0 + ($1["findings"] as? Int ?? 0) }
+        }
+        #expect(enumerations(actor) > 0, "\(actor["findings"] ?? "no findings")")
+        for other in ((r["clusters"] as? [[String: Any]]) ?? []) + [r["unattributed"] as? [String: Any] ?? [:]] {
+            #expect(enumerations(other) == 0, "\(other["id"] ?? "?"): \(other["findings"] ?? "")")
         }
 
         let page = try String(contentsOfFile: html, encoding: .utf8)

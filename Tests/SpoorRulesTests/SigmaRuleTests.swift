@@ -169,4 +169,25 @@ import Testing
         #expect(text.contains("bad.yaml:18:10: behaviour rule 'bad-behaviour' refers to no rule named 'probe'"))
         #expect(errors.count == 11, "\(text)")
     }
+
+    /// `repeat: N` in a test's event makes N events numbered through `{n}`; a bad count is a
+    /// mistake with its place.
+    @Test func aRepeatedTestEventIsNumbered() throws {
+        let dir = try rulesDirectory(["r.yaml": """
+            title: a numbered user
+            id: numbered
+            detection:
+              sel: {user.name: u3}
+              condition: sel
+            tests:
+              - {events: [{user.name: "u{n}", repeat: 3}], expect: {match: true}}
+              - {events: [{user.name: "u{n}", repeat: 2}], expect: {match: false}}
+              - {events: [{user.name: u, repeat: 0}], expect: {match: false}}
+            """])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (rules, errors) = RuleSet.lint(directory: dir)
+        #expect(errors.map(\.description) == ["\(dir)/r.yaml:9:38: repeat: is a number of copies, 1 to 10000"])
+        let (passed, failures) = RuleTests.run(rules, plan: nil)
+        #expect(passed == 3 && failures.isEmpty, "\(failures)")
+    }
 }
