@@ -39,9 +39,11 @@ struct RuleHit: Sendable {
 }
 
 /// One chunk's signals, carried from a worker to the correlator.
-struct ChunkSignals: Sendable {
+struct ChunkSignals: TimedSignals {
     var arena = SignalArena()
     var facts: [EventFact] = []
+    /// The earliest time of its facts (the pipeline merges inputs by it).
+    var earliest: Int64?
     var columns: [ColumnValue] = []
     var hits: [RuleHit] = []
 
@@ -158,6 +160,7 @@ public struct BehaviourEngine: BehaviourRules {
                 }
             }
         }
+        out.earliest = facts.lazy.map(\.time).min()
         out.facts = facts
         out.columns = columns
         out.hits = hits

@@ -231,4 +231,50 @@ import Testing
         #expect(one.count > 100)
         for _ in 0..<2 { #expect(try findings(workers: 4) == one) }
     }
+
+    /// Four auth logs of one day from four servers, two chunks each, read side by side. A
+    /// spray from one address tries two accounts on each server: no log alone reaches the
+    /// rule's five. Merged by time, the four make one window of eight accounts; and the
+    /// findings (of the noise too, whose windows depend on the order of events) are the
+    /// same with one worker, two and four.
+    @Test func logsReadSideBySideAreMergedByTimeTheSameWayEveryTime() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        var logs = [String](repeating: "", count: 4)
+        var sprayed = 0
+        for i in 0..<64_000 {
+            let s = i * 86_400 / 64_000
+            logs[i % 4] += String(format: "Jan  5 %02d:%02d:%02d mx%d sshd[%d]: Failed password for user%d from 198.51.%d.%d port %d ssh2\n",
+                                  s / 3600, s / 60 % 60, s % 60, i % 4, 1000 + i, i % 7, i % 5, 10 + i % 8, 40000 + i % 20000)
+            // Spray attempt k at 10:00 + 5k minutes, on server k % 4.
+            if sprayed < 8, s >= 36_000 + 300 * sprayed {
+                let k = sprayed
+                logs[k % 4] += String(format: "Jan  5 %02d:%02d:%02d mx%d sshd[9]: Failed password for spray%d from 203.0.113.77 port 50000 ssh2\n",
+                                      s / 3600, s / 60 % 60, s % 60, k % 4, k)
+                sprayed += 1
+            }
+        }
+        for (n, log) in logs.enumerated() {
+            #expect(log.utf8.count > 1 << 20, "each log is more than one chunk")
+            try fx.write("logs/mx\(n).log", log)
+        }
+        func findings(workers: Int) throws -> [String] {
+            let out = fx.url("out-\(workers)-\(UUID().uuidString)").path
+            let run = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--format", "ndjson", "-q", "--year", "2026",
+                                    "--workers", String(workers), "--rules", Self.shippedRules])
+            #expect(run.status == 0, "\(run.stderr)")
+            var lines: [String] = []
+            for f in try fx.files(under: out + "/findings") {
+                lines += String(decoding: try decodeLZ4Frames(Data(contentsOf: URL(fileURLWithPath: f))), as: UTF8.self)
+                    .split(separator: "\n").map(String.init)
+            }
+            return lines.sorted()
+        }
+        let one = try findings(workers: 1)
+        let spray = one.filter { $0.contains(#""rule.id":"password-spray""#) && $0.contains("source.ip=203.0.113.77") }
+        #expect(spray.count == 1 && spray.first?.contains(#""finding.value_count":8"#) == true, "\(spray)")
+        #expect(one.count > 100)
+        #expect(try findings(workers: 2) == one)
+        for _ in 0..<2 { #expect(try findings(workers: 4) == one) }
+    }
 }

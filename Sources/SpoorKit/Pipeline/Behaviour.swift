@@ -4,11 +4,18 @@
 /// just made (valid only during the call) and the worker's parse context (where the
 /// attribution stage left what it matched): it copies out the little each rule needs.
 /// `makeCorrelator` is called once per job; the correlator lives on the sink thread, sees
-/// every chunk's signals in arrival order (not time order) and returns findings as windows
-/// close. Its memory is bounded by its open windows, never by the number of events.
+/// every chunk's signals in the order `InputFeed` makes (each input's in order, inputs read
+/// side by side merged by time: `TimedSignals`) and returns findings as windows close. Its
+/// memory is bounded by its open windows, never by the number of events.
 public protocol BehaviourRules: Sendable {
     func signals(of batch: EventBatch, context: ParseContext) -> any Sendable
     func makeCorrelator() -> any Correlator
+}
+
+/// Signals that name their earliest event time, by which the chunks of inputs read side by
+/// side are merged (signals without one go as soon as they are next).
+public protocol TimedSignals: Sendable {
+    var earliest: Int64? { get }
 }
 
 /// The sink thread's stateful half of `BehaviourRules`.

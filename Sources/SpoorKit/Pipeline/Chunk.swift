@@ -16,6 +16,9 @@ final class Chunk: @unchecked Sendable {
     let context: [UInt8]?
     /// Its place among the chunks of its stream (0, 1, ...), in the order they were made.
     let sequence: Int
+    /// Its input's place in the job and its own among the input's chunks (see `InputFeed`);
+    /// set by the reader before the chunk is queued.
+    var place = (input: 0, ordinal: 0)
 
     init(input: InputFile, storage: UnsafeMutableRawBufferPointer, count: Int, startOffset: Int64,
          startLine: Int64, deadLetters: [DeadLetter], consumed: Int64, pool: BufferPool? = nil, context: [UInt8]? = nil) {

@@ -144,6 +144,10 @@ public struct JobError: Error, CustomStringConvertible {
 /// chunks, one sink thread writes. Bounded queues between them hold at most two chunks per
 /// worker, so memory does not depend on the input's size and a slow sink slows the readers.
 public enum Pipeline {
+    /// How many inputs the behaviour rules' feed merges by time (a constant: were it the
+    /// number of workers, findings would depend on it).
+    static let mergedInputs = 4
+
     public static func run<S: Sink>(_ plan: JobPlan, sink: S, findings findingsOutput: (any FindingsOutput)? = nil,
                                     progress: (@Sendable (ProgressSnapshot) -> Void)? = nil) throws -> JobResult {
         let started = ContinuousClock.now
@@ -156,17 +160,30 @@ public enum Pipeline {
         let formats = plan.formatParsers
         let state = SharedState(inputsTotal: inputs.count, bytesTotal: inputs.reduce(0) { $0 + $1.size })
         let chunks = BoundedQueue<Chunk>(capacity: 2 * plan.workers)
-        let payloads = BoundedQueue<Processed<S.Payload>>(capacity: 2 * plan.workers)
+        let payloads = BoundedQueue<SinkItem<S.Payload>>(capacity: 2 * plan.workers)
+        // Behaviour rules see the chunks of inputs read side by side merged by time, in the
+        // same order whichever worker finished first (`InputFeed`); every input of the merge
+        // needs its reader.
+        let feed = plan.behaviour == nil ? nil
+            : InputFeed<any Sendable>(inputs: inputs.count, width: Self.mergedInputs, perInput: 4) { ($0 as? TimedSignals)?.earliest }
+        let readers = max(1, min(inputs.count, feed == nil ? plan.workers : max(plan.workers, Self.mergedInputs)))
         let readersDone = DispatchGroup(), workersDone = DispatchGroup(), sinkDone = DispatchGroup()
         let chunker = StreamChunker(chunkBytes: plan.chunkBytes, maxRecordBytes: plan.maxRecordBytes,
                                     buffersKept: 4 * plan.workers + 2)
 
-        for _ in 0..<max(1, min(plan.workers, inputs.count)) {
+        for _ in 0..<readers {
             readersDone.enter()
             Thread.detachNewThread {
                 defer { readersDone.leave() }
                 while let index = state.nextInput(), !state.aborted {
-                    read(inputs[index], plan: plan, chunker: chunker, state: state, chunks: chunks)
+                    var made = 0
+                    read(inputs[index], plan: plan, chunker: chunker, state: state) { chunk in
+                        feed?.awaitTurn(input: index)
+                        chunk.place = (index, made)
+                        made += 1
+                        return chunks.push(chunk)
+                    }
+                    if feed != nil { payloads.push(.inputEnd(input: index, chunks: made)) }
                     state.inputDone()
                 }
             }
@@ -185,11 +202,10 @@ public enum Pipeline {
                 defer { let t = worker.campaign; workerTallies.withLock { $0.merge(t) } }
                 while let chunk = chunks.pop() {
                     let (payload, counts) = worker.process(chunk)
-                    var item = Processed(payload: payload, counts: counts, consumed: chunk.consumed,
-                                         stream: chunk.input, sequence: chunk.sequence)
+                    var item = Processed(payload: payload, counts: counts, consumed: chunk.consumed, place: chunk.place)
                     if plan.correlateMail { item.facts = MessageCorrelator.facts(worker.builder.batch, path: chunk.input.path) }
                     if let behaviour = plan.behaviour { item.signals = behaviour.signals(of: worker.builder.batch, context: worker.context) }
-                    payloads.push(item)
+                    payloads.push(.chunk(item))
                 }
             }
         }
@@ -211,13 +227,9 @@ public enum Pipeline {
                 try sink.write(sink.encode(derived.batch, input: derivedInput))
                 state.derived(derived.batch.events.count)
             }
-            // Behaviour rules: one correlator sees every chunk's signals, each stream's in
-            // the order of its chunks (whichever worker finished first), so that a job over
-            // the same input makes the same findings with any number of workers. Streams
-            // interleave as they arrive; a stream holds back at most the chunks in flight.
+            // Behaviour rules: one correlator sees every chunk's signals in the order of
+            // `feed`, so that a job makes the same findings with any number of workers.
             let behaviour = plan.behaviour?.makeCorrelator()
-            // (The stream is kept with its entry: its identity cannot go to a later stream.)
-            var held: [ObjectIdentifier: (stream: InputFile, next: Int, chunks: [Int: any Sendable])] = [:]
             var findingCount = 0
             var groups = CampaignTally()
             func record(_ found: [Finding]) throws {
@@ -226,35 +238,36 @@ public enum Pipeline {
                 if plan.keepCampaign { groups.add(found) }
                 try findingsOutput?.write(found)
             }
-            while let item = payloads.pop() {
+            while let next = payloads.pop() {
                 if state.aborted { continue }
                 do {
-                    try sink.write(item.payload)
-                    state.add(item.counts, consumed: item.consumed)
-                    if correlateMail { try emit(correlator.add(item.facts)) }
-                    if let behaviour, let signals = item.signals {
-                        var stream = held.removeValue(forKey: ObjectIdentifier(item.stream)) ?? (item.stream, 0, [:])
-                        stream.chunks[item.sequence] = signals
-                        while let next = stream.chunks.removeValue(forKey: stream.next) {
-                            try record(behaviour.add(next))
-                            stream.next += 1
+                    switch next {
+                    case .inputEnd(let input, let count):
+                        if let behaviour, let feed { for signals in feed.end(input: input, chunks: count) { try record(behaviour.add(signals)) } }
+                    case .chunk(let item):
+                        try sink.write(item.payload)
+                        state.add(item.counts, consumed: item.consumed)
+                        if correlateMail { try emit(correlator.add(item.facts)) }
+                        if let behaviour, let feed {
+                            for signals in feed.add(item.signals, input: item.place.input, ordinal: item.place.ordinal) {
+                                try record(behaviour.add(signals))
+                            }
                         }
-                        held[ObjectIdentifier(item.stream)] = stream
                     }
                 } catch {
                     state.abort("\(error)")
+                    feed?.stop()
                     chunks.close()
                 }
             }
+            // Readers waiting for their turn are released whatever happened.
+            feed?.stop()
             if correlateMail && !state.aborted {
                 do { try emit(correlator.flush()) } catch { state.abort("\(error)") }
             }
             if let behaviour, !state.aborted {
                 do {
-                    // A chunk that never came (none should) holds back its stream's later ones: not
-                    // lost, and fed in an order that does not depend on the run (stream, then chunk).
-                    let rest = held.values.sorted { ($0.stream.path, $0.stream.memberPath ?? "") < ($1.stream.path, $1.stream.memberPath ?? "") }
-                    for stream in rest { for (_, signals) in stream.chunks.sorted(by: { $0.key < $1.key }) { try record(behaviour.add(signals)) } }
+                    for signals in feed?.rest() ?? [] { try record(behaviour.add(signals)) }
                     try record(behaviour.finish())
                 } catch { state.abort("\(error)") }
             }
@@ -286,14 +299,14 @@ public enum Pipeline {
 
     /// Reads one input on a reader thread: every member through the chunker into the queue.
     private static func read(_ descriptor: InputDescriptor, plan: JobPlan, chunker: StreamChunker,
-                             state: SharedState, chunks: BoundedQueue<Chunk>) {
+                             state: SharedState, emit: (Chunk) -> Bool) {
         var opened = false
         do {
             try plan.source.open(descriptor) { stream in
                 opened = true
                 let (input, error, end) = chunker.run(stream, makeInput: { head in
                     makeInput(descriptor, stream, head: head, plan: plan)
-                }, framer: { plan.framer(for: $0.format).framer }, emit: { chunks.push($0) })
+                }, framer: { plan.framer(for: $0.format).framer }, emit: emit)
                 if let input {
                     state.member(MemberRecord(path: descriptor.path, member: input.memberPath, encoding: input.encoding,
                                               format: input.format, fingerprint: Hash.hex(input.fingerprint),
@@ -307,7 +320,7 @@ public enum Pipeline {
             let input = InputFile(path: descriptor.path, memberPath: nil, encoding: "unreadable",
                                   years: YearResolver(pinnedYear: 1970), fingerprint: (0, 0), format: "none")
             let letter = DeadLetter(reason: "cannot read \(descriptor.path): \(error)", offset: 0, line: 0, raw: [])
-            chunks.push(Chunk(input: input, storage: .allocate(byteCount: 1, alignment: 16), count: 0, startOffset: 0,
+            _ = emit(Chunk(input: input, storage: .allocate(byteCount: 1, alignment: 16), count: 0, startOffset: 0,
                               startLine: 0, deadLetters: [letter], consumed: opened ? 0 : descriptor.size))
             state.member(MemberRecord(path: descriptor.path, member: nil, encoding: "unreadable", format: "none",
                                       fingerprint: "", error: "\(error)"))
@@ -341,11 +354,17 @@ struct Processed<Payload: Sendable>: Sendable {
     let payload: Payload
     let counts: WorkerCounts
     let consumed: Int64
-    /// The chunk's stream and its place there (see `Chunk.sequence`).
-    let stream: InputFile
-    let sequence: Int
+    /// The chunk's input and its place there (see `Chunk.place`).
+    let place: (input: Int, ordinal: Int)
     var facts: [MessageFact] = []
     var signals: (any Sendable)?
+}
+
+/// What the sink thread takes: a processed chunk, or the end of an input (after how many
+/// chunks), which only the behaviour rules' order needs.
+enum SinkItem<Payload: Sendable>: Sendable {
+    case chunk(Processed<Payload>)
+    case inputEnd(input: Int, chunks: Int)
 }
 
 /// Counters and bookkeeping shared by the threads of one job.

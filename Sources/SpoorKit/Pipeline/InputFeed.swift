@@ -1,0 +1,106 @@
+import Foundation
+
+/// The order in which the sink hands chunks to the behaviour rules: a merge by time of the
+/// `width` oldest inputs not yet done (the job's input order: oldest first), chunk by
+/// chunk. Of the next chunk of each of them, the one with the earliest event goes first;
+/// each input's chunks go in the order its reader made them.
+///
+/// So the correlator meets the logs of one period side by side, nearly in time order, and a
+/// spray spread over two mail servers' logs fills one window. And it meets them in the same
+/// order every time: the choice waits until every input of the merge has its next chunk
+/// here (or has ended), so neither the number of workers nor which finished first changes
+/// a finding.
+///
+/// Only the signals wait (the events are written as they come). A reader waits while
+/// `perInput` chunks of its input are held (`awaitTurn`). That cannot stall the merge: an
+/// input whose next chunk is missing holds none, so its reader reads on. The job needs at
+/// least `width` readers, so that every input of the merge has one.
+///
+/// The sink thread calls `add`, `end` and `rest`; readers call `awaitTurn`.
+final class InputFeed<Item>: @unchecked Sendable {
+    private struct Input {
+        var held: [Int: Item?] = [:]
+        var next = 0
+        /// How many chunks its reader made, once it is done.
+        var total: Int?
+        var done: Bool { total.map { next >= $0 } ?? false }
+    }
+
+    private let condition = NSCondition()
+    private var inputs: [Int: Input] = [:]
+    /// The oldest input not done: the merge takes `first..<first + width`.
+    private var first = 0
+    private var stopped = false
+    let count: Int
+    let width: Int
+    let perInput: Int
+    /// The earliest event time of an item (nil: it has none, and goes as soon as it is next).
+    private let time: (Item) -> Int64?
+
+    init(inputs count: Int, width: Int, perInput: Int, time: @escaping (Item) -> Int64?) {
+        self.count = count
+        self.width = max(1, width)
+        self.perInput = max(1, perInput)
+        self.time = time
+    }
+
+    /// Blocks the reader of `input` while `perInput` of its chunks are held.
+    func awaitTurn(input: Int) {
+        condition.lock(); defer { condition.unlock() }
+        while (inputs[input]?.held.count ?? 0) >= perInput && !stopped { condition.wait() }
+    }
+
+    /// Releases every waiting reader (the job stops).
+    func stop() {
+        condition.lock(); defer { condition.unlock() }
+        stopped = true
+        condition.broadcast()
+    }
+
+    /// Takes chunk `ordinal` of `input` (nil: it had nothing to feed); returns what can be
+    /// fed now, in order.
+    func add(_ item: Item?, input: Int, ordinal: Int) -> [Item] {
+        condition.lock(); defer { condition.unlock() }
+        inputs[input, default: Input()].held[ordinal] = .some(item)
+        return drain()
+    }
+
+    /// The reader of `input` is done after `chunks` chunks; returns what can be fed now.
+    func end(input: Int, chunks: Int) -> [Item] {
+        condition.lock(); defer { condition.unlock() }
+        inputs[input, default: Input()].total = chunks
+        return drain()
+    }
+
+    /// Whatever is still held (only when the job stopped early), in input and chunk order.
+    func rest() -> [Item] {
+        condition.lock(); defer { condition.unlock() }
+        let out = inputs.sorted { $0.key < $1.key }.flatMap { $0.value.held.sorted { $0.key < $1.key }.compactMap { $0.value } }
+        inputs = [:]
+        condition.broadcast()
+        return out
+    }
+
+    private func drain() -> [Item] {
+        var out: [Item] = []
+        while true {
+            while first < count, inputs[first]?.done == true { inputs[first] = nil; first += 1 }
+            // The next chunk of every input of the merge must be here to choose.
+            var best: (time: Int64, input: Int)?
+            var complete = true
+            for j in first..<min(first + width, count) {
+                guard let input = inputs[j] else { complete = false; break }
+                if input.done { continue }
+                guard let head = input.held[input.next] else { complete = false; break }
+                let t = head.flatMap(time) ?? .min
+                if best == nil || t < best!.time { best = (t, j) }
+            }
+            guard complete, let (_, j) = best else { break }
+            let item = inputs[j]!.held.removeValue(forKey: inputs[j]!.next)!
+            inputs[j]!.next += 1
+            if let item { out.append(item) }
+        }
+        condition.broadcast()
+        return out
+    }
+}

@@ -1,0 +1,84 @@
+@testable import SpoorKit
+import Testing
+
+/// The order in which the behaviour rules see chunks: however the chunks and the ends of
+/// inputs arrive, the same merge by time.
+@Suite struct InputFeedTests {
+    /// A chunk: its input, its place there, and its earliest event time (nil: none).
+    struct Piece: Equatable, CustomStringConvertible {
+        var input: Int, ordinal: Int, time: Int64?
+        var description: String { "\(input).\(ordinal)@\(time.map(String.init) ?? "-")" }
+    }
+
+    enum Arrival { case piece(Piece), end(input: Int, chunks: Int) }
+
+    func fed(_ arrivals: [Arrival], inputs: Int, width: Int) -> [Piece] {
+        let feed = InputFeed<Piece>(inputs: inputs, width: width, perInput: 100) { $0.time }
+        var out: [Piece] = []
+        for a in arrivals {
+            switch a {
+            case .piece(let p): out += feed.add(p, input: p.input, ordinal: p.ordinal)
+            case .end(let input, let chunks): out += feed.end(input: input, chunks: chunks)
+            }
+        }
+        return out + feed.rest()
+    }
+
+    /// Three logs of one period: each input's chunks stay in order, and of the inputs' next
+    /// chunks the earliest goes first (a chunk without events as soon as it is next).
+    @Test func chunksAreMergedByTimeWhateverOrderTheyArriveIn() {
+        let pieces = [
+            Piece(input: 0, ordinal: 0, time: 10), Piece(input: 0, ordinal: 1, time: 40), Piece(input: 0, ordinal: 2, time: 70),
+            Piece(input: 1, ordinal: 0, time: 20), Piece(input: 1, ordinal: 1, time: nil), Piece(input: 1, ordinal: 2, time: 50),
+            Piece(input: 2, ordinal: 0, time: 5), Piece(input: 2, ordinal: 1, time: 45),
+        ]
+        let ends: [Arrival] = [.end(input: 0, chunks: 3), .end(input: 1, chunks: 3), .end(input: 2, chunks: 2)]
+        let expected = [(2, 0), (0, 0), (1, 0), (1, 1), (0, 1), (2, 1), (1, 2), (0, 2)]
+            .map { i, o in pieces.first { $0.input == i && $0.ordinal == o }! }
+        var rng = SplitMix(seed: 7)
+        for _ in 0..<200 {
+            // Arrivals in any order, except that an input's end comes after its reader's
+            // chunks were queued (it may still overtake them on the way).
+            var arrivals = pieces.map(Arrival.piece) + ends
+            arrivals.shuffle(using: &rng)
+            #expect(fed(arrivals, inputs: 3, width: 4) == expected)
+        }
+    }
+
+    /// Inputs beyond the merge's width wait until an earlier one is done, so a later week
+    /// does not run ahead of the logs of this one.
+    @Test func anInputBeyondTheWidthWaitsForAnEarlierOneToEnd() {
+        let arrivals: [Arrival] = [
+            .piece(Piece(input: 1, ordinal: 0, time: 1)),
+            .piece(Piece(input: 0, ordinal: 0, time: 50)),
+            .piece(Piece(input: 0, ordinal: 1, time: 60)),
+            .end(input: 0, chunks: 2),
+            .end(input: 1, chunks: 1),
+        ]
+        #expect(fed(arrivals, inputs: 2, width: 1).map(\.description) == ["0.0@50", "0.1@60", "1.0@1"])
+        #expect(fed(arrivals, inputs: 2, width: 2).map(\.description) == ["1.0@1", "0.0@50", "0.1@60"])
+    }
+
+    /// A chunk that never comes holds back what follows it, which is still fed at the end.
+    @Test func whatIsHeldAtTheEndIsFedInInputAndChunkOrder() {
+        let arrivals: [Arrival] = [
+            .piece(Piece(input: 1, ordinal: 1, time: 3)),
+            .piece(Piece(input: 0, ordinal: 1, time: 2)),
+            .piece(Piece(input: 1, ordinal: 0, time: 1)),
+        ]
+        #expect(fed(arrivals, inputs: 2, width: 2).map(\.description) == ["0.1@2", "1.0@1", "1.1@3"])
+    }
+}
+
+/// A small seeded generator, so that a failing order can be replayed.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
