@@ -126,7 +126,7 @@ final class WindowCorrelator: Correlator {
         return flush()
     }
 
-    /// Applies the pending chunks' hits, a key's hits together in arrival order.
+    /// Applies the pending chunks' hits, a key's hits together in time order.
     private func flush() -> [Finding] {
         guard !pending.isEmpty else { return [] }
         // Each hit keeps its chunk's tick: a window fed by a chunk is not closed by that
@@ -137,7 +137,8 @@ final class WindowCorrelator: Correlator {
         all.reserveCapacity(pendingHits)
         for (c, s) in pending.enumerated() { for h in s.hits { all.append((Int32(c), h)) } }
         var last: (key: Key, group: Group)?
-        let ordered = BehaviourEngine.groupedByKey(all, key: { ($0.hit.rule, $0.hit.group) })
+        var ordered = BehaviourEngine.groupedByKey(all, key: { ($0.hit.rule, $0.hit.group) })
+        inTimeOrder(&ordered)
         // The chunks are read in place: a copy of one per hit would retain its four buffers.
         pending.withUnsafeBufferPointer { chunks in
             for (c, hit) in ordered {
@@ -164,6 +165,36 @@ final class WindowCorrelator: Correlator {
         peakOpenWindows = max(peakOpenWindows, openWindows)
         if openWindows > engine.maxOpenWindows { evict(&found) }
         return found
+    }
+
+    /// Puts each key's hits of the batch in time order (of equal times, in arrival order).
+    /// One file's events mostly come in order already, and are left as they are; the
+    /// chunks of files merged by time (`InputFeed`) overlap by up to a chunk, and sorted
+    /// they fill the windows that one file with all their events would.
+    private func inTimeOrder(_ hits: inout [(chunk: Int32, hit: RuleHit)]) {
+        pending.withUnsafeBufferPointer { chunks in
+            func time(_ x: (chunk: Int32, hit: RuleHit)) -> Int64 {
+                chunks[Int(x.chunk)].facts.withUnsafeBufferPointer { $0[Int(x.hit.fact)].time }
+            }
+            var start = 0
+            while start < hits.count {
+                let key = (hits[start].hit.rule, hits[start].hit.group)
+                var end = start + 1, sorted = true
+                var previous = time(hits[start])
+                while end < hits.count, hits[end].hit.rule == key.0, hits[end].hit.group == key.1 {
+                    let t = time(hits[end])
+                    if t < previous { sorted = false }
+                    previous = t
+                    end += 1
+                }
+                if !sorted {
+                    var run = (start..<end).map { (time: time(hits[$0]), index: $0, item: hits[$0]) }
+                    run.sort { ($0.time, $0.index) < ($1.time, $1.index) }
+                    for (k, x) in run.enumerated() { hits[start + k] = x.item }
+                }
+                start = end
+            }
+        }
     }
 
     func finish() -> [Finding] {

@@ -22,6 +22,34 @@ import Testing
         }
     }
 
+    /// Two logs of two hours, fed as the pipeline merges them: chunks that overlap in time,
+    /// a chunk of one log, then of the other. Each key's hits are applied in time order, so
+    /// the windows are the ones a single log with all the events in order makes.
+    @Test func chunksOfTwoLogsOfOnePeriodFillTheWindowsOfOneLog() throws {
+        let rules = try RuleSet.load(directory: shippedRules)
+        var events: [(Int64, [String: String])] = []
+        var state: UInt64 = 12345
+        for i in 0..<1_600 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            events.append((day0 + Int64(i) * 4_500_000, [
+                "source.ip": "198.51.100.\(i % 3)", "event.category": "authentication", "event.outcome": "failure",
+                "event.reason": "bad_password", "user.email": "u\(state >> 61)@example.net"]))
+        }
+        func findings(_ chunks: [ArraySlice<(Int64, [String: String])>]) -> [String] {
+            let maker = SignalMaker(rules)
+            let correlator = maker.engine.makeCorrelator()
+            var found: [Finding] = []
+            for c in chunks { found += correlator.add(maker.chunk(Array(c))) }
+            found += correlator.finish()
+            return found.map { "\($0.ruleID) \($0.groupKey) \($0.windowStart)-\($0.windowEnd) \($0.eventCount)/\($0.valueCount) \($0.accounts)" }.sorted()
+        }
+        let a = events.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        let b = events.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+        let one = findings([events[...]])
+        #expect(one.count > 20)
+        #expect(findings([a[..<400], b[..<400], a[400...], b[400...]]) == one)
+    }
+
     @Test func aFindingCarriesTheRuleTechniqueWindowCountsAccountsSourcesAndEvidence() throws {
         let rules = try RuleSet.load(directory: shippedRules)
         let maker = SignalMaker(rules)
