@@ -215,21 +215,9 @@ import Testing
                           s / 3600, s / 60 % 60, s % 60, 1000 + i, i % 7, i % 5, 10 + i % 8, 40000 + i % 20000)
         }
         try fx.write("logs/auth.log", log)
-        func findings(workers: Int) throws -> [String] {
-            let out = fx.url("out-\(workers)-\(UUID().uuidString)").path
-            let run = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--format", "ndjson", "-q", "--year", "2026",
-                                    "--workers", String(workers), "--rules", Self.shippedRules])
-            #expect(run.status == 0, "\(run.stderr)")
-            var lines: [String] = []
-            for f in try fx.files(under: out + "/findings") {
-                lines += String(decoding: try decodeLZ4Frames(Data(contentsOf: URL(fileURLWithPath: f))), as: UTF8.self)
-                    .split(separator: "\n").map(String.init)
-            }
-            return lines.sorted()
-        }
-        let one = try findings(workers: 1)
+        let one = try findingLines(fx, workers: 1)
         #expect(one.count > 100)
-        for _ in 0..<2 { #expect(try findings(workers: 4) == one) }
+        for _ in 0..<2 { #expect(try findingLines(fx, workers: 4) == one) }
     }
 
     /// Four auth logs of one day from four servers, two chunks each, read side by side. A
@@ -258,23 +246,26 @@ import Testing
             #expect(log.utf8.count > 1 << 20, "each log is more than one chunk")
             try fx.write("logs/mx\(n).log", log)
         }
-        func findings(workers: Int) throws -> [String] {
-            let out = fx.url("out-\(workers)-\(UUID().uuidString)").path
-            let run = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--format", "ndjson", "-q", "--year", "2026",
-                                    "--workers", String(workers), "--rules", Self.shippedRules])
-            #expect(run.status == 0, "\(run.stderr)")
-            var lines: [String] = []
-            for f in try fx.files(under: out + "/findings") {
-                lines += String(decoding: try decodeLZ4Frames(Data(contentsOf: URL(fileURLWithPath: f))), as: UTF8.self)
-                    .split(separator: "\n").map(String.init)
-            }
-            return lines.sorted()
-        }
-        let one = try findings(workers: 1)
+        let one = try findingLines(fx, workers: 1)
         let spray = one.filter { $0.contains(#""rule.id":"password-spray""#) && $0.contains("source.ip=203.0.113.77") }
         #expect(spray.count == 1 && spray.first?.contains(#""finding.value_count":8"#) == true, "\(spray)")
         #expect(one.count > 100)
-        #expect(try findings(workers: 2) == one)
-        for _ in 0..<2 { #expect(try findings(workers: 4) == one) }
+        #expect(try findingLines(fx, workers: 2) == one)
+        for _ in 0..<2 { #expect(try findingLines(fx, workers: 4) == one) }
+    }
+
+    /// The findings of `logs/` ingested with the shipped rules and `workers` workers, as
+    /// NDJSON lines in sorted order.
+    func findingLines(_ fx: Fixture, workers: Int) throws -> [String] {
+        let out = fx.url("out-\(workers)-\(UUID().uuidString)").path
+        let run = try fx.spoor(["ingest", fx.url("logs").path, "--out", out, "--format", "ndjson", "-q", "--year", "2026",
+                                "--workers", String(workers), "--rules", Self.shippedRules])
+        #expect(run.status == 0, "\(run.stderr)")
+        var lines: [String] = []
+        for f in try fx.files(under: out + "/findings") {
+            lines += String(decoding: try decodeLZ4Frames(Data(contentsOf: URL(fileURLWithPath: f))), as: UTF8.self)
+                .split(separator: "\n").map(String.init)
+        }
+        return lines.sorted()
     }
 }
