@@ -46,6 +46,8 @@ struct ChunkSignals: TimedSignals {
     var earliest: Int64?
     var columns: [ColumnValue] = []
     var hits: [RuleHit] = []
+    /// Per rule, events it would count that had no group key (empty when there were none).
+    var keyless: [Int32] = []
 
     func string(_ r: ByteRange) -> String? { r.isAbsent ? nil : String(decoding: arena.bytes(r), as: UTF8.self) }
     func bytes(_ r: ByteRange) -> Bytes { arena.bytes(r) }
@@ -127,6 +129,7 @@ public struct BehaviourEngine: BehaviourRules {
         var specKeys = [UInt64](repeating: 0, count: groupSpecs.count)
         var specDone = [Int32](repeating: -1, count: groupSpecs.count)   // the fact it was made for
         var facts: [EventFact] = [], columns: [ColumnValue] = [], hits: [RuleHit] = []
+        var keyless: [Int32] = []
         let arena = out.arena
         // The last event id's stream part, as text and as a number (see `EvidenceID`);
         // 0xFF bytes are no id's.
@@ -151,7 +154,11 @@ public struct BehaviourEngine: BehaviourRules {
                                     specDone[spec] = fact
                                 }
                                 let group = specKeys[spec]
-                                guard group != 0 else { continue }
+                                guard group != 0 else {
+                                    if keyless.isEmpty { keyless = [Int32](repeating: 0, count: groupSpecs.count) }
+                                    keyless[ri] += 1
+                                    continue
+                                }
                                 let value = keys.valueHash(ri, f, columns, arena)
                                 hits.append(RuleHit(fact: fact, rule: rule, steps: steps, group: group, value: value))
                             }
@@ -164,6 +171,7 @@ public struct BehaviourEngine: BehaviourRules {
         out.facts = facts
         out.columns = columns
         out.hits = hits
+        out.keyless = keyless
         return out
     }
 

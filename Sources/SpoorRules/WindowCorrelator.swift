@@ -106,7 +106,28 @@ final class WindowCorrelator: Correlator {
     private(set) var peakOpenWindows = 0
     private var tick = 0
 
-    init(engine: BehaviourEngine) { self.engine = engine }
+    /// Per rule: events it would count that had no group key, and whether any had one.
+    private var keyless: [Int]
+    private var keyed: [Bool]
+
+    init(engine: BehaviourEngine) {
+        self.engine = engine
+        keyless = [Int](repeating: 0, count: engine.rules.count)
+        keyed = [Bool](repeating: false, count: engine.rules.count)
+    }
+
+    /// A rule that never made a window because none of its events had its group-by fields
+    /// (a `source.as.number` without an ASN database) says so, instead of finding nothing
+    /// without a word.
+    var notes: [String] {
+        engine.rules.indices.compactMap { r in
+            guard keyless[r] > 0, !keyed[r] else { return nil }
+            let fields = engine.rules[r].groupBy.map(\.name)
+            let hint = fields.contains { $0.hasPrefix("source.as.") || $0.hasPrefix("source.geo.") }
+                ? " (they come from a GeoIP/ASN database: --geoip FILE)" : ""
+            return "\(engine.rules[r].id): none of the \(keyless[r].formatted()) events it counts had \(fields.joined(separator: ", "))\(hint), so it found nothing"
+        }
+    }
 
     /// Chunks' signals wait here until they hold `batchHits` hits: the hits of one key across
     /// several chunks are then applied together, so that a key's group and windows are
@@ -119,6 +140,7 @@ final class WindowCorrelator: Correlator {
 
     func add(_ signals: any Sendable) -> [Finding] {
         guard let signals = signals as? ChunkSignals else { return [] }
+        for (r, n) in signals.keyless.enumerated() { keyless[r] += Int(n) }
         chunks += 1
         pending.append(signals)
         pendingHits += signals.hits.count
@@ -145,6 +167,7 @@ final class WindowCorrelator: Correlator {
                 let signals = chunks.baseAddress! + Int(c)
                 tick = firstTick + Int(c)
                 let key = Key(rule: hit.rule, group: hit.group)
+                keyed[Int(hit.rule)] = true
                 signals.pointee.facts.withUnsafeBufferPointer { facts in
                     let fact = facts.baseAddress! + Int(hit.fact)
                     let g: Group

@@ -28,6 +28,13 @@ public protocol Correlator: AnyObject {
     var openWindows: Int { get }
     /// The most windows open at once so far, the last ones before `finish` closed them included.
     var peakOpenWindows: Int { get }
+    /// What the job's summary should say of the rules (after `finish`): a rule that could
+    /// not work on this input, and why.
+    var notes: [String] { get }
+}
+
+extension Correlator {
+    public var notes: [String] { [] }
 }
 
 /// Where findings go: the `findings/` dataset in the job's format. `write` runs on the sink
