@@ -84,6 +84,13 @@ import Testing
             #expect(enumerations(other) == 0, "\(other["id"] ?? "?"): \(other["findings"] ?? "")")
         }
 
+        // Another number of workers reads the 79-odd files in another interleaving: the
+        // report, findings included, is the same to the byte.
+        let other = fx.url("other").path
+        let again = try fx.spoor(["ingest", "--job", scenario.appendingPathComponent("job.yaml").path, "--workers", "3", "--out", other, "-q"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try fx.spoor(["report", other, "--json"]).stdout == report.stdout)
+
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(page.contains("<svg") && page.contains("PHOSPHORUS"))
         #expect(!page.contains("src=") && !page.contains("href=") && !page.contains("@import"), "the page loads nothing from outside")
