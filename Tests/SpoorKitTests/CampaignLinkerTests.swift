@@ -119,6 +119,26 @@ import Testing
         #expect(report.html().contains("<td>source.ip=198.18.10.77</td>"))
     }
 
+    /// A network's finding placed with the actor may hold other sources too (a scanner that
+    /// rents from the actor's provider): the report names them with the cluster that holds
+    /// them, or as unattributed, so that they do not read as the actor's.
+    @Test func aFindingNamesItsSourcesThatBelongToAnotherEntry() throws {
+        var t = Self.tally()
+        t.sources["198.18.10.77"] = Self.source("198.18.10.77", asn: 64510, probed: ["a@x", "b@x"])   // linked by behaviour
+        for i in 1...6 {
+            t.sources["203.0.113.\(i)"] = Self.source("203.0.113.\(i)", asn: 64505, probed: ["admin", "test", "root"], probes: 9, failed: 8)
+        }
+        t.add([Self.finding("f9", rule: "network-enumeration", sources: ["198.18.10.5", "198.18.10.77", "203.0.113.4", "192.0.2.8"])])
+        let report = CampaignReport(t)
+        let json = report.json()
+        let actor = try #require((json["actors"] as? [[String: Any]])?.first)
+        let found = try #require((actor["findings"] as? [[String: Any]])?.first)
+        #expect(found["finding_ids"] as? [String] == ["f9"])
+        #expect(found["sources_elsewhere"] as? [[String: String]]
+            == [["ip": "192.0.2.8", "entry": "unattributed"], ["ip": "203.0.113.4", "entry": "cluster-1"]])
+        #expect(report.html().contains("<td>4, of them elsewhere: 192.0.2.8 (unattributed), 203.0.113.4 (cluster-1)</td>"))
+    }
+
     @Test func reportJSONCarriesTheContractsFields() throws {
         var t = Self.tally()
         t.sources["198.18.10.77"] = Self.source("198.18.10.77", asn: 64510, probed: ["a@x", "b@x"])

@@ -6,18 +6,24 @@ public struct CampaignReport: Sendable {
     public let result: CampaignLinker.Result
     /// The behaviour rules' findings, placed with the entries (see `place`).
     let placed: PlacedFindings
+    /// Each source of an actor or cluster → that entry's id: a finding placed with one entry
+    /// names its sources that are not that entry's (`elsewhere`).
+    let owners: [String: String]
 
     public init(_ tally: CampaignTally, linker: CampaignLinker = CampaignLinker()) {
         var r = linker.link(tally)
         r.actors.sort { a, b in a.counts.events != b.counts.events ? a.counts.events > b.counts.events : a.counts.id < b.counts.id }
         result = r
         placed = Self.place(Array(tally.findings.values), r)
+        var owners: [String: String] = [:]
+        for e in r.actors + r.clusters { for ip in e.counts.sources.keys where !ip.isEmpty && owners[ip] == nil { owners[ip] = e.counts.id } }
+        self.owners = owners
     }
 
     /// The JSON contract: `{"actors": [...], "clusters": [...], "unattributed": {...}}`.
     public func json() -> [String: Any] {
         var rest = Self.counts(result.unattributed).filter { $0.key != "compromised" && $0.key != "compromises" }   // every ordinary login
-        rest["findings"] = Self.findingsJSON(placed.rest)
+        rest["findings"] = findingsJSON(placed.rest, entry: nil)
         return ["actors": result.actors.enumerated().map { object($0.element, actor: true, findings: placed.actors[$0.offset]) },
                 "clusters": result.clusters.enumerated().map { object($0.element, actor: false, findings: placed.clusters[$0.offset]) },
                 "unattributed": rest]
@@ -30,7 +36,7 @@ public struct CampaignReport: Sendable {
 
     func object(_ e: CampaignLinker.Entry, actor: Bool, findings: [CampaignFindingGroup]) -> [String: Any] {
         var o = Self.counts(e.counts)
-        o["findings"] = Self.findingsJSON(findings)
+        o["findings"] = findingsJSON(findings, entry: e.counts.id)
         if actor {
             o["name"] = e.counts.name ?? e.counts.id
             o["aliases"] = e.counts.aliases

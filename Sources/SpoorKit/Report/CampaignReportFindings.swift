@@ -33,12 +33,27 @@ extension CampaignReport {
         index < placed.actors.count ? placed.actors[index] : placed.clusters[index - placed.actors.count]
     }
 
-    static func findingsJSON(_ groups: [CampaignFindingGroup]) -> [[String: Any]] {
+    /// A finding of a network (an AS, a /24) may hold sources beside those of the entry it
+    /// is placed with: a scanner renting from the actor's provider. They are named with the
+    /// actor or cluster that holds them (`unattributed`: none), so that the report does not
+    /// seem to pin them on the entry it shows them under. The unattributed rest names only
+    /// its findings' sources that an entry holds.
+    func elsewhere(_ g: CampaignFindingGroup, entry: String?) -> [(ip: String, entry: String)] {
+        g.sources.compactMap { ip in
+            let owner = owners[ip]
+            guard owner != entry, entry != nil || owner != nil else { return nil }
+            return (ip, owner ?? "unattributed")
+        }
+    }
+
+    func findingsJSON(_ groups: [CampaignFindingGroup], entry: String?) -> [[String: Any]] {
         groups.map { g in
             var o: [String: Any] = ["rule": g.rule, "group": g.group, "findings": g.findings, "events": g.events,
                                     "first_window_start": CivilTime.iso8601(micros: g.first),
                                     "last_window_end": CivilTime.iso8601(micros: g.last), "finding_ids": g.ids, "sources": g.sources]
             if let t = g.technique { o["technique"] = t }
+            let other = elsewhere(g, entry: entry)
+            if !other.isEmpty { o["sources_elsewhere"] = other.map { ["ip": $0.ip, "entry": $0.entry] } }
             return o
         }
     }

@@ -50,7 +50,7 @@ extension CampaignReport {
                 }
                 out += "</table>\n"
             }
-            out += Self.findingsTable(findings(at: n))
+            out += findingsTable(findings(at: n), entry: e.counts.id)
             out += "<table><tr><th>attributed by</th><th>kind</th><th class=\"n\">records</th><th class=\"n\">sources</th></tr>\n"
             for a in attribution(e) {
                 out += "<tr><td>\(Self.escape(a.rule))</td><td>\(a.kind)</td><td class=\"n\">\(Self.number(a.events))</td><td class=\"n\">\(a.sources)</td></tr>\n"
@@ -74,7 +74,7 @@ extension CampaignReport {
         }
         if result.actors.isEmpty && result.clusters.isEmpty { out += "<p>No actor and no cluster: nothing was attributed.</p>\n" }
         if !placed.rest.isEmpty {
-            out += "<h2>Behaviour findings of unattributed sources</h2>\n" + Self.findingsTable(placed.rest)
+            out += "<h2>Behaviour findings of unattributed sources</h2>\n" + findingsTable(placed.rest, entry: nil)
         }
         return out + "</body></html>\n"
     }
@@ -111,15 +111,20 @@ extension CampaignReport {
     }
 
     /// The behaviour findings of an entry, per rule and group key (at most 50 rows).
-    static func findingsTable(_ groups: [CampaignFindingGroup], title: String = "behaviour rule") -> String {
+    func findingsTable(_ groups: [CampaignFindingGroup], entry: String?) -> String {
         guard !groups.isEmpty else { return "" }
-        var out = "<table><tr><th>\(escape(title))</th><th>technique</th><th>group</th><th class=\"n\">findings</th>"
-            + "<th>first window (UTC)</th><th>finding.id</th></tr>\n"
+        var out = "<table><tr><th>behaviour rule</th><th>technique</th><th>group</th><th class=\"n\">findings</th>"
+            + "<th>first window (UTC)</th><th>finding.id</th><th>sources</th></tr>\n"
         for g in groups.prefix(50) {
-            out += "<tr><td>\(escape(g.rule))</td><td>\(escape(g.technique ?? ""))</td><td>\(escape(g.group))</td>"
-                + "<td class=\"n\">\(number(g.findings))</td><td>\(stamp(g.first))</td><td><code>\(escape(g.ids.first ?? ""))</code></td></tr>\n"
+            // Sources of another entry are named (a network's finding may hold a scanner's).
+            let other = elsewhere(g, entry: entry)
+            let sources = Self.number(g.sources.count) + (other.isEmpty ? "" : ", of them elsewhere: "
+                + other.map { "\(Self.escape($0.ip)) (\(Self.escape($0.entry)))" }.joined(separator: ", "))
+            out += "<tr><td>\(Self.escape(g.rule))</td><td>\(Self.escape(g.technique ?? ""))</td><td>\(Self.escape(g.group))</td>"
+                + "<td class=\"n\">\(Self.number(g.findings))</td><td>\(Self.stamp(g.first))</td>"
+                + "<td><code>\(Self.escape(g.ids.first ?? ""))</code></td><td>\(sources)</td></tr>\n"
         }
-        if groups.count > 50 { out += "<tr><td class=\"muted\" colspan=\"6\">and \(number(groups.count - 50)) more (findings/)</td></tr>\n" }
+        if groups.count > 50 { out += "<tr><td class=\"muted\" colspan=\"7\">and \(Self.number(groups.count - 50)) more (findings/)</td></tr>\n" }
         return out + "</table>\n"
     }
 
