@@ -117,15 +117,11 @@ final class WindowCorrelator: Correlator {
     }
 
     /// A rule that never made a window because none of its events had its group-by fields
-    /// (a `source.as.number` without an ASN database) says so, instead of finding nothing
-    /// without a word.
-    var notes: [String] {
+    /// says so, instead of finding nothing without a word.
+    var keylessRules: [KeylessRule] {
         engine.rules.indices.compactMap { r in
             guard keyless[r] > 0, !keyed[r] else { return nil }
-            let fields = engine.rules[r].groupBy.map(\.name)
-            let hint = fields.contains { $0.hasPrefix("source.as.") || $0.hasPrefix("source.geo.") }
-                ? " (they come from a GeoIP/ASN database: --geoip FILE)" : ""
-            return "\(engine.rules[r].id): none of the \(keyless[r].formatted()) events it counts had \(fields.joined(separator: ", "))\(hint), so it found nothing"
+            return KeylessRule(rule: engine.rules[r].id, events: keyless[r], groupBy: engine.rules[r].groupBy.map(\.name))
         }
     }
 

@@ -254,7 +254,7 @@ struct IngestCommand: ParsableCommand {
             FileHandle.standardError.write(Summary.render(result, output: outPath))
             for line in userModules.lines { FileHandle.standardError.write("parser      \(line)\n") }
             if let skipped { FileHandle.standardError.write(skipped) }
-            for note in result.behaviourNotes { FileHandle.standardError.write("rules       \(note)\n") }
+            for rule in result.keylessRules { FileHandle.standardError.write(Summary.keyless(rule)) }
         }
         guard result.summary.reconciles else { throw ExitCode(3) }
         if (strict || file.strict == true) && result.summary.deadLetters > 0 { throw ExitCode(4) }

@@ -34,6 +34,13 @@ enum Summary {
         return out
     }
 
+    /// A behaviour rule that found nothing for want of its group-by fields, and where they come from.
+    static func keyless(_ r: KeylessRule) -> String {
+        let hint = r.groupBy.contains { $0.hasPrefix("source.as.") || $0.hasPrefix("source.geo.") }
+            ? " (they come from a GeoIP/ASN database: --geoip FILE)" : ""
+        return "rules       \(r.rule): none of the \(n(r.events)) events it counts had \(r.groupBy.joined(separator: ", "))\(hint), so it found nothing\n"
+    }
+
     static func n<T: BinaryInteger>(_ v: T) -> String {
         let digits = String(v)
         var out = ""

@@ -28,13 +28,27 @@ public protocol Correlator: AnyObject {
     var openWindows: Int { get }
     /// The most windows open at once so far, the last ones before `finish` closed them included.
     var peakOpenWindows: Int { get }
-    /// What the job's summary should say of the rules (after `finish`): a rule that could
-    /// not work on this input, and why.
-    var notes: [String] { get }
+    /// Rules that could not work on this input (after `finish`), for the job's summary.
+    var keylessRules: [KeylessRule] { get }
 }
 
 extension Correlator {
-    public var notes: [String] { [] }
+    public var keylessRules: [KeylessRule] { [] }
+}
+
+/// A behaviour rule none of whose events had its group-by fields (a `source.as.number`
+/// without an ASN database): it found nothing, and the summary says why.
+public struct KeylessRule: Sendable, Equatable {
+    public var rule: String
+    /// The events it would have counted.
+    public var events: Int
+    public var groupBy: [String]
+
+    public init(rule: String, events: Int, groupBy: [String]) {
+        self.rule = rule
+        self.events = events
+        self.groupBy = groupBy
+    }
 }
 
 /// Where findings go: the `findings/` dataset in the job's format. `write` runs on the sink

@@ -132,8 +132,8 @@ public struct JobResult: Sendable {
     public var findings = 0
     /// The most windows the correlator held open at once.
     public var peakOpenWindows = 0
-    /// What the behaviour rules say of this job (`Correlator.notes`).
-    public var behaviourNotes: [String] = []
+    /// Behaviour rules that could not work on this job's input (`Correlator.keylessRules`).
+    public var keylessRules: [KeylessRule] = []
 }
 
 /// A sink failure that stopped the job (disk full, unwritable output).
@@ -213,7 +213,7 @@ public enum Pipeline {
         }
         sinkDone.enter()
         let correlateMail = plan.correlateMail
-        let behaviourStats = Mutex<(findings: Int, peak: Int, notes: [String])>((0, 0, []))
+        let behaviourStats = Mutex<(findings: Int, peak: Int, keyless: [KeylessRule])>((0, 0, []))
         // What the campaign report keeps of the findings (per rule and group key).
         let findingGroups = Mutex<CampaignTally>(CampaignTally())
         Thread.detachNewThread {
@@ -273,7 +273,7 @@ public enum Pipeline {
                     try record(behaviour.finish())
                 } catch { state.abort("\(error)") }
             }
-            behaviourStats.withLock { $0 = (findingCount, behaviour?.peakOpenWindows ?? 0, behaviour?.notes ?? []) }
+            behaviourStats.withLock { $0 = (findingCount, behaviour?.peakOpenWindows ?? 0, behaviour?.keylessRules ?? []) }
             findingGroups.withLock { $0 = groups }
         }
 
@@ -295,7 +295,7 @@ public enum Pipeline {
         var result = JobResult(summary: summary, inputs: inputs, members: state.members, files: files)
         result.campaign = workerTallies.withLock { $0 }
         result.campaign.merge(findingGroups.withLock { $0 })
-        (result.findings, result.peakOpenWindows, result.behaviourNotes) = behaviourStats.withLock { $0 }
+        (result.findings, result.peakOpenWindows, result.keylessRules) = behaviourStats.withLock { $0 }
         return result
     }
 
