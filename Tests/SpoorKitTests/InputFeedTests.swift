@@ -13,7 +13,7 @@ import Testing
     enum Arrival { case piece(Piece), end(input: Int, chunks: Int) }
 
     func fed(_ arrivals: [Arrival], inputs: Int, width: Int) -> [Piece] {
-        let feed = InputFeed<Piece>(inputs: inputs, width: width, perInput: 100) { $0.time }
+        let feed = InputFeed<Piece>(inputs: inputs, width: width, limit: 100) { $0.time }
         var out: [Piece] = []
         for a in arrivals {
             switch a {
@@ -66,5 +66,20 @@ import Testing
             .piece(Piece(input: 1, ordinal: 0, time: 1)),
         ]
         #expect(fed(arrivals, inputs: 2, width: 2).map(\.description) == ["0.1@2", "1.0@1", "1.1@3"])
+    }
+
+    /// A reader waits once the limit is reached and a chunk of its own is held; the reader
+    /// of an input whose next chunk the merge waits for holds none, and reads on.
+    @Test func aReaderWaitsOnlyWhileItsOwnChunksAreHeldAtTheLimit() {
+        let feed = InputFeed<Piece>(inputs: 2, width: 2, limit: 2) { $0.time }
+        // Input 1 runs ahead: the merge waits for input 0's first chunk.
+        #expect(feed.add(Piece(input: 1, ordinal: 0, time: 5), input: 1, ordinal: 0).isEmpty)
+        #expect(!feed.wouldWait(input: 1))
+        #expect(feed.add(Piece(input: 1, ordinal: 1, time: 6), input: 1, ordinal: 1).isEmpty)
+        #expect(feed.wouldWait(input: 1) && !feed.wouldWait(input: 0))
+        // Input 0's chunk comes: it goes first (earlier), then input 1's, once 0 has ended.
+        #expect(feed.add(Piece(input: 0, ordinal: 0, time: 1), input: 0, ordinal: 0).map(\.description) == ["0.0@1"])
+        #expect(feed.end(input: 0, chunks: 1).map(\.description) == ["1.0@5", "1.1@6"])
+        #expect(!feed.wouldWait(input: 1))
     }
 }

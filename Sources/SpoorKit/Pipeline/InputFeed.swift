@@ -12,9 +12,12 @@ import Foundation
 /// a finding.
 ///
 /// Only the signals wait (the events are written as they come). A reader waits while
-/// `perInput` chunks of its input are held (`awaitTurn`). That cannot stall the merge: an
-/// input whose next chunk is missing holds none, so its reader reads on. The job needs at
-/// least `width` readers, so that every input of the merge has one.
+/// `limit` chunks are held in all and one of its own is among them (`awaitTurn`). That
+/// cannot stall the merge: an input whose next chunk was not read yet holds none, so its
+/// reader reads on (and one read already is on its way from a worker). The chunks of one
+/// file that workers finish out of order are held too: `limit` is above what can be in
+/// flight, so that a single file's reader never waits. The job needs at least `width`
+/// readers, so that every input of the merge has one.
 ///
 /// The sink thread calls `add`, `end` and `rest`; readers call `awaitTurn`.
 final class InputFeed<Item>: @unchecked Sendable {
@@ -30,24 +33,34 @@ final class InputFeed<Item>: @unchecked Sendable {
     private var inputs: [Int: Input] = [:]
     /// The oldest input not done: the merge takes `first..<first + width`.
     private var first = 0
+    private var heldCount = 0
     private var stopped = false
     let count: Int
     let width: Int
-    let perInput: Int
+    let limit: Int
     /// The earliest event time of an item (nil: it has none, and goes as soon as it is next).
     private let time: (Item) -> Int64?
 
-    init(inputs count: Int, width: Int, perInput: Int, time: @escaping (Item) -> Int64?) {
+    init(inputs count: Int, width: Int, limit: Int, time: @escaping (Item) -> Int64?) {
         self.count = count
         self.width = max(1, width)
-        self.perInput = max(1, perInput)
+        self.limit = max(1, limit)
         self.time = time
     }
 
-    /// Blocks the reader of `input` while `perInput` of its chunks are held.
+    /// Blocks the reader of `input` while it must wait (`mustWait`).
     func awaitTurn(input: Int) {
         condition.lock(); defer { condition.unlock() }
-        while (inputs[input]?.held.count ?? 0) >= perInput && !stopped { condition.wait() }
+        while mustWait(input) && !stopped { condition.wait() }
+    }
+
+    /// Whether the reader of `input` must wait: `limit` chunks are held, one of them its own.
+    func mustWait(_ input: Int) -> Bool { heldCount >= limit && (inputs[input]?.held.isEmpty == false) }
+
+    /// Whether the reader of `input` would wait now (for tests).
+    func wouldWait(input: Int) -> Bool {
+        condition.lock(); defer { condition.unlock() }
+        return mustWait(input)
     }
 
     /// Releases every waiting reader (the job stops).
@@ -62,6 +75,7 @@ final class InputFeed<Item>: @unchecked Sendable {
     func add(_ item: Item?, input: Int, ordinal: Int) -> [Item] {
         condition.lock(); defer { condition.unlock() }
         inputs[input, default: Input()].held[ordinal] = .some(item)
+        heldCount += 1
         return drain()
     }
 
@@ -77,6 +91,7 @@ final class InputFeed<Item>: @unchecked Sendable {
         condition.lock(); defer { condition.unlock() }
         let out = inputs.sorted { $0.key < $1.key }.flatMap { $0.value.held.sorted { $0.key < $1.key }.compactMap { $0.value } }
         inputs = [:]
+        heldCount = 0
         condition.broadcast()
         return out
     }
@@ -98,6 +113,7 @@ final class InputFeed<Item>: @unchecked Sendable {
             guard complete, let (_, j) = best else { break }
             let item = inputs[j]!.held.removeValue(forKey: inputs[j]!.next)!
             inputs[j]!.next += 1
+            heldCount -= 1
             if let item { out.append(item) }
         }
         condition.broadcast()

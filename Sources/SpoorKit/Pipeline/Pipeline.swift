@@ -166,8 +166,12 @@ public enum Pipeline {
         // Behaviour rules see the chunks of inputs read side by side merged by time, in the
         // same order whichever worker finished first (`InputFeed`); every input of the merge
         // needs its reader.
+        // Its limit is above the chunks that can be in flight (two queues of 2 × workers and
+        // one per worker), so that one file's reader never waits for a slow chunk.
         let feed = plan.behaviour == nil ? nil
-            : InputFeed<any Sendable>(inputs: inputs.count, width: Self.mergedInputs, perInput: 4) { ($0 as? TimedSignals)?.earliest }
+            : InputFeed<any Sendable>(inputs: inputs.count, width: Self.mergedInputs, limit: 5 * plan.workers + 16) {
+                ($0 as? TimedSignals)?.earliest
+            }
         let readers = max(1, min(inputs.count, feed == nil ? plan.workers : max(plan.workers, Self.mergedInputs)))
         let readersDone = DispatchGroup(), workersDone = DispatchGroup(), sinkDone = DispatchGroup()
         let chunker = StreamChunker(chunkBytes: plan.chunkBytes, maxRecordBytes: plan.maxRecordBytes,
