@@ -58,6 +58,19 @@ import Testing
         #expect(fed(arrivals, inputs: 2, width: 2).map(\.description) == ["1.0@1", "0.0@50", "0.1@60"])
     }
 
+    /// A long log among short ones: when a short one is done, the next joins the merge, so
+    /// the short logs of later hours meet the long one's chunks of those hours.
+    @Test func whenAnInputIsDoneTheNextJoinsTheMerge() {
+        let arrivals: [Arrival] = [
+            .piece(Piece(input: 0, ordinal: 0, time: 10)), .piece(Piece(input: 0, ordinal: 1, time: 20)),
+            .piece(Piece(input: 0, ordinal: 2, time: 30)),
+            .piece(Piece(input: 1, ordinal: 0, time: 11)), .end(input: 1, chunks: 1),
+            .piece(Piece(input: 2, ordinal: 0, time: 21)), .end(input: 2, chunks: 1),
+            .end(input: 0, chunks: 3),
+        ]
+        #expect(fed(arrivals, inputs: 3, width: 2).map(\.description) == ["0.0@10", "1.0@11", "0.1@20", "2.0@21", "0.2@30"])
+    }
+
     /// A chunk that never comes holds back what follows it, which is still fed at the end.
     @Test func whatIsHeldAtTheEndIsFedInInputAndChunkOrder() {
         let arrivals: [Arrival] = [

@@ -1,9 +1,10 @@
 import Foundation
 
 /// The order in which the sink hands chunks to the behaviour rules: a merge by time of the
-/// `width` oldest inputs not yet done (the job's input order: oldest first), chunk by
-/// chunk. Of the next chunk of each of them, the one with the earliest event goes first;
-/// each input's chunks go in the order its reader made them.
+/// `width` first inputs not yet done (in the job's input order: oldest first), chunk by
+/// chunk; when one is done, the next input joins. Of the next chunk of each of them, the
+/// one with the earliest event goes first; each input's chunks go in the order its reader
+/// made them.
 ///
 /// So the correlator meets the logs of one period side by side, nearly in time order, and a
 /// spray spread over two mail servers' logs fills one window. And it meets them in the same
@@ -31,8 +32,11 @@ final class InputFeed<Item>: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var inputs: [Int: Input] = [:]
-    /// The oldest input not done: the merge takes `first..<first + width`.
-    private var first = 0
+    /// The inputs of the merge, in input order: the `width` first not done. A long log
+    /// among them does not keep the next short ones out.
+    private var merged: [Int]
+    /// The next input to join the merge.
+    private var joining: Int
     private var heldCount = 0
     private var stopped = false
     let count: Int
@@ -46,6 +50,8 @@ final class InputFeed<Item>: @unchecked Sendable {
         self.width = max(1, width)
         self.limit = max(1, limit)
         self.time = time
+        merged = Array(0..<min(count, self.width))
+        joining = merged.count
     }
 
     /// Blocks the reader of `input` while it must wait (`mustWait`).
@@ -99,13 +105,18 @@ final class InputFeed<Item>: @unchecked Sendable {
     private func drain() -> [Item] {
         var out: [Item] = []
         while true {
-            while first < count, inputs[first]?.done == true { inputs[first] = nil; first += 1 }
+            var k = 0
+            while k < merged.count {
+                guard inputs[merged[k]]?.done == true else { k += 1; continue }
+                inputs[merged[k]] = nil
+                merged.remove(at: k)
+                if joining < count { merged.append(joining); joining += 1 }
+            }
             // The next chunk of every input of the merge must be here to choose.
             var best: (time: Int64, input: Int)?
             var complete = true
-            for j in first..<min(first + width, count) {
+            for j in merged {
                 guard let input = inputs[j] else { complete = false; break }
-                if input.done { continue }
                 guard let head = input.held[input.next] else { complete = false; break }
                 let t = head.flatMap(time) ?? .min
                 if best == nil || t < best!.time { best = (t, j) }
