@@ -157,7 +157,16 @@ public enum Pipeline {
         // by side and their events meet in the behaviour rules' windows: read largest first,
         // a later log could move a key's clock past an earlier one's windows (see
         // `WindowCorrelator`). Logs of one time, largest first, to balance the readers.
-        let inputs = try plan.source.inputs().sorted { ($0.modified, $1.size) < ($1.modified, $0.size) }
+        let byTime = try plan.source.inputs().sorted { ($0.modified, $1.size) < ($1.modified, $0.size) }
+        // With behaviour rules, by when their events begin (`InputStart`); those that could
+        // not be peeked at keep their place after the others.
+        let inputs: [InputDescriptor]
+        if plan.behaviour != nil && byTime.count > 1 {
+            let starts = InputStart.earliest(of: byTime, plan: plan, threads: plan.workers)
+            inputs = byTime.indices.sorted { (starts[$0] ?? .max, $0) < (starts[$1] ?? .max, $1) }.map { byTime[$0] }
+        } else {
+            inputs = byTime
+        }
         let router = ProgramRouter(parsers: plan.parsers)
         let formats = plan.formatParsers
         let state = SharedState(inputsTotal: inputs.count, bytesTotal: inputs.reduce(0) { $0 + $1.size })
