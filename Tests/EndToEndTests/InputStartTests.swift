@@ -40,4 +40,22 @@ import Testing
             "empty.log": "none", "junk.bin": "none",
         ])
     }
+
+    /// stdin cannot be read twice: a job with behaviour rules that reads it beside a file
+    /// peeks at neither, and every line of both becomes an event.
+    @Test func stdinBesideAFileIsNotPeekedAt() throws {
+        let fx = try Fixture()
+        defer { fx.remove() }
+        var piped = "", file = ""
+        for i in 0..<3000 {
+            let line = "Jan  5 10:\(String(format: "%02d", i / 60 % 60)):\(String(format: "%02d", i % 60)) mx1 sshd[\(i)]: Failed password for invalid user u\(i) from 192.0.2.\(i % 250 + 1) port \(1000 + i) ssh2\n"
+            if i < 2000 { piped += line } else { file += line }
+        }
+        try fx.write("piped.log", piped)
+        try fx.write("logs/auth.log", file)
+        let run = try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "'\(spoorBinary.path)' ingest - logs/auth.log --out out --year 2026 "
+            + "--rules '\(FindingsDatasetTests.shippedRules)' < piped.log"], in: fx.root)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("records in  3,000 = events 3,000 + dead letters 0"), "\(run.stderr)")
+    }
 }

@@ -9,8 +9,16 @@ import Synchronization
 /// side, so a job with behaviour rules orders its inputs by when their events begin. The
 /// peek reads the first `peekBytes` decoded bytes of the first member (where a resumed
 /// stream resumes), frames and parses them without enrichers, and keeps the earliest time.
+/// Inputs that cannot be read twice (stdin) are never peeked at: the job keeps their order.
 enum InputStart {
     static let peekBytes = 16 * 1024
+
+    /// Whether `input` can be read twice: a regular file (not stdin, a pipe, or whatever a
+    /// source plugin streams). A job peeks only when every input can.
+    static func canPeek(_ input: InputDescriptor) -> Bool {
+        var info = stat()
+        return input.path != "-" && stat(input.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
 
     /// The earliest event time in the first records of each input (nil: none could be
     /// read), peeked side by side on `threads` threads.

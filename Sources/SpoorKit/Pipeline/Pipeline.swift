@@ -158,10 +158,11 @@ public enum Pipeline {
         // a later log could move a key's clock past an earlier one's windows (see
         // `WindowCorrelator`). Logs of one time, largest first, to balance the readers.
         let byTime = try plan.source.inputs().sorted { ($0.modified, $1.size) < ($1.modified, $0.size) }
-        // With behaviour rules, by when their events begin (`InputStart`); those that could
-        // not be peeked at keep their place after the others.
+        // With behaviour rules, by when their events begin (`InputStart`); those with no
+        // event in their first records go after the others. A job with an input that cannot
+        // be read twice (stdin) keeps the order above.
         let inputs: [InputDescriptor]
-        if plan.behaviour != nil && byTime.count > 1 {
+        if plan.behaviour != nil && byTime.count > 1 && byTime.allSatisfy(InputStart.canPeek) {
             let starts = InputStart.earliest(of: byTime, plan: plan, threads: plan.workers)
             inputs = byTime.indices.sorted { (starts[$0] ?? .max, $0) < (starts[$1] ?? .max, $1) }.map { byTime[$0] }
         } else {
