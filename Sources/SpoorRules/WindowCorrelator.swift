@@ -416,10 +416,11 @@ final class WindowCorrelator: Correlator {
     /// window would retain its sets and lists).
     func evaluate(_ window: UnsafePointer<Window>, _ key: Key, _ group: String) -> Finding? {
         let rule = engine.rules[Int(key.rule)]
+        let distinct = rule.kind == .valueCount ? window.pointee.distinctValues(countsAccounts: engine.countsAccounts[Int(key.rule)]) : 0
         let holds: Bool
         switch rule.kind {
         case .eventCount: holds = rule.holds(window.pointee.count)
-        case .valueCount: holds = rule.holds(window.pointee.distinctValues(countsAccounts: engine.countsAccounts[Int(key.rule)]))
+        case .valueCount: holds = rule.holds(distinct)
         case .temporal, .temporalOrdered:
             holds = Self.sequenceHolds(rule, window.pointee.marks) && (rule.conditions.isEmpty || rule.holds(window.pointee.count))
         }
@@ -431,7 +432,7 @@ final class WindowCorrelator: Correlator {
         return Finding(id: Hash.hex(hash), ruleID: rule.id, title: rule.title, actorID: actorID,
                        actorName: actor?.name ?? window.pointee.rare?.actorName, technique: rule.technique, level: rule.level,
                        kind: rule.kind.rawValue, groupKey: group, windowStart: window.pointee.start, windowEnd: window.pointee.end,
-                       eventCount: window.pointee.count, valueCount: rule.kind == .valueCount ? window.pointee.distinctValues(countsAccounts: engine.countsAccounts[Int(key.rule)]) : 0,
+                       eventCount: window.pointee.count, valueCount: distinct,
                        accounts: window.pointee.accounts.map { $0.string(window.pointee.text) },
                        sources: window.pointee.sources.map { $0.string(window.pointee.text) },
                        evidence: window.pointee.evidence.map { $0.text(window.pointee.rare?.otherEvidence ?? []) },

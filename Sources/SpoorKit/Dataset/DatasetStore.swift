@@ -134,10 +134,10 @@ public final class DatasetStore {
     /// MB is never whole in memory).
     private func writeDurably(to path: String, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let temporary = path + ".inprogress"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw JobError(description: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
         func fail(_ code: Int32) -> JobError { JobError(description: "cannot write \(temporary): \(String(cString: strerror(code)))") }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw fail(errno) }
+        defer { close(fd) }
         try produce { raw in
             var done = 0
             while done < raw.count {

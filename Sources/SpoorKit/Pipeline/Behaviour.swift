@@ -32,10 +32,6 @@ public protocol Correlator: AnyObject {
     var keylessRules: [KeylessRule] { get }
 }
 
-extension Correlator {
-    public var keylessRules: [KeylessRule] { [] }
-}
-
 /// A behaviour rule none of whose events had its group-by fields (a `source.as.number`
 /// without an ASN database): it found nothing, and the summary says why.
 public struct KeylessRule: Sendable, Equatable {
