@@ -48,12 +48,10 @@ public struct EvidenceID: Sendable, Equatable {
 
     public func text(_ others: [String]) -> String {
         if let i = otherIndex { return others[i] }
-        var out = [UInt8](repeating: 0, count: 17)
-        for i in 0..<16 {
-            let v = UInt8(truncatingIfNeeded: stream >> UInt64(60 - 4 * i)) & 15
-            out[i] = v < 10 ? 0x30 + v : 0x61 + v - 10
-        }
-        out[16] = 0x2D
-        return String(decoding: out, as: UTF8.self) + String(offset)
+        // Written back as the pipeline writes ids (`ChunkWorker`).
+        var out = [UInt8](repeating: 0, count: idPrefixLength + 20)
+        writeStreamIDPrefix(number: stream, into: &out)
+        let digits = decimalDigits(UInt64(offset), into: &out, at: idPrefixLength)
+        return String(decoding: out[0..<idPrefixLength + digits], as: UTF8.self)
     }
 }

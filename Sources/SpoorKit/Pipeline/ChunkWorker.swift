@@ -161,7 +161,11 @@ let idPrefixLength = 17
 /// The stream part of its events' ids: the 128-bit fingerprint folded to 64 bits. Streams
 /// are few, so 64 bits keep them apart (a collision needs ~4 billion streams to be likely).
 func writeStreamIDPrefix(_ fingerprint: (UInt64, UInt64), into buffer: inout [UInt8]) {
-    let folded = streamIDNumber(fingerprint)
+    writeStreamIDPrefix(number: streamIDNumber(fingerprint), into: &buffer)
+}
+
+/// The same from the stream's number (`EvidenceID` writes an id back from it).
+func writeStreamIDPrefix(number folded: UInt64, into buffer: inout [UInt8]) {
     for i in 0..<16 { buffer[i] = hexDigit(UInt8(truncatingIfNeeded: folded >> (60 - 4 * UInt64(i))) & 15) }
     buffer[16] = UInt8(ascii: "-")
 }

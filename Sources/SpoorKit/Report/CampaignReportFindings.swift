@@ -19,8 +19,8 @@ extension CampaignReport {
             }
             func held(_ e: CampaignLinker.Entry) -> Int { g.sources.filter { e.counts.sources[$0] != nil }.count }
             var best = (n: 0, actor: true, index: -1)
-            for (i, e) in r.actors.enumerated() where held(e) > best.n { best = (held(e), true, i) }
-            for (i, e) in r.clusters.enumerated() where held(e) > best.n { best = (held(e), false, i) }
+            for (i, e) in r.actors.enumerated() { let n = held(e); if n > best.n { best = (n, true, i) } }
+            for (i, e) in r.clusters.enumerated() { let n = held(e); if n > best.n { best = (n, false, i) } }
             if best.index < 0 { placed.rest.append(g) } else if best.actor { placed.actors[best.index].append(g) } else {
                 placed.clusters[best.index].append(g)
             }

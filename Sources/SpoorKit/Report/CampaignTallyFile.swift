@@ -99,18 +99,11 @@ public enum CampaignTallyFile {
 
         /// In decimal, without a `String` (a timestamp's sixteen digits would allocate one).
         mutating func int<I: BinaryInteger>(_ n: I) {
-            var v = Int64(n)
+            let v = Int64(n)
             if v < 0 { out.append(0x2D) }
-            if v == 0 { out.append(0x30); return }
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-                var i = 20
-                while v != 0 {
-                    i -= 1
-                    digits[i] = 0x30 + UInt8(truncatingIfNeeded: (v % 10).magnitude)
-                    v /= 10
-                }
-                out.append(contentsOf: digits[i...])
-            }
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: 20))
+            out.removeLast(20 - decimalDigits(v.magnitude, into: &out, at: start))
         }
 
         mutating func strings<S: Sequence<String>>(_ s: S) {
