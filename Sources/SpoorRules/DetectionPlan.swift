@@ -2,12 +2,14 @@ import SpoorKit
 
 /// The Sigma detection rules as the attribution stage runs them on every event.
 ///
-/// Each distinct field test is evaluated once per event, the tests of one field together so
-/// that its value is read once; the results form a bit vector. What the rules make of a
-/// vector — which rules match, the `labels.rules` text, the technique, the actor a rule
-/// names, the behaviour rules fed — is worked out the first time a worker meets that vector
-/// and looked up after (`DetectionState`). Events fall into few distinct vectors, so the cost
-/// per event is its tests and one lookup, however many rules share them.
+/// Each distinct field test is evaluated at most once per event, the tests of one field
+/// together so that its value is read once; the results form a bit vector. Cheap fields are
+/// read first, the others only when a rule their tests could change is still undecided.
+/// What the rules make of a vector — which rules match, the `labels.rules` text, the
+/// technique, the actor a rule names, the behaviour rules fed — is worked out the first time
+/// a worker meets that vector and looked up after (`DetectionState`). Events fall into few
+/// distinct vectors, so the cost per event is its tests and one lookup, however many rules
+/// share them.
 final class DetectionPlan: @unchecked Sendable {
     /// What the rules decided for one vector of test results.
     struct Outcome {
@@ -45,6 +47,36 @@ final class DetectionPlan: @unchecked Sendable {
     private let interest: [[(rule: Int32, reference: Int32)]]
     private let correlationCount: Int
 
+    /// Groups `0..<earlyGroups` are read first, and their tests are bits `0..<earlyBits`;
+    /// the later groups are read only when a rule their results could change is still open
+    /// (`DetectionState.lateGroups`).
+    let earlyGroups: Int
+    let earlyBits: Int
+    /// Words of a mask of late groups (bit `g - earlyGroups`).
+    let lateWords: Int
+    /// Per selection rule, the late groups it reads.
+    private let lateGroupsOf: [[Int32]]
+
+    /// Whether a group is read before the others: numbers (one compare), and strings of
+    /// fields whose values recur from event to event — a vocabulary (`event.outcome`,
+    /// `event.action`), a program, a host — which the memo answers in one compare. What
+    /// they say often decides every rule (a Sigma `filter` on `event.outcome: success`),
+    /// and then addresses, accounts and the raw record are not read at all.
+    static func isEarly(_ field: Field, kind: UInt8) -> Bool {
+        switch kind {
+        case 1: return true
+        case 2: return false
+        default:
+            switch field {
+            case .eventDataset, .eventKind, .eventCategory, .eventType, .eventAction, .eventOutcome, .eventReason,
+                 .hostName, .processName, .authMethod, .networkProtocol, .threatGroupID, .threatGroupName, .ruleID:
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
     init(rules: RuleSet) {
         selections = rules.selections
         testCount = rules.fieldTests.count
@@ -59,6 +91,11 @@ final class DetectionPlan: @unchecked Sendable {
                 order.append((key, t.column, kind, [Int32(i)]))
             }
         }
+        // The cheap groups first (see `isEarly`), so that their results are the vector's first bits.
+        let early = order.filter { Self.isEarly($0.field, kind: $0.kind) }
+        order = early + order.filter { !Self.isEarly($0.field, kind: $0.kind) }
+        earlyGroups = early.count
+        earlyBits = early.reduce(0) { $0 + $1.tests.count }
         groupCount = order.count
         groupField = .allocate(capacity: max(1, order.count))
         groupKind = .allocate(capacity: max(1, order.count))
@@ -84,6 +121,20 @@ final class DetectionPlan: @unchecked Sendable {
         }
         shapeOf = rules.shapeOf
         shapeCount = rules.distinctShapes
+        var position = [Int32](repeating: 0, count: testCount)
+        for k in 0..<testCount { position[Int(groupTests[k])] = Int32(k) }
+        var groupOfBit = [Int32](repeating: 0, count: testCount)
+        for g in 0..<order.count { for k in Int(groupStart[g])..<Int(groupStart[g + 1]) { groupOfBit[k] = Int32(g) } }
+        // Per rule, the late groups its tests read (rules of one shape read the same).
+        lateGroupsOf = rules.selections.map { rule in
+            var groups: [Int32] = []
+            rule.forEachTest { t in
+                let g = groupOfBit[Int(position[t])]
+                if Int(g) >= early.count, !groups.contains(g) { groups.append(g) }
+            }
+            return groups
+        }
+        lateWords = max(1, (order.count - early.count + 63) / 64)
         var interest = [[(rule: Int32, reference: Int32)]](repeating: [], count: rules.selections.count)
         for (i, r) in rules.correlations.enumerated() {
             for (j, s) in r.referenced.enumerated() { interest[s].append((Int32(i), Int32(j))) }
@@ -108,36 +159,74 @@ final class DetectionPlan: @unchecked Sendable {
     /// (`memo`): a host, a program, a user, an address or a vocabulary word recurs from event
     /// to event, and one compare of at most sixteen bytes then stands for all its tests (a
     /// regex, a CIDR lookup). Values are compared whole, so a remembered result is exact.
+    ///
+    /// Tests of late groups that `state` finds no open rule needs are not evaluated: their
+    /// bits stay 0, which changes no rule's result (each rule is decided without them), so
+    /// the vector still maps to the right outcome.
     @inline(__always)
-    func evaluate(_ e: EventBuilder, _ scratch: MatchScratch, into bits: UnsafeMutablePointer<UInt64>, memo: ValueMemo) {
+    func evaluate(_ e: EventBuilder, _ scratch: MatchScratch, into bits: UnsafeMutablePointer<UInt64>, memo: ValueMemo,
+                  state: DetectionState) {
         for w in 0..<words { bits[w] = 0 }
-        for g in 0..<groupCount {
-            let start = Int(groupStart[g]), end = Int(groupStart[g + 1])
-            var local: UInt64 = 0
-            switch groupKind[g] {
-            case 0:
-                guard let v = e.value(of: groupField[g]) else { local = absent[g]; break }
-                let slot = memo.find(group: g, v)
-                if slot >= 0, memo.known(slot) { local = memo.results(slot) } else {
-                    for k in start..<end where tests[Int(groupTests[k])]._withUnsafeGuaranteedRef({ $0.matches(value: v, scratch) }) {
-                        local |= 1 << UInt64(k - start)
-                    }
-                    if slot >= 0 { memo.store(slot, v, local) }
-                }
-            case 1:
-                guard let v = e.number(of: groupField[g]) else { local = absent[g]; break }
-                for k in start..<end where tests[Int(groupTests[k])]._withUnsafeGuaranteedRef({ $0.matches(number: v) }) {
-                    local |= 1 << UInt64(k - start)
-                }
-            default:
-                for k in start..<end where tests[Int(groupTests[k])]._withUnsafeGuaranteedRef({ $0.matches(e, scratch) }) {
-                    local |= 1 << UInt64(k - start)
-                }
+        for g in 0..<earlyGroups { evaluate(group: g, e, scratch, into: bits, memo: memo) }
+        guard earlyGroups < groupCount else { return }
+        let late = state.lateGroups(bits)
+        for w in 0..<lateWords {
+            var m = late[w]
+            while m != 0 {
+                evaluate(group: earlyGroups + w * 64 + m.trailingZeroBitCount, e, scratch, into: bits, memo: memo)
+                m &= m - 1
             }
-            guard local != 0 else { continue }
-            // The group's bits at positions start..<end (a group holds at most 64 tests).
-            bits[start >> 6] |= local << UInt64(start & 63)
-            if (start & 63) + (end - start) > 64 { bits[(start >> 6) + 1] |= local >> UInt64(64 - (start & 63)) }
+        }
+    }
+
+    @inline(__always)
+    private func evaluate(group g: Int, _ e: EventBuilder, _ scratch: MatchScratch, into bits: UnsafeMutablePointer<UInt64>,
+                          memo: ValueMemo) {
+        let start = Int(groupStart[g]), end = Int(groupStart[g + 1])
+        var local: UInt64 = 0
+        switch groupKind[g] {
+        case 0:
+            guard let v = e.value(of: groupField[g]) else { local = absent[g]; break }
+            let slot = memo.find(group: g, v)
+            if slot >= 0, memo.known(slot) { local = memo.results(slot) } else {
+                for k in start..<end where tests[Int(groupTests[k])]._withUnsafeGuaranteedRef({ $0.matches(value: v, scratch) }) {
+                    local |= 1 << UInt64(k - start)
+                }
+                if slot >= 0 { memo.store(slot, v, local) }
+            }
+        case 1:
+            guard let v = e.number(of: groupField[g]) else { local = absent[g]; break }
+            for k in start..<end where tests[Int(groupTests[k])]._withUnsafeGuaranteedRef({ $0.matches(number: v) }) {
+                local |= 1 << UInt64(k - start)
+            }
+        default:
+            for k in start..<end where tests[Int(groupTests[k])]._withUnsafeGuaranteedRef({ $0.matches(e, scratch) }) {
+                local |= 1 << UInt64(k - start)
+            }
+        }
+        guard local != 0 else { return }
+        // The group's bits at positions start..<end (a group holds at most 64 tests).
+        bits[start >> 6] |= local << UInt64(start & 63)
+        if (start & 63) + (end - start) > 64 { bits[(start >> 6) + 1] |= local >> UInt64(64 - (start & 63)) }
+    }
+
+    /// The late groups some rule still needs after the early groups gave `bits` (the slow
+    /// path: once per distinct early result and worker), into `mask` (`lateWords` words).
+    /// `results` and `shapes` are scratch of `testCount` and `shapeCount`.
+    func lateGroups(after bits: UnsafePointer<UInt64>, into mask: UnsafeMutablePointer<UInt64>,
+                    results: UnsafeMutablePointer<Int8>, shapes: UnsafeMutablePointer<Int8>) {
+        for k in 0..<testCount {
+            results[Int(groupTests[k])] = k >= earlyBits ? -1 : bits[k >> 6] >> UInt64(k & 63) & 1 == 1 ? 1 : 0
+        }
+        for w in 0..<lateWords { mask[w] = 0 }
+        for s in 0..<shapeCount { shapes[s] = 0 }
+        for (i, rule) in selections.enumerated() where shapes[shapeOf[i]] == 0 {
+            shapes[shapeOf[i]] = 1
+            guard rule.decides(results: results) < 0 else { continue }
+            for g in lateGroupsOf[i] {
+                let late = Int(g) - earlyGroups
+                mask[late >> 6] |= 1 << UInt64(late & 63)
+            }
         }
     }
 
@@ -195,6 +284,16 @@ final class DetectionState {
 
     let memo: ValueMemo
 
+    /// From the early groups' results (the vector's first `earlyWords` words) to the late
+    /// groups still needed (`plan.lateWords` words): open addressing as above, in `gateKeys`,
+    /// `gateMasks` and `gateUsed`.
+    private let earlyWords: Int
+    private let gateKeys: UnsafeMutablePointer<UInt64>
+    private let gateMasks: UnsafeMutablePointer<UInt64>
+    private let gateUsed: UnsafeMutablePointer<Bool>
+    private var gates = 0
+    private static let gateCapacity = 4096
+
     init(plan: DetectionPlan) {
         self.plan = plan
         memo = ValueMemo(groups: plan.groupCount)
@@ -204,6 +303,11 @@ final class DetectionState {
         keys = .allocate(capacity: Self.capacity * plan.words)
         values = .allocate(capacity: Self.capacity)
         values.initialize(repeating: 0, count: Self.capacity)
+        earlyWords = max(1, (plan.earlyBits + 63) / 64)
+        gateKeys = .allocate(capacity: Self.gateCapacity * earlyWords)
+        gateMasks = .allocate(capacity: (Self.gateCapacity + 1) * plan.lateWords)
+        gateUsed = .allocate(capacity: Self.gateCapacity)
+        gateUsed.initialize(repeating: false, count: Self.gateCapacity)
     }
 
     deinit {
@@ -213,13 +317,48 @@ final class DetectionState {
         keys.deallocate()
         values.deallocate()
         rows.deallocate()
+        gateKeys.deallocate()
+        gateMasks.deallocate()
+        gateUsed.deallocate()
+    }
+
+    /// The late groups to evaluate after the early ones gave `bits` (whose later words are
+    /// still 0), worked out once per distinct early result.
+    @inline(__always)
+    func lateGroups(_ bits: UnsafePointer<UInt64>) -> UnsafePointer<UInt64> {
+        let lateWords = plan.lateWords
+        var h: UInt64 = 0
+        for w in 0..<earlyWords { h = Hash.mix(h ^ bits[w]) }
+        var slot = Int(truncatingIfNeeded: h) & (Self.gateCapacity - 1)
+        while gateUsed[slot] {
+            let key = gateKeys + slot * earlyWords
+            var same = true
+            for w in 0..<earlyWords where key[w] != bits[w] { same = false; break }
+            if same { return UnsafePointer(gateMasks + slot * lateWords) }
+            slot = (slot + 1) & (Self.gateCapacity - 1)
+        }
+        // Kept while the table is at most half full; past that, worked out each time in the
+        // spare row at the end (the table is emptied at the next chunk).
+        let keep = gates < Self.gateCapacity / 2
+        let mask = gateMasks + (keep ? slot : Self.gateCapacity) * lateWords
+        plan.lateGroups(after: bits, into: mask, results: results, shapes: shapes)
+        if keep {
+            for w in 0..<earlyWords { gateKeys[slot * earlyWords + w] = bits[w] }
+            gateUsed[slot] = true
+            gates += 1
+        }
+        return UnsafePointer(mask)
     }
 
     /// Evaluates the open event (index `index` in the batch) and returns its outcome's number.
     @inline(__always)
     func classify(_ e: EventBuilder, index: Int, _ scratch: MatchScratch) -> Int {
         if index == 0 && outcomes.count >= Self.maxOutcomes { clear() }
-        plan.evaluate(e, scratch, into: bits, memo: memo)
+        if index == 0 && gates >= Self.gateCapacity / 2 {
+            gateUsed.update(repeating: false, count: Self.gateCapacity)
+            gates = 0
+        }
+        plan.evaluate(e, scratch, into: bits, memo: memo, state: self)
         let n = lookup()
         if index >= rowCapacity {
             let grown = UnsafeMutablePointer<Int32>.allocate(capacity: max(index + 1, rowCapacity * 2))

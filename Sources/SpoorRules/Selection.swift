@@ -404,6 +404,8 @@ public final class SelectionRule: @unchecked Sendable {
     /// stage evaluates, with no selection in between. Made by `compile()` once the tests are
     /// numbered.
     private var compiled = UnsafeMutableBufferPointer<(kind: UInt8, arg: Int32, first: Int32, child: Int32)>.allocate(capacity: 1)
+    /// How many rows of `compiled` are nodes (the rest carry only children).
+    private var compiledNodes = 0
 
     /// Writes `compiled` (after `Selection.numbered()`).
     func compile() {
@@ -438,6 +440,7 @@ public final class SelectionRule: @unchecked Sendable {
         }
         _ = add(0)
         compiled.deallocate()
+        compiledNodes = kind.count
         let n = max(kind.count, children.count, 1)
         compiled = .allocate(capacity: n)
         for i in 0..<n {
@@ -451,6 +454,39 @@ public final class SelectionRule: @unchecked Sendable {
     func matches(results: UnsafePointer<Int8>) -> Bool {
         // Read once: each access to a class's `var` is checked for exclusivity.
         Self.run(0, compiled, results)
+    }
+
+    /// What the rule makes of results some of which are not known yet (-1): 1 or 0 when
+    /// the known ones decide it whatever the others turn out to be, -1 when they do not.
+    func decides(results: UnsafePointer<Int8>) -> Int8 {
+        Self.decide(0, compiled, results)
+    }
+
+    /// Calls `body` with the number of each distinct test the rule reads.
+    func forEachTest(_ body: (Int) -> Void) {
+        for i in compiled.indices where compiled[i].kind == 0 && i < compiledNodes { body(Int(compiled[i].arg)) }
+    }
+
+    private static func decide(_ n: Int, _ program: UnsafeMutableBufferPointer<(kind: UInt8, arg: Int32, first: Int32, child: Int32)>,
+                               _ results: UnsafePointer<Int8>) -> Int8 {
+        let node = program[n]
+        let arg = Int(node.arg), first = Int(node.first)
+        switch node.kind {
+        case 0: return results[arg]
+        case 1:
+            let inner = decide(arg, program, results)
+            return inner < 0 ? -1 : 1 - inner
+        default:
+            // and: one false decides it, or: one true; otherwise an unknown child leaves it open.
+            let decisive: Int8 = node.kind == 2 ? 0 : 1
+            var open = false
+            for c in first..<(first + arg) {
+                let r = decide(Int(program[c].child), program, results)
+                if r == decisive { return decisive }
+                if r < 0 { open = true }
+            }
+            return open ? -1 : 1 - decisive
+        }
     }
 
     private static func run(_ n: Int, _ program: UnsafeMutableBufferPointer<(kind: UInt8, arg: Int32, first: Int32, child: Int32)>,

@@ -93,6 +93,43 @@ import Testing
         }
     }
 
+    /// Addresses, accounts and the raw record are read only when a rule still needs them
+    /// after the cheap fields: the same early results must not carry a skipped test's answer
+    /// over to the next event, and a rule that needs a late field must still get it.
+    @Test func lateFieldsAreReadWhenARuleStillNeedsThem() throws {
+        let rules = """
+            title: failures of admin accounts
+            id: admin-failure
+            detection:
+              sel: {user.name|startswith: adm}
+              filter: {event.outcome: success}
+              condition: sel and not filter
+            ---
+            title: accounts of one domain, whatever the outcome
+            id: domain
+            detection:
+              sel: {user.email|endswith: .net}
+              condition: sel
+            ---
+            title: failures from one network, or any event that names the raw word
+            id: network
+            detection:
+              sel: {source.ip|cidr: 198.51.100.0/24, event.outcome: failure}
+              word: {event.original|contains: spray}
+              condition: sel or word
+            """
+        let events: [[String: String]] = [
+            ["event.outcome": "success", "user.name": "adm", "user.email": "adm@x.net", "source.ip": "198.51.100.7"],
+            ["event.outcome": "failure", "user.name": "adm", "user.email": "adm@x.net", "source.ip": "198.51.100.7"],
+            ["event.outcome": "success", "user.name": "bob", "user.email": "bob@x.org", "source.ip": "203.0.113.1"],
+            ["event.outcome": "failure", "user.name": "admin", "user.email": "admin@x.org", "source.ip": "203.0.113.1"],
+            ["event.outcome": "failure", "user.email": "bob@x.org", "source.ip": "198.51.100.9"],
+            ["event.outcome": "success", "user.email": "bob@x.org", "event.original": "a spray"],
+        ]
+        let got = try matches(rules, events)
+        #expect(got == ["domain", "admin-failure,domain,network", nil, "admin-failure", "network", "network"])
+    }
+
     @Test func accountsFromBytesEqualAccountsFromStrings() {
         let cases: [(String, String, String)] = [("Alice@Example.NET", "", ""), ("", "Bob", "example.net"), ("", "bob@x.org", "example.net"),
                                                  ("", "carol", ""), ("j%2Esmith%40example.net", "", ""), ("", "Émile", "Example.net"), ("", "", "")]
