@@ -21,16 +21,13 @@ final class WindowCorrelator: Correlator {
         var end: Int64
         var count = 0
         /// Hashes of the distinct values counted (value_count). A rule that counts accounts
-        /// counts them in `accounts` until that list is full, and only then here (seeded
-        /// with the list): most windows never hold more than a few, and need no set.
+        /// counts them in its account list until that list is full, and only then here
+        /// (seeded with the list): most windows never hold more than a few, and need no set.
         var values: Set<UInt64> = []
-        /// The distinct accounts and sources, capped (`Finding.listCap`): hashes and where
-        /// their bytes are in `text`. Plain values, so that a window holds no `String` until
-        /// it makes a finding.
-        var accounts: [Entry] = []
-        var sources: [Entry] = []
-        var text: [UInt8] = []
-        var evidence: [EvidenceID] = []
+        /// The distinct accounts and sources and the evidence ids, each capped
+        /// (`Finding.listCap`): plain bytes, so that a window holds no `String` until it
+        /// makes a finding. Freed when the window is dropped (`drop`).
+        var lists = WindowLists()
         /// What few windows hold (made on first use): one reference in the others.
         var rare: Rare?
         /// Event times and the references they matched (temporal rules only), capped.
@@ -41,7 +38,7 @@ final class WindowCorrelator: Correlator {
 
         /// The number of distinct values a value_count rule counts (see `values`).
         func distinctValues(countsAccounts: Bool) -> Int {
-            countsAccounts && values.isEmpty ? accounts.count : values.count
+            countsAccounts && values.isEmpty ? Int(lists.accountCount) : values.count
         }
     }
 
@@ -51,22 +48,6 @@ final class WindowCorrelator: Correlator {
         var otherEvidence: [String] = []
         var actorID: String?
         var actorName: String?
-    }
-
-    /// A list entry of a window: its hash, and its bytes in the window's `text`.
-    struct Entry {
-        var hash: UInt64
-        var start: Int32
-        var count: Int32
-
-        init(_ hash: UInt64, _ bytes: Bytes, _ text: inout [UInt8]) {
-            self.hash = hash
-            start = Int32(text.count)
-            count = Int32(bytes.count)
-            text.append(contentsOf: bytes)
-        }
-
-        func string(_ text: [UInt8]) -> String { String(decoding: text[Int(start)..<Int(start + count)], as: UTF8.self) }
     }
 
     /// A rule and the hash of its group key (the worker hashed it: see `BehaviourEngine`).
@@ -98,6 +79,14 @@ final class WindowCorrelator: Correlator {
             self.clock = clock
             self.text = text
         }
+
+        /// Frees the windows' lists and forgets them.
+        func dropWindows() {
+            for i in windows.indices { windows[i].lists.free() }
+            windows.removeAll()
+        }
+
+        deinit { dropWindows() }
     }
 
     let engine: BehaviourEngine
@@ -222,6 +211,7 @@ final class WindowCorrelator: Correlator {
             g.windows.withUnsafeBufferPointer { w in
                 for i in w.indices { if let f = evaluate(w.baseAddress! + i, key, g.text) { found.append(f) } }
             }
+            g.dropWindows()
         }
         groups.removeAll()
         openWindows = 0
@@ -255,6 +245,7 @@ final class WindowCorrelator: Correlator {
                     }
                     end += 1
                 }
+                for i in kept..<end { w[i].lists.free() }
             }
             g.windows.removeSubrange(kept..<end)
         }
@@ -296,22 +287,22 @@ final class WindowCorrelator: Correlator {
         let countsAccounts = engine.countsAccounts[r]
         if hit.value != 0, !countsAccounts, w.values.count < Self.maxValues { w.values.insert(hit.value) }
         // Strings are made only for entries new to a list below its cap.
-        if f.account.count > 0, w.accounts.count < Finding.listCap, !w.accounts.contains(where: { $0.hash == f.accountHash }) {
-            w.accounts.append(Entry(f.accountHash, signals.pointee.bytes(f.account), &w.text))
+        if f.account.count > 0, w.lists.accountCount < Finding.listCap, !w.lists.hasAccount(f.accountHash) {
+            w.lists.addAccount(f.accountHash, signals.pointee.bytes(f.account))
         }
         // (The value of an account is its hash | 1: see `KeyPlan`.)
-        if countsAccounts, hit.value != 0, w.accounts.count >= Finding.listCap {
-            if w.values.isEmpty { for e in w.accounts { w.values.insert(e.hash | 1) } }
+        if countsAccounts, hit.value != 0, w.lists.accountCount >= Finding.listCap {
+            if w.values.isEmpty { for e in w.lists.accounts { w.values.insert(e.hash | 1) } }
             if w.values.count < Self.maxValues { w.values.insert(hit.value) }
         }
-        if f.source.count > 0, w.sources.count < Finding.listCap, !w.sources.contains(where: { $0.hash == f.sourceHash }) {
-            w.sources.append(Entry(f.sourceHash, signals.pointee.bytes(f.source), &w.text))
+        if f.source.count > 0, w.lists.sourceCount < Finding.listCap, !w.lists.hasSource(f.sourceHash) {
+            w.lists.addSource(f.sourceHash, signals.pointee.bytes(f.source))
         }
-        if w.evidence.count < Finding.listCap {
-            if f.eventID.isAbsent { w.evidence.append(f.evidence) } else {
+        if w.lists.evidenceCount < Finding.listCap {
+            if f.eventID.isAbsent { w.lists.addEvidence(f.evidence) } else {
                 let rare = w.rare ?? Rare()
                 w.rare = rare
-                w.evidence.append(EvidenceID(other: rare.otherEvidence.count))
+                w.lists.addEvidence(EvidenceID(other: rare.otherEvidence.count))
                 rare.otherEvidence.append(signals.pointee.string(f.eventID)!)
             }
         }
@@ -338,6 +329,7 @@ final class WindowCorrelator: Correlator {
             guard let g = groups[key] else { continue }
             for i in indices.sorted(by: >) {
                 if let f = g.windows.withUnsafeBufferPointer({ evaluate($0.baseAddress! + i, key, g.text) }) { found.append(f) }
+                g.windows[i].lists.free()
                 g.windows.remove(at: i)
                 openWindows -= 1
             }
@@ -433,9 +425,9 @@ final class WindowCorrelator: Correlator {
                        actorName: actor?.name ?? window.pointee.rare?.actorName, technique: rule.technique, level: rule.level,
                        kind: rule.kind.rawValue, groupKey: group, windowStart: window.pointee.start, windowEnd: window.pointee.end,
                        eventCount: window.pointee.count, valueCount: distinct,
-                       accounts: window.pointee.accounts.map { $0.string(window.pointee.text) },
-                       sources: window.pointee.sources.map { $0.string(window.pointee.text) },
-                       evidence: window.pointee.evidence.map { $0.text(window.pointee.rare?.otherEvidence ?? []) },
+                       accounts: window.pointee.lists.accounts.map { window.pointee.lists.string($0) },
+                       sources: window.pointee.lists.sources.map { window.pointee.lists.string($0) },
+                       evidence: window.pointee.lists.evidence.map { $0.text(window.pointee.rare?.otherEvidence ?? []) },
                        evidenceTotal: window.pointee.count)
     }
 
