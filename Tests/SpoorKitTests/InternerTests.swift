@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func idMapKeepsTheFirstValueOfAKey() {
-        var map = IDMap()
+        var map = IDMap<Int32>()
         #expect(map.value(3) == nil)
         #expect(map.insert(3, 30) == (30, true))
         #expect(map.insert(3, 31) == (30, false))

@@ -36,7 +36,10 @@ struct CampaignCounter {
         precondition(pending.isEmpty, "campaign counter read before its last flush")
         var t = CampaignTally()
         var signInsOf: [Owner: [(account: Int32, signIn: SignIn)]] = [:]
-        for (key, i) in firstSignIn { signInsOf[key.owner, default: []].append((key.account, signIns[Int(i)])) }
+        firstSignIn.forEach { key, i in
+            let (owner, account) = Self.signInKey(key)
+            signInsOf[owner, default: []].append((account, signIns[Int(i)]))
+        }
         func counts(_ c: Counts, _ owner: Owner) -> CampaignTally.Counts {
             var out = c.counts(values)
             for (account, x) in signInsOf[owner] ?? [] {
@@ -53,7 +56,8 @@ struct CampaignCounter {
 
     /// Each compromised account's first successful sign-in in each counts: one map for the
     /// worker, so that a source (most have one login) costs an entry, not two containers.
-    private var firstSignIn: [SignInKey: Int32] = [:]   // → index in `signIns`
+    /// Keyed by owner and account class (`signInKey`) → index in `signIns`.
+    private var firstSignIn = IDMap<Int64>()
     private var signIns: [SignIn] = []
     /// The stream part of the last event id read (see `EvidenceID`).
     private var lastStream: (text: (UInt64, UInt64), value: UInt64) = ((.max, .max), 0)
@@ -72,24 +76,29 @@ struct CampaignCounter {
         var index: Int32
     }
 
-    /// An account class in one owner's counts.
-    private struct SignInKey: Hashable {
-        var owner: Owner
-        var account: Int32
+    /// An account class in one owner's counts, as one number: the actor flag, the index
+    /// and the class (both non-negative `Int32`s) in bits 62, 31...61 and 0...30.
+    private static func signInKey(_ owner: Owner, account: Int32) -> Int64 {
+        (owner.actor ? 1 << 62 : 0) | Int64(owner.index) << 31 | Int64(account)
+    }
+
+    private static func signInKey(_ key: Int64) -> (owner: Owner, account: Int32) {
+        (Owner(actor: key >> 62 != 0, index: Int32(truncatingIfNeeded: key >> 31 & 0x7FFF_FFFF)),
+         Int32(truncatingIfNeeded: key & 0x7FFF_FFFF))
     }
 
     /// Keeps the event if it is the first successful sign-in of its account in its counts
     /// (of two at one time, the smaller event id, as `CampaignTally.Counts.Compromise` merges).
     private mutating func noteCompromise(_ x: Resolved) {
-        let key = SignInKey(owner: Owner(actor: x.actor, index: x.index), account: x.e.account.cls)
+        let key = Self.signInKey(Owner(actor: x.actor, index: x.index), account: x.e.account.cls)
         let time = x.e.timestamp
-        let index = firstSignIn[key]
+        let index = firstSignIn.value(key)
         // A later sign-in of an account already kept (most repeats) reads no id.
         if let index, time > signIns[Int(index)].time { return }
         let event = EvidenceID(compact: x.e.eventID, last: &lastStream) ?? EvidenceID(other: Int(values.value(x.e.eventID).id))
         let signIn = SignIn(time: time, ip: x.e.ip.id, event: event)
         guard let index else {
-            firstSignIn[key] = Int32(signIns.count)
+            _ = firstSignIn.insert(key, Int32(signIns.count))
             signIns.append(signIn)
             return
         }

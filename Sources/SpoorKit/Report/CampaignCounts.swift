@@ -38,9 +38,9 @@ extension CampaignCounter {
         var firstSeen: Int64 = .max
         var lastSeen: Int64 = .min
         /// Account class → the spelling first seen.
-        var probed = IDMap()
-        var attacked = IDMap()
-        var compromised = IDMap()
+        var probed = IDMap<Int32>()
+        var attacked = IDMap<Int32>()
+        var compromised = IDMap<Int32>()
         /// The address class of the last event (-1: none yet) and its counts since.
         var openClass: Int32 = -1
         var open = Source(form: -1)
@@ -59,17 +59,17 @@ extension CampaignCounter {
         var name: String?
         var aliases: [String] = []
         /// Address class → index in `sourceList`, for the sources no longer open.
-        var sources = IDMap()
+        var sources = IDMap<Int32>()
         var sourceList: [Source] = []
         /// AS number → the value id of its organization name.
         var asNames: [Int64: Int32] = [:]
         /// Class → index in `agentList` / `ruleList`.
-        var agents = IDMap()
+        var agents = IDMap<Int32>()
         var agentList: [Tagged] = []
-        var rules = IDMap()
+        var rules = IDMap<Int32>()
         var ruleList: [Tagged] = []
         /// Day number → index in `dayList`, for the days no longer open.
-        var days = IDMap()
+        var days = IDMap<Int32>()
         var dayList: [(day: Int32, counts: CampaignTally.Counts.Day)] = []
 
         init(key: Int32, name: String? = nil, aliases: [String] = []) {
