@@ -4,7 +4,7 @@ import SpoorKit
 /// `threat.group.id/name/alias`, `rule.id` and `labels.confidence`. Stateless; rules are
 /// loaded once (`--rules DIR`). Runs after the enrichers, so it can match the AS number they
 /// set.
-public struct IndicatorAttributor: Enricher {
+public final class IndicatorAttributor: Enricher {
     public static let manifest = PluginManifest(
         id: "attribution", kind: .enricher, version: "1.0.0",
         summary: "Indicator rules (IP/CIDR, ASN, domains, senders, user agents, subjects, STIX bundles) and Sigma rules → threat.*, rule.id, labels.rules",
@@ -12,7 +12,7 @@ public struct IndicatorAttributor: Enricher {
 
     public let rules: RuleSet
 
-    public init(config: PluginConfig) throws {
+    public convenience init(config: PluginConfig) throws {
         guard let dir = config.string("rules") else {
             throw ConfigError(origin: config.origin, message: "the attribution stage needs a rules directory", hint: "--rules DIR")
         }
