@@ -36,6 +36,30 @@ import Testing
         return t
     }
 
+    /// A finding group keeps the smallest ids and sources of all its findings, whatever the
+    /// order they come in, and merging two groups keeps what one group of all would.
+    @Test func aFindingGroupKeepsTheSmallestSourcesWhateverTheOrder() {
+        var rng = SystemRandomNumberGenerator()
+        let findings = (0..<40).map { n in
+            Finding(id: String(format: "%04x", (n * 7919) % 65_536), ruleID: "r", title: "t", kind: "value_count", groupKey: "g",
+                    windowStart: Int64(n), windowEnd: Int64(n + 1), eventCount: 1, valueCount: 1, accounts: [],
+                    sources: (0..<Int.random(in: 1...100, using: &rng)).map { _ in "10.0.\(Int.random(in: 0...30, using: &rng)).\(Int.random(in: 0...255, using: &rng))" },
+                    evidence: [], evidenceTotal: 1)
+        }
+        let sources = Array(Set(findings.flatMap(\.sources)).sorted().prefix(CampaignFindingGroup.maxSources))
+        let ids = Array(Set(findings.map(\.id)).sorted().prefix(CampaignFindingGroup.maxIDs))
+        for order in [findings, findings.reversed(), findings.shuffled(using: &rng)] {
+            var one = CampaignFindingGroup(rule: "r", technique: nil, group: "g", actor: nil)
+            var half = one, other = one
+            for f in order { one.add(f) }
+            for f in order.prefix(20) { half.add(f) }
+            for f in order.dropFirst(20) { other.add(f) }
+            half.merge(other)
+            #expect(one.sources == sources && one.ids == ids)
+            #expect(half == one)
+        }
+    }
+
     @Test func sharedInfrastructureAndTargetsOrAgentLinkASource() {
         var t = Self.tally()
         t.sources["198.18.10.77"] = Self.source("198.18.10.77", asn: 64510, probed: ["a@x", "b@x", "z@x"])   // same /24, two targets

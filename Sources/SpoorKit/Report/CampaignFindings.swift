@@ -54,6 +54,11 @@ public struct CampaignFindingGroup: Codable, Sendable, Equatable {
 
     /// The union, sorted, its first `cap`: the same whatever the order of adding.
     static func capped(_ a: [String], _ b: [String], _ cap: Int) -> [String] {
-        Array(Set(a).union(b).sorted().prefix(cap))
+        // Once `a` is full, only what sorts before its largest can enter, and of a finding's
+        // hundred sources that is mostly none: no set and no sort for them.
+        var b = b
+        if a.count >= cap, let top = a.max() { b.removeAll { $0 >= top } }
+        guard !b.isEmpty else { return a }
+        return Array(Set(a).union(b).sorted().prefix(cap))
     }
 }
