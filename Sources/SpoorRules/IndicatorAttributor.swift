@@ -22,6 +22,7 @@ public final class IndicatorAttributor: Enricher {
     public init(rules: RuleSet) {
         self.rules = rules
         plan = rules.selections.isEmpty ? nil : DetectionPlan(rules: rules)
+        borrowedPlan = plan.map { Unmanaged.passUnretained($0) }
         hasNetworks = !rules.stix.networks.isEmpty || rules.indicators.contains { !$0.networks.isEmpty }
         domainHashes = Set(rules.stix.domains.keys.map { key in withBytes(of: key) { Hash.fnv1a($0) } })
         emailHashes = Set(rules.stix.emails.keys.map { key in withBytes(of: key) { Hash.fnv1a($0) } })
@@ -29,6 +30,8 @@ public final class IndicatorAttributor: Enricher {
 
     /// The detection rules as evaluated per event (nil: there are none).
     let plan: DetectionPlan?
+    /// `plan`, borrowed: handing it on per event retains nothing.
+    private let borrowedPlan: Unmanaged<DetectionPlan>?
     /// Whether any rule lists networks (else source addresses are not looked up).
     private let hasNetworks: Bool
 
@@ -66,11 +69,16 @@ public final class IndicatorAttributor: Enricher {
     final class WorkerState {
         static let key = "spoor.rules.attribution"
         let detection: DetectionState?
+        /// `detection`, borrowed: handing it on per event retains nothing.
+        let borrowedDetection: Unmanaged<DetectionState>?
         /// Per source address (short ones), what the tries say: see `AddressVerdict`.
         let addresses = ValueMemo(groups: 1, ways: 4096)
         /// Per domain (short ones), whether it or a parent may be a STIX domain.
         let domains = ValueMemo(groups: 1, ways: 256)
-        init(plan: DetectionPlan?) { detection = plan.map { DetectionState(plan: $0) } }
+        init(plan: DetectionPlan?) {
+            detection = plan.map { DetectionState(plan: $0) }
+            borrowedDetection = detection.map { Unmanaged.passUnretained($0) }
+        }
     }
 
     /// What the tries say of one address: the first indicator rule whose networks hold it
@@ -123,7 +131,11 @@ public final class IndicatorAttributor: Enricher {
                 attributed = true
             }
         }
-        if let plan, let detection = state.detection { select(event, plan, detection, context, attributed: attributed) }
+        if let plan = borrowedPlan, let detection = state.borrowedDetection {
+            plan._withUnsafeGuaranteedRef { plan in
+                detection._withUnsafeGuaranteedRef { select(event, plan, $0, context, attributed: attributed) }
+            }
+        }
     }
 
     private func attribute(_ event: EventBuilder, _ actor: Actor, rule: String, confidence: String, _ context: ParseContext) {

@@ -224,11 +224,12 @@ final class FieldTest: @unchecked Sendable {
     func matches(number n: Int64?) -> Bool {
         guard let n else { return exists.map { !$0 } ?? acceptsNull }
         if let exists { return exists }
+        let count = tests.count
         if all {
-            for t in tests where !t.matches(number: n) { return false }
+            for i in 0..<count where !borrowed[i]._withUnsafeGuaranteedRef({ $0.matches(number: n) }) { return false }
             return true
         }
-        for t in tests where t.matches(number: n) { return true }
+        for i in 0..<count where borrowed[i]._withUnsafeGuaranteedRef({ $0.matches(number: n) }) { return true }
         return false
     }
 
