@@ -4,47 +4,52 @@ import SpoorKit
 /// so a remembered result is exact), in direct-mapped entries, per group: the tests of one
 /// field of the detection rules, or what the tries say of a source address. One per worker.
 final class ValueMemo {
+    /// A value's sixteen bytes (zero-padded), its length (-1: empty entry) and its results:
+    /// one entry is one read, two to a cache line.
+    private struct Entry {
+        var a: UInt64 = 0
+        var b: UInt64 = 0
+        var length = -1
+        var results: UInt64 = 0
+    }
+
     private let ways: Int
-    private let length: UnsafeMutablePointer<Int>
-    private let head: UnsafeMutablePointer<(UInt64, UInt64)>
-    private let bits: UnsafeMutablePointer<UInt64>
+    /// `64 - log2(ways)`: the hash's top bits pick the entry.
+    private let shift: UInt64
+    private let entries: UnsafeMutablePointer<Entry>
     private let count: Int
 
     /// `ways` entries per group (a power of two).
     init(groups: Int, ways: Int = 32) {
+        precondition(ways > 1 && ways & (ways - 1) == 0, "ways must be a power of two")
         self.ways = ways
+        shift = UInt64(64 - ways.trailingZeroBitCount)
         count = max(1, groups) * ways
-        length = .allocate(capacity: count)
-        length.initialize(repeating: -1, count: count)
-        head = .allocate(capacity: count)
-        head.initialize(repeating: (0, 0), count: count)
-        bits = .allocate(capacity: count)
-        bits.initialize(repeating: 0, count: count)
+        entries = .allocate(capacity: count)
+        entries.initialize(repeating: Entry(), count: count)
     }
 
-    deinit {
-        length.deallocate()
-        head.deallocate()
-        bits.deallocate()
-    }
+    deinit { entries.deallocate() }
 
-    /// The value's sixteen bytes, zero-padded (nil: longer).
+    /// The value's sixteen bytes, zero-padded (nil: longer). Values of four to sixteen bytes
+    /// are read in two overlapping loads, which with the length say every byte.
     @inline(__always)
     private static func key(_ v: Bytes) -> (UInt64, UInt64)? {
         let n = v.count
         guard n <= 16 else { return nil }
         guard let p = v.baseAddress, n > 0 else { return (0, 0) }
-        var a: UInt64 = 0, b: UInt64 = 0
         if n >= 8 {
-            a = p.loadUnaligned(as: UInt64.self)
-            if n == 16 { b = p.loadUnaligned(fromByteOffset: 8, as: UInt64.self) } else {
-                // The last eight bytes, shifted so that bytes before offset 8 drop out.
-                b = n == 8 ? 0 : p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64(8 * (16 - n))
-            }
-        } else {
-            for i in 0..<n { a |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << UInt64(8 * i) }
+            let a = p.loadUnaligned(as: UInt64.self)
+            if n == 16 { return (a, p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
+            // The last eight bytes, shifted so that bytes before offset 8 drop out.
+            return (a, n == 8 ? 0 : p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64(8 * (16 - n)))
         }
-        return (a, b)
+        if n >= 4 {
+            return (UInt64(p.loadUnaligned(as: UInt32.self)) | UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32, 0)
+        }
+        var a: UInt64 = 0
+        for i in 0..<n { a |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << UInt64(8 * i) }
+        return (a, 0)
     }
 
     /// The entry for `v` in `group` (-1: the value is too long to remember). The entry may
@@ -52,7 +57,8 @@ final class ValueMemo {
     @inline(__always)
     func find(group: Int, _ v: Bytes) -> Int {
         guard let (a, b) = Self.key(v) else { return -1 }
-        let slot = group * ways + Int(truncatingIfNeeded: Hash.mix(a ^ b &* 31 ^ UInt64(v.count))) & (ways - 1)
+        // Fibonacci hashing: one multiply, the top bits.
+        let slot = group * ways + Int(truncatingIfNeeded: ((a ^ b &* 31 ^ UInt64(v.count)) &* 0x9E37_79B9_7F4A_7C15) >> shift)
         lastKey = (a, b, v.count)
         return slot
     }
@@ -61,15 +67,16 @@ final class ValueMemo {
 
     /// Whether the entry found last holds the value it was found for.
     @inline(__always)
-    func known(_ slot: Int) -> Bool { length[slot] == lastKey.2 && head[slot] == (lastKey.0, lastKey.1) }
+    func known(_ slot: Int) -> Bool {
+        let e = entries + slot
+        return e.pointee.length == lastKey.2 && e.pointee.a == lastKey.0 && e.pointee.b == lastKey.1
+    }
 
     @inline(__always)
-    func results(_ slot: Int) -> UInt64 { bits[slot] }
+    func results(_ slot: Int) -> UInt64 { entries[slot].results }
 
     @inline(__always)
     func store(_ slot: Int, _ v: Bytes, _ results: UInt64) {
-        length[slot] = lastKey.2
-        head[slot] = (lastKey.0, lastKey.1)
-        bits[slot] = results
+        entries[slot] = Entry(a: lastKey.0, b: lastKey.1, length: lastKey.2, results: results)
     }
 }
