@@ -54,6 +54,36 @@ import Testing
         #expect(ssh.label("rules") == nil)
     }
 
+    /// The raw record and where it came from are there when the rules run: a keyword rule on
+    /// `event.original` and one on `log.file.path` match in the pipeline, not only in rule
+    /// tests that give the field (and `event.original` even when the output drops it, as
+    /// this tester's does).
+    @Test func rulesReadTheRawRecordAndItsProvenance() throws {
+        let dir = try rulesDirectory(["k.yaml": """
+            title: a keyword in the raw line
+            id: keyword
+            detection:
+              keywords: {event.original|contains: 'Failed password for invalid user'}
+              condition: keywords
+            ---
+            title: anything from the auth log
+            id: auth-log
+            detection:
+              sel: {log.file.path|endswith: 'auth.log', log.offset|gte: 0}
+              condition: sel
+            """])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var plan = makeTester().plan
+        plan.enrichers = [try IndicatorAttributor(config: PluginConfig(["rules": .string(dir)]))]
+        let tester = RecordTester(plan: plan)
+        let hit = parse("Jan  5 10:00:00 mx1 sshd[2]: Failed password for invalid user admin from 203.0.113.9 port 1 ssh2",
+                        path: "/var/log/auth.log", with: tester)
+        #expect(hit.label("rules") == "keyword,auth-log")
+        let other = parse("Jan  5 10:00:00 mx1 sshd[2]: Failed password for alice from 203.0.113.9 port 1 ssh2",
+                          path: "/var/log/secure", with: tester)
+        #expect(other.label("rules") == nil)
+    }
+
     @Test func aRuleThatNamesAnActorAttributes() throws {
         let dir = try rulesDirectory(["a.yaml": "actors:\n  - {id: phosphorus, name: PHOSPHORUS, aliases: [APT35], mitre: G0059}\n",
                                       "ua.yaml": """

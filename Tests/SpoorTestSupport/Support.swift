@@ -32,8 +32,8 @@ public struct Parsed {
     public var failed: Bool { self["event.outcome"] == "failure" }
 }
 
-public func parse(_ line: String, with tester: RecordTester = makeTester()) -> Parsed {
-    let outcome = tester.run(Array(line.utf8))
+public func parse(_ line: String, path: String = "-", with tester: RecordTester = makeTester()) -> Parsed {
+    let outcome = tester.run(Array(line.utf8), path: path)
     func object(_ s: String?) -> [String: Any]? {
         s.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }

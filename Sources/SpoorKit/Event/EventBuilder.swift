@@ -93,10 +93,11 @@ public final class EventBuilder {
     }
 
     /// The bytes of a string field of the current event (what enrichers read), valid until
-    /// the next change to the event.
+    /// the next change to the event. `event.original` is the record the event began with
+    /// even when the output does not keep it (`--no-original`), so that rules still read it.
     public func value(of field: Field) -> Bytes? {
         let i = slotOfField[Int(field.rawValue)]
-        guard i >= 0 else { return nil }
+        guard i >= 0 else { return field == .eventOriginal && record.count > 0 ? record : nil }
         let slot = batch.slots[Int(i)]
         switch slot.kind {
         case .external:

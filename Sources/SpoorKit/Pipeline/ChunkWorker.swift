@@ -87,8 +87,10 @@ final class ChunkWorker<S: Sink> {
                 builder.addDeadLetter(DeadLetter(reason: "not a \(input.format) record", offset: absolute, line: line,
                                                  raw: Array(record)))
             case .event:
-                for enricher in enrichers { enricher.enrich(builder, context: context) }
+                // Provenance first: enrichers and rules may read the raw record and where it
+                // came from (a Sigma keyword rule on `event.original`, one on `log.file.path`).
                 addProvenance(record: record, offset: absolute, line: line, input: input)
+                for enricher in enrichers { enricher.enrich(builder, context: context) }
                 if builder.commit() {
                     tally.count(builder.lastDataset)
                     // Classified now, while the event's values are still in the cache: a pass
