@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// Turns chunks into sink payloads: frame, parse, enrich, add provenance, encode.
+/// Turns chunks into sink payloads: frame, parse, add provenance, enrich, encode.
 /// One per worker thread; owns its builder and parse context.
 final class ChunkWorker<S: Sink> {
     let framers: [String: any Framer]
