@@ -26,7 +26,7 @@ final class WindowCorrelator: Correlator {
         var values: Set<UInt64> = []
         /// The distinct accounts and sources and the evidence ids, each capped
         /// (`Finding.listCap`): plain bytes, so that a window holds no `String` until it
-        /// makes a finding. Freed when the window is dropped (`drop`).
+        /// makes a finding. Freed (`WindowLists.free`) when the window closes.
         var lists = WindowLists()
         /// What few windows hold (made on first use): one reference in the others.
         var rare: Rare?

@@ -1,9 +1,8 @@
 import SpoorKit
 
 /// A window's lists — its distinct accounts and sources (hash and bytes) and its evidence
-/// ids — in one block of memory. Most windows close after a few events: one allocation for
-/// all of their lists, where an array each cost four allocations and four releases, and a
-/// window's parts that need releasing are none of these.
+/// ids — in one block of memory. Most windows close after a few events: their lists cost
+/// one allocation, where an array for each cost four allocations and four releases.
 ///
 /// Not copied: the correlator holds each window once, changes it in place and calls `free`
 /// when it drops it (a copy would free the block twice).
