@@ -55,7 +55,9 @@ struct WindowLists {
     func hasSource(_ hash: UInt64) -> Bool { sources.contains { $0.hash == hash } }
 
     mutating func addAccount(_ hash: UInt64, _ bytes: Bytes) {
-        if accountCount == accountCapacity || textCount + Int32(bytes.count) > textCapacity { grow(accounts: true, text: bytes.count) }
+        if accountCount == accountCapacity || textCount + Int32(bytes.count) > textCapacity {
+            grow(accounts: accountCount == accountCapacity, text: bytes.count)
+        }
         let e = Entry(hash: hash, start: textCount, count: Int32(bytes.count))
         (block! + Int(accountCount) * Self.entrySize).storeBytes(of: e, as: Entry.self)
         accountCount += 1
@@ -63,7 +65,9 @@ struct WindowLists {
     }
 
     mutating func addSource(_ hash: UInt64, _ bytes: Bytes) {
-        if sourceCount == sourceCapacity || textCount + Int32(bytes.count) > textCapacity { grow(sources: true, text: bytes.count) }
+        if sourceCount == sourceCapacity || textCount + Int32(bytes.count) > textCapacity {
+            grow(sources: sourceCount == sourceCapacity, text: bytes.count)
+        }
         let e = Entry(hash: hash, start: textCount, count: Int32(bytes.count))
         (block! + sourceStart + Int(sourceCount) * Self.entrySize).storeBytes(of: e, as: Entry.self)
         sourceCount += 1
