@@ -39,7 +39,18 @@ import Testing
     /// A finding group keeps the smallest ids and sources of all its findings, whatever the
     /// order they come in, and merging two groups keeps what one group of all would.
     @Test func aFindingGroupKeepsTheSmallestSourcesWhateverTheOrder() {
-        var rng = SystemRandomNumberGenerator()
+        /// SplitMix64 with a fixed seed: the same findings on every run.
+        struct Seeded: RandomNumberGenerator {
+            var state: UInt64 = 0x5EED
+            mutating func next() -> UInt64 {
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ z >> 30) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ z >> 27) &* 0x94D0_49BB_1331_11EB
+                return z ^ z >> 31
+            }
+        }
+        var rng = Seeded()
         let findings = (0..<40).map { n in
             Finding(id: String(format: "%04x", (n * 7919) % 65_536), ruleID: "r", title: "t", kind: "value_count", groupKey: "g",
                     windowStart: Int64(n), windowEnd: Int64(n + 1), eventCount: 1, valueCount: 1, accounts: [],
