@@ -58,23 +58,12 @@ final class DetectionPlan: @unchecked Sendable {
     private let lateGroupsOf: [[Int32]]
 
     /// Whether a group is read before the others: numbers (one compare), and strings of
-    /// fields whose values recur from event to event — a vocabulary (`event.outcome`,
-    /// `event.action`), a program, a host — which the memo answers in one compare. What
-    /// they say often decides every rule (a Sigma `filter` on `event.outcome: success`),
-    /// and then addresses, accounts and the raw record are not read at all.
+    /// fields whose values recur (`ColumnSpec.recurs`: a vocabulary such as `event.outcome`,
+    /// a program, a host), which the memo answers in one compare. What they say often
+    /// decides every rule (a Sigma `filter` on `event.outcome: success`), and then addresses,
+    /// accounts and the raw record are not read at all.
     static func isEarly(_ field: Field, kind: UInt8) -> Bool {
-        switch kind {
-        case 1: return true
-        case 2: return false
-        default:
-            switch field {
-            case .eventDataset, .eventKind, .eventCategory, .eventType, .eventAction, .eventOutcome, .eventReason,
-                 .hostName, .processName, .authMethod, .networkProtocol, .threatGroupID, .threatGroupName, .ruleID:
-                return true
-            default:
-                return false
-            }
-        }
+        kind == 1 || (kind == 0 && field.spec.recurs)
     }
 
     init(rules: RuleSet) {

@@ -155,7 +155,7 @@ public struct BehaviourEngine: BehaviourRules {
                                 }
                                 let group = specKeys[spec]
                                 guard group != 0 else {
-                                    if keyless.isEmpty { keyless = [Int32](repeating: 0, count: groupSpecs.count) }
+                                    if keyless.isEmpty { keyless = [Int32](repeating: 0, count: rules.count) }
                                     keyless[ri] += 1
                                     continue
                                 }

@@ -22,16 +22,16 @@ public enum Field: UInt8, CaseIterable, Sendable {
         switch self {
         case .timestamp: .init("@timestamp", .timestamp, "When the event happened, UTC, microseconds.")
         case .eventID: .init("event.id", .string, "Stable id: `<stream>-<offset>`, the input stream's fingerprint (16 hex digits) and the record's byte offset in it.")
-        case .eventDataset: .init("event.dataset", .string, "Which log the event came from: sshd, postfix.smtpd, syslog, ...")
-        case .eventKind: .init("event.kind", .string, "ECS kind: event, alert, ...")
-        case .eventCategory: .init("event.category", .string, "ECS category: authentication, email, session, process, ...")
-        case .eventType: .init("event.type", .string, "ECS type: start, end, info, denied, ...")
-        case .eventAction: .init("event.action", .string, "What happened, in Spoor's words: password-login, recipient-check, ...")
-        case .eventOutcome: .init("event.outcome", .string, "success, failure or unknown.")
-        case .eventReason: .init("event.reason", .string, "Why it failed: unknown_user, bad_password, locked, ...")
+        case .eventDataset: .init("event.dataset", .string, "Which log the event came from: sshd, postfix.smtpd, syslog, ...", recurs: true)
+        case .eventKind: .init("event.kind", .string, "ECS kind: event, alert, ...", recurs: true)
+        case .eventCategory: .init("event.category", .string, "ECS category: authentication, email, session, process, ...", recurs: true)
+        case .eventType: .init("event.type", .string, "ECS type: start, end, info, denied, ...", recurs: true)
+        case .eventAction: .init("event.action", .string, "What happened, in Spoor's words: password-login, recipient-check, ...", recurs: true)
+        case .eventOutcome: .init("event.outcome", .string, "success, failure or unknown.", recurs: true)
+        case .eventReason: .init("event.reason", .string, "Why it failed: unknown_user, bad_password, locked, ...", recurs: true)
         case .eventOriginal: .init("event.original", .string, "The raw record as read.")
-        case .hostName: .init("host.name", .string, "The host that wrote the log.")
-        case .processName: .init("process.name", .string, "The program that wrote the record (syslog tag).")
+        case .hostName: .init("host.name", .string, "The host that wrote the log.", recurs: true)
+        case .processName: .init("process.name", .string, "The program that wrote the record (syslog tag).", recurs: true)
         case .processPID: .init("process.pid", .int64, "Its process id.")
         case .sourceIP: .init("source.ip", .string, "The remote address that acted (client, attacker).")
         case .sourceDomain: .init("source.domain", .string, "The remote's host name, when the log names it instead of an address.")
@@ -46,18 +46,18 @@ public enum Field: UInt8, CaseIterable, Sendable {
         case .userEmail: .init("user.email", .string, "The account as a mail address.")
         case .userExists: .init("user.exists", .bool, "Whether the account exists (account directory enrichment).")
         case .userAgent: .init("user_agent.original", .string, "The client's user agent.")
-        case .networkProtocol: .init("network.protocol", .string, "ssh, smtp, imap, pop3, http, ...")
+        case .networkProtocol: .init("network.protocol", .string, "ssh, smtp, imap, pop3, http, ...", recurs: true)
         case .emailFrom: .init("email.from.address", .string, "Envelope sender.")
         case .emailTo: .init("email.to.address", .stringList, "Envelope recipients.")
         case .emailMessageID: .init("email.message_id", .string, "Message-ID header.")
         case .emailLocalID: .init("email.local_id", .string, "The MTA's queue id.")
         case .emailSubject: .init("email.subject", .string, "Subject header.")
-        case .authMethod: .init("auth.method", .string, "password, publickey, keyboard-interactive, PLAIN, LOGIN, ...")
-        case .threatGroupID: .init("threat.group.id", .string, "Attributed actor: MITRE group id.")
-        case .threatGroupName: .init("threat.group.name", .string, "Attributed actor: name.")
+        case .authMethod: .init("auth.method", .string, "password, publickey, keyboard-interactive, PLAIN, LOGIN, ...", recurs: true)
+        case .threatGroupID: .init("threat.group.id", .string, "Attributed actor: MITRE group id.", recurs: true)
+        case .threatGroupName: .init("threat.group.name", .string, "Attributed actor: name.", recurs: true)
         case .threatGroupAlias: .init("threat.group.alias", .stringList, "Attributed actor: aliases.")
         case .threatTechniqueID: .init("threat.technique.id", .string, "ATT&CK technique.")
-        case .ruleID: .init("rule.id", .string, "The rule that attributed the event.")
+        case .ruleID: .init("rule.id", .string, "The rule that attributed the event.", recurs: true)
         case .logFilePath: .init("log.file.path", .string, "The input file as given to the job.")
         case .logFileMember: .init("log.file.member", .string, "The path inside an archive, when the input is one.")
         case .logOffset: .init("log.offset", .int64, "Byte offset of the record in the decoded input (member).")
@@ -78,10 +78,14 @@ public struct ColumnSpec: Sendable {
     public let name: String
     public let type: ColumnType
     public let doc: String
-    init(_ name: String, _ type: ColumnType, _ doc: String) {
+    /// Whether its values come from a small set that recurs from event to event (a
+    /// vocabulary, a host, a program): the detection rules test such fields first.
+    public let recurs: Bool
+    init(_ name: String, _ type: ColumnType, _ doc: String, recurs: Bool = false) {
         self.name = name
         self.type = type
         self.doc = doc
+        self.recurs = recurs
     }
 }
 
