@@ -57,6 +57,12 @@ final class DetectionPlan: @unchecked Sendable {
     /// Per selection rule, the late groups it reads.
     private let lateGroupsOf: [[Int32]]
 
+    /// Per group, the entries of its memo (`ValueMemo`): a recurring field has few values;
+    /// a later one (an address, an account) has thousands, and a miss costs its tests (a
+    /// CIDR lookup, a regex).
+    var memoWays: [Int] { (0..<max(1, groupCount)).map { $0 < earlyGroups ? 32 : Self.lateMemoWays } }
+    static let lateMemoWays = 4096
+
     /// Whether a group is read before the others: numbers (one compare), and strings of
     /// fields whose values recur (`ColumnSpec.recurs`: a vocabulary such as `event.outcome`,
     /// a program, a host), which the memo answers in one compare. What they say often
@@ -285,7 +291,7 @@ final class DetectionState {
 
     init(plan: DetectionPlan) {
         self.plan = plan
-        memo = ValueMemo(groups: plan.groupCount)
+        memo = ValueMemo(ways: plan.memoWays)
         bits = .allocate(capacity: plan.words)
         results = .allocate(capacity: max(1, plan.testCount))
         shapes = .allocate(capacity: max(1, plan.selections.count))

@@ -13,23 +13,40 @@ final class ValueMemo {
         var results: UInt64 = 0
     }
 
-    private let ways: Int
-    /// `64 - log2(ways)`: the hash's top bits pick the entry.
-    private let shift: UInt64
+    /// Per group, where its entries start and `64 - log2(its ways)`: the hash's top bits
+    /// pick the entry.
+    private let start: UnsafeMutablePointer<Int>
+    private let shift: UnsafeMutablePointer<UInt64>
     private let entries: UnsafeMutablePointer<Entry>
     private let count: Int
 
     /// `ways` entries per group (a power of two).
-    init(groups: Int, ways: Int = 32) {
-        precondition(ways > 1 && ways & (ways - 1) == 0, "ways must be a power of two")
-        self.ways = ways
-        shift = UInt64(64 - ways.trailingZeroBitCount)
-        count = max(1, groups) * ways
+    convenience init(groups: Int, ways: Int = 32) {
+        self.init(ways: Array(repeating: ways, count: max(1, groups)))
+    }
+
+    /// `ways[g]` entries for group `g` (powers of two): a field of many values (addresses,
+    /// accounts) needs more than a vocabulary word.
+    init(ways: [Int]) {
+        precondition(!ways.isEmpty && ways.allSatisfy { $0 > 1 && $0 & ($0 - 1) == 0 }, "ways must be powers of two")
+        start = .allocate(capacity: ways.count)
+        shift = .allocate(capacity: ways.count)
+        var n = 0
+        for (g, w) in ways.enumerated() {
+            start[g] = n
+            shift[g] = UInt64(64 - w.trailingZeroBitCount)
+            n += w
+        }
+        count = n
         entries = .allocate(capacity: count)
         entries.initialize(repeating: Entry(), count: count)
     }
 
-    deinit { entries.deallocate() }
+    deinit {
+        entries.deallocate()
+        start.deallocate()
+        shift.deallocate()
+    }
 
     /// The value's sixteen bytes, zero-padded (nil: longer). Values of four to sixteen bytes
     /// are read in two overlapping loads, which with the length say every byte.
@@ -58,7 +75,7 @@ final class ValueMemo {
     func find(group: Int, _ v: Bytes) -> Int {
         guard let (a, b) = Self.key(v) else { return -1 }
         // Fibonacci hashing: one multiply, the top bits.
-        let slot = group * ways + Int(truncatingIfNeeded: ((a ^ b &* 31 ^ UInt64(v.count)) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        let slot = start[group] + Int(truncatingIfNeeded: ((a ^ b &* 31 ^ UInt64(v.count)) &* 0x9E37_79B9_7F4A_7C15) >> shift[group])
         lastKey = (a, b, v.count)
         return slot
     }

@@ -75,6 +75,37 @@ import Testing
         #expect(try matches(rule, ips.map { ["source.ip": $0] }).map { $0 != nil } == [true, false, true, true, false])
     }
 
+    /// Each group of the memo has its own entries: a small group forgets, a large one keeps
+    /// most of a thousand addresses, and neither answers for the other.
+    @Test func memoGroupsKeepTheirOwnValues() {
+        let memo = ValueMemo(ways: [2, 4096])
+        let addresses = (0..<1000).map { "198.51.\($0 / 256).\($0 % 256)" }
+        for (i, a) in addresses.enumerated() {
+            withBytes(of: a) { v in
+                memo.store(memo.find(group: 0, v), v, UInt64(i))
+                memo.store(memo.find(group: 1, v), v, UInt64(i))
+            }
+        }
+        func kept(_ group: Int) -> Int {
+            addresses.enumerated().filter { i, a in
+                withBytes(of: a) { v in
+                    let slot = memo.find(group: group, v)
+                    guard memo.known(slot) else { return false }
+                    #expect(memo.results(slot) == UInt64(i), "\(a) in group \(group)")
+                    return true
+                }
+            }.count
+        }
+        #expect(kept(0) <= 2)
+        #expect(kept(1) >= 700)
+        // A value only group 1 holds is not known in group 0.
+        withBytes(of: "203.0.113.77") { v in
+            memo.store(memo.find(group: 1, v), v, 7)
+            #expect(!memo.known(memo.find(group: 0, v)))
+            #expect(memo.known(memo.find(group: 1, v)))
+        }
+    }
+
     @Test func hitsOfOneKeyComeTogetherInEventOrder() {
         let keys: [(Int32, UInt64)] = [(0, 7), (1, 7), (0, 9), (0, 7), (1, 7), (0, 9), (2, 1), (0, 7)]
         let hits = keys.enumerated().map { RuleHit(fact: Int32($0.offset), rule: $0.element.0, steps: 0, group: $0.element.1, value: 0) }
