@@ -153,6 +153,13 @@ public enum JSONWriter {
         out.reserve(n * 6 + 2)
         out.appendUnchecked(0x22)
         guard let p = s.baseAddress else { out.appendUnchecked(0x22); return }
+        // Most values need no escape: copied whole after one scan.
+        if isPlain(p, n) {
+            (out.base + out.count).copyMemory(from: p, byteCount: n)
+            out.advance(n)
+            out.appendUnchecked(0x22)
+            return
+        }
         var i = 0
         var runStart = 0
         @inline(__always) func flush(_ end: Int, _ out: inout ByteBuffer) {
@@ -192,6 +199,30 @@ public enum JSONWriter {
         }
         flush(n, &out)
         out.appendUnchecked(0x22)
+    }
+
+    /// Whether every byte of the `n` bytes at `p` is printable ASCII other than '"' and '\\',
+    /// eight bytes at a time: a short value or the tail of a long one is read as a word of
+    /// overlapping loads (a byte read twice decides nothing new), not byte by byte.
+    @inline(__always)
+    static func isPlain(_ p: UnsafeRawPointer, _ n: Int) -> Bool {
+        if n >= 8 {
+            var i = 0
+            while i + 8 <= n {
+                if needsAttention(UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))) { return false }
+                i += 8
+            }
+            return i == n || !needsAttention(UInt64(littleEndian: p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)))
+        }
+        if n >= 4 {
+            let lo = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+            let hi = UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)))
+            return !needsAttention(lo | hi << 32)
+        }
+        // One to three bytes, in a word of plain ones ('A').
+        var w: UInt64 = 0x4141_4141_4141_4141
+        for j in 0..<n { w = w & ~(0xFF << UInt64(8 * j)) | UInt64(p.load(fromByteOffset: j, as: UInt8.self)) << UInt64(8 * j) }
+        return !needsAttention(w)
     }
 
     /// Whether any byte of `w` is < 0x20, '"', '\\' or >= 0x80 (SWAR: the high bit of a
