@@ -12,8 +12,10 @@ public final class EventBuilder {
     public private(set) var batch = EventBatch()
 
     private var current = EventHeader(slotStart: 0, slotCount: 0, timestamp: .min, datasetSlot: -1)
-    private var slotOfField = [Int32](repeating: -1, count: Field.allCases.count)
-    private var record = UnsafeRawBufferPointer(start: nil, count: 0)
+    // Read by the inlined `value(of:)` / `number(of:)` in other modules (the rules call them
+    // a dozen times per event).
+    @usableFromInline var slotOfField = [Int32](repeating: -1, count: Field.allCases.count)
+    @usableFromInline var record = UnsafeRawBufferPointer(start: nil, count: 0)
     private var open = false
     /// Values overwritten in place since the current event began, so a rollback can put
     /// them back (a parser that overwrote `event.dataset` and then said `.notMine`).
@@ -95,6 +97,7 @@ public final class EventBuilder {
     /// The bytes of a string field of the current event (what enrichers read), valid until
     /// the next change to the event. `event.original` is the record the event began with
     /// even when the output does not keep it (`--no-original`), so that rules still read it.
+    @inlinable @inline(__always)
     public func value(of field: Field) -> Bytes? {
         let i = slotOfField[Int(field.rawValue)]
         guard i >= 0 else { return field == .eventOriginal && record.count > 0 ? record : nil }
@@ -110,6 +113,7 @@ public final class EventBuilder {
     }
 
     /// The number of a number field of the current event.
+    @inlinable @inline(__always)
     public func number(of field: Field) -> Int64? {
         let i = slotOfField[Int(field.rawValue)]
         guard i >= 0, batch.slots[Int(i)].kind == .number else { return nil }
