@@ -96,7 +96,7 @@ final class ChunkWorker<S: Sink> {
                     // Classified now, while the event's values are still in the cache: a pass
                     // over the chunk's batch afterwards waits on memory for every event. The
                     // counted ones are recorded in groups, the last at the end of the chunk.
-                    if keepCampaign { builder.withBatch { campaignCounter.addLast(of: $0) } }
+                    if keepCampaign, CampaignCounter.mayCount(builder) { builder.withBatch { campaignCounter.addLast(of: $0) } }
                 } else {
                     builder.addDeadLetter(DeadLetter(reason: "parser '\(input.format)' produced no @timestamp or event.dataset",
                                                      offset: absolute, line: line, raw: Array(record)))

@@ -106,6 +106,16 @@ struct CampaignCounter {
         if time < kept.time || event.text(values.strings) < kept.event.text(values.strings) { signIns[Int(index)] = signIn }
     }
 
+    /// Whether the event just committed to `builder` may count: `classify` counts only an
+    /// authentication or a recipient check or account lookup. Most events are neither,
+    /// and two lookups spare them the read of every field.
+    @inline(__always)
+    static func mayCount(_ builder: EventBuilder) -> Bool {
+        if let category = builder.value(of: .eventCategory), category.equals("authentication") { return true }
+        guard let action = builder.value(of: .eventAction) else { return false }
+        return action.equals("recipient-check") || action.equals("account-lookup")
+    }
+
     /// Classifies the batch's last event (the worker calls it as each event is committed,
     /// while its values are in the cache); a counted one is recorded with its group.
     @inline(__always)
@@ -171,6 +181,7 @@ struct CampaignCounter {
             let exists = f.number(.exists).map { $0 != 0 }
             let unknownUser = reason.equals("unknown_user")
             let authentication = category.equals("authentication")
+            // (`mayCount` lets through only events these may count.)
             let probe = (action.equals("recipient-check") && (unknownUser || outcome.equals("success")))
                 || action.equals("account-lookup")
                 || (authentication && unknownUser)
