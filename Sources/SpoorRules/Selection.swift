@@ -107,26 +107,32 @@ final class ValueTest: @unchecked Sendable {
         }
     }
 
-    /// Whether the needle occurs in `v`. Positions where its first byte may start are found
-    /// sixteen at a time (a message of a hundred bytes is a few vector compares); only those
-    /// are compared in full.
+    /// Whether the needle occurs in `v`. Positions where it may start are found sixteen at a
+    /// time, as those where its first byte and, `n - 1` bytes on, its last byte both are (a
+    /// message of a hundred bytes is a few vector compares; a common first letter alone
+    /// would make a candidate of every word); only those are compared in full.
     @inline(__always)
     private func find(_ v: Bytes) -> Bool {
         let n = needleCount, m = v.count
         guard m >= n else { return false }
         if n == 0 { return true }
         let p = v.baseAddress!
-        let first = needle.load(as: UInt8.self)
+        let first = needle.load(as: UInt8.self), last = needle.load(fromByteOffset: n - 1, as: UInt8.self)
         // Folding sets bit 0x20 of every byte: a letter's two cases meet, other bytes may
         // make false candidates, which the full compare rejects.
         let fold: UInt8 = !cased && first &- 0x61 < 26 ? 0x20 : 0
+        let foldLast: UInt8 = !cased && last &- 0x61 < 26 ? 0x20 : 0
         let target = SIMD16<UInt8>(repeating: first), bit = SIMD16<UInt8>(repeating: fold)
+        let targetLast = SIMD16<UInt8>(repeating: last), bitLast = SIMD16<UInt8>(repeating: foldLast)
         let starts = m - n + 1
         var i = 0
+        // The last byte's block ends at i + n + 14 < m.
         while i + 16 <= starts {
-            let block = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt8>.self) | bit
-            if any(block .== target) {
-                for j in i..<(i + 16) where (p.load(fromByteOffset: j, as: UInt8.self) | fold) == first && compare(v, j) { return true }
+            let head = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt8>.self) | bit
+            let tail = UnsafeRawPointer(p + i + n - 1).loadUnaligned(as: SIMD16<UInt8>.self) | bitLast
+            if any((head .== target) .& (tail .== targetLast)) {
+                for j in i..<(i + 16) where (p.load(fromByteOffset: j, as: UInt8.self) | fold) == first
+                    && (p.load(fromByteOffset: j + n - 1, as: UInt8.self) | foldLast) == last && compare(v, j) { return true }
             }
             i += 16
         }

@@ -42,6 +42,33 @@ import Testing
         #expect(got.map { $0 != nil } == [true, true, false, false, true, true, true, false, true, false, true, true, false, false])
     }
 
+    /// `contains` (filtered sixteen positions at a time by the needle's first and last
+    /// bytes) answers as a plain search, for needles placed at every position of values of
+    /// every length, among decoys of their first and last bytes, in both cases.
+    @Test func containsAnswersAsAPlainSearch() {
+        let scratch = MatchScratch()
+        for needle in ["ssh2", "failed", "x", "a.b", "9-z", "pam_unix(sshd:auth)"] {
+            let lower = Array(needle.utf8)
+            let test = ValueTest.contains(lower, cased: false), cased = ValueTest.contains(lower, cased: true)
+            let decoys = String(needle.prefix(1)) + " " + String(needle.suffix(1)) + String(needle.dropLast())
+            for length in 0...70 {
+                for at in stride(from: -1, through: length - needle.utf8.count, by: 1) {
+                    var text = String(String(repeating: decoys, count: 80).prefix(length))
+                    if at >= 0 {
+                        let chars = Array(text.utf8)
+                        let placed = at % 3 == 0 ? needle.uppercased() : needle
+                        text = String(decoding: chars[..<at], as: UTF8.self) + placed
+                            + String(decoding: chars[(at + needle.utf8.count)...], as: UTF8.self)
+                    }
+                    withBytes(of: text) { v in
+                        #expect(test.matches(v, scratch) == text.lowercased().contains(needle), "\(needle) in \(text)")
+                        #expect(cased.matches(v, scratch) == text.contains(needle), "cased \(needle) in \(text)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func containsFindsTheNeedleAnywhereInLongValues() throws {
         let rule = """
             title: contains
