@@ -64,6 +64,9 @@ public struct BehaviourEngine: BehaviourRules {
     let columnOfField: [Int8]
     /// Whether any column is a label.
     let labelColumns: Bool
+    /// Per field (raw value), whether `fact` reads it: an event's other slots (most of
+    /// them) are passed by one load.
+    let readsField: [Bool]
     /// How far (event time) a key's window stays open past its span for late events.
     public var lateness: Int64
     /// Windows held at most; beyond, the least recently used are closed (and evaluated).
@@ -84,6 +87,13 @@ public struct BehaviourEngine: BehaviourRules {
         var byField = [Int8](repeating: -1, count: Field.allCases.count)
         for (i, c) in columns.enumerated() { if case .field(let f) = c { byField[Int(f.rawValue)] = Int8(i) } }
         columnOfField = byField
+        // The fields `fact` reads: its own and the columns (and labels, when a column is one).
+        var read = byField.map { $0 >= 0 }
+        for f: Field in [.eventID, .logOffset, .sourceIP, .userEmail, .userName, .userDomain, .threatGroupID, .threatGroupName] {
+            read[Int(f.rawValue)] = true
+        }
+        if columns.contains(where: { if case .label = $0 { true } else { false } }) { read[Int(Field.labels.rawValue)] = true }
+        readsField = read
         labelColumns = columns.contains { if case .label = $0 { true } else { false } }
         groupParts = rules.correlations.map { r in
             r.groupBy.map { ($0.name + "=", $0, $0.column.flatMap { columns.firstIndex(of: $0) } ?? -1) }
@@ -222,31 +232,33 @@ public struct BehaviourEngine: BehaviourRules {
         var email = none, name = none, domain = none, id = none, ip = none, gid: Bytes?, gname: Bytes?, offset: Int64?
         let first = columnValues.count
         columnValues.append(contentsOf: repeatElement(ColumnValue(bytes: .absent, hash: 0), count: columns.count))
-        for s in r.slots(of: event) {
-            switch s.field {
-            case .eventID: id = r.bytes(s)
-            case .logOffset where s.kind == .number: offset = s.value
-            case .sourceIP: ip = r.bytes(s)
-            case .userEmail: email = r.bytes(s)
-            case .userName: name = r.bytes(s)
-            case .userDomain: domain = r.bytes(s)
-            case .threatGroupID: gid = r.bytes(s)
-            case .threatGroupName: gname = r.bytes(s)
-            case .labels where labelColumns:
-                let (k, v) = r.label(s)
-                for (i, c) in columns.enumerated() where columnValues[first + i].bytes.isAbsent {
-                    if case .label(let key) = c, k.elementsEqual(key.utf8) { columnValues[first + i] = Self.column(v, arena) }
+        readsField.withUnsafeBufferPointer { reads in
+            for s in r.slots(of: event) where reads[Int(s.field.rawValue)] {
+                switch s.field {
+                case .eventID: id = r.bytes(s)
+                case .logOffset where s.kind == .number: offset = s.value
+                case .sourceIP: ip = r.bytes(s)
+                case .userEmail: email = r.bytes(s)
+                case .userName: name = r.bytes(s)
+                case .userDomain: domain = r.bytes(s)
+                case .threatGroupID: gid = r.bytes(s)
+                case .threatGroupName: gname = r.bytes(s)
+                case .labels where labelColumns:
+                    let (k, v) = r.label(s)
+                    for (i, c) in columns.enumerated() where columnValues[first + i].bytes.isAbsent {
+                        if case .label(let key) = c, k.elementsEqual(key.utf8) { columnValues[first + i] = Self.column(v, arena) }
+                    }
+                    continue
+                default: break
                 }
-                continue
-            default: break
-            }
-            let c = Int(columnOfField[Int(s.field.rawValue)])
-            if c >= 0, columnValues[first + c].bytes.isAbsent {
-                if s.kind == .number {
-                    var text = String(s.value)
-                    text.withUTF8 { columnValues[first + c] = Self.column(Bytes($0), arena) }
-                } else {
-                    columnValues[first + c] = Self.column(r.bytes(s), arena)
+                let c = Int(columnOfField[Int(s.field.rawValue)])
+                if c >= 0, columnValues[first + c].bytes.isAbsent {
+                    if s.kind == .number {
+                        var text = String(s.value)
+                        text.withUTF8 { columnValues[first + c] = Self.column(Bytes($0), arena) }
+                    } else {
+                        columnValues[first + c] = Self.column(r.bytes(s), arena)
+                    }
                 }
             }
         }
