@@ -407,23 +407,29 @@ final class WindowCorrelator: Correlator {
     /// The window's finding, if its rule's condition holds (read in place: a copy of the
     /// window would retain its sets and lists).
     func evaluate(_ window: UnsafePointer<Window>, _ key: Key, _ group: String) -> Finding? {
-        let rule = engine.rules[Int(key.rule)]
-        let distinct = rule.kind == .valueCount ? window.pointee.distinctValues(countsAccounts: engine.countsAccounts[Int(key.rule)]) : 0
+        // Read in place: a copy of the rule retains and releases its strings and lists for
+        // each window closed (most of them hold too few events to be a finding).
+        engine.rules.withUnsafeBufferPointer { evaluate(window, key, group, rule: $0.baseAddress! + Int(key.rule)) }
+    }
+
+    private func evaluate(_ window: UnsafePointer<Window>, _ key: Key, _ group: String,
+                          rule r: UnsafePointer<CorrelationRule>) -> Finding? {
+        let distinct = r.pointee.kind == .valueCount ? window.pointee.distinctValues(countsAccounts: engine.countsAccounts[Int(key.rule)]) : 0
         let holds: Bool
-        switch rule.kind {
-        case .eventCount: holds = rule.holds(window.pointee.count)
-        case .valueCount: holds = rule.holds(distinct)
+        switch r.pointee.kind {
+        case .eventCount: holds = r.pointee.holds(window.pointee.count)
+        case .valueCount: holds = r.pointee.holds(distinct)
         case .temporal, .temporalOrdered:
-            holds = Self.sequenceHolds(rule, window.pointee.marks) && (rule.conditions.isEmpty || rule.holds(window.pointee.count))
+            holds = Self.sequenceHolds(r.pointee, window.pointee.marks) && (r.pointee.conditions.isEmpty || r.pointee.holds(window.pointee.count))
         }
         guard holds else { return nil }
-        let actor = rule.actor.flatMap { engine.actors[$0] }
+        let actor = r.pointee.actor.flatMap { engine.actors[$0] }
         let actorID = actor.map { $0.mitre ?? $0.id } ?? window.pointee.rare?.actorID
-        let seed = rule.id + "\u{1}" + group + "\u{1}" + String(window.pointee.start)
+        let seed = r.pointee.id + "\u{1}" + group + "\u{1}" + String(window.pointee.start)
         let hash = withBytes(of: seed) { (Hash.mix(Hash.fnv1a($0)), Hash.mix(Hash.fnv1a($0, seed: 0x9e37_79b9))) }
-        return Finding(id: Hash.hex(hash), ruleID: rule.id, title: rule.title, actorID: actorID,
-                       actorName: actor?.name ?? window.pointee.rare?.actorName, technique: rule.technique, level: rule.level,
-                       kind: rule.kind.rawValue, groupKey: group, windowStart: window.pointee.start, windowEnd: window.pointee.end,
+        return Finding(id: Hash.hex(hash), ruleID: r.pointee.id, title: r.pointee.title, actorID: actorID,
+                       actorName: actor?.name ?? window.pointee.rare?.actorName, technique: r.pointee.technique, level: r.pointee.level,
+                       kind: r.pointee.kind.rawValue, groupKey: group, windowStart: window.pointee.start, windowEnd: window.pointee.end,
                        eventCount: window.pointee.count, valueCount: distinct,
                        accounts: window.pointee.lists.accounts.map { window.pointee.lists.string($0) },
                        sources: window.pointee.lists.sources.map { window.pointee.lists.string($0) },
