@@ -60,13 +60,22 @@ public struct BehaviourEngine: BehaviourRules {
     let actors: [String: Actor]
     /// Columns copied per event (those any rule groups or counts by).
     let columns: [FieldRef]
-    /// Per field (raw value), its column among `columns` (-1: none).
-    let columnOfField: [Int8]
     /// Whether any column is a label.
     let labelColumns: Bool
-    /// Per field (raw value), whether `fact` reads it: an event's other slots (most of
-    /// them) are passed by one load.
-    let readsField: [Bool]
+    /// Per field (raw value), what `fact` takes from its slot: its `SlotRole` and its
+    /// column + 1 (0: none), as `role | column << 8`, so that the slots of other fields
+    /// (most of them) are passed by one load.
+    let slotPlan: [UInt16]
+
+    /// What `fact` takes from a slot of one field.
+    enum SlotRole: UInt8 {
+        case none, eventID, logOffset, sourceIP, userEmail, userName, userDomain, groupID, groupName, label
+
+        static let fields: [(Field, SlotRole)] = [
+            (.eventID, .eventID), (.logOffset, .logOffset), (.sourceIP, .sourceIP), (.userEmail, .userEmail),
+            (.userName, .userName), (.userDomain, .userDomain), (.threatGroupID, .groupID), (.threatGroupName, .groupName),
+        ]
+    }
     /// How far (event time) a key's window stays open past its span for late events.
     public var lateness: Int64
     /// Windows held at most; beyond, the least recently used are closed (and evaluated).
@@ -86,15 +95,11 @@ public struct BehaviourEngine: BehaviourRules {
         self.columns = columns
         var byField = [Int8](repeating: -1, count: Field.allCases.count)
         for (i, c) in columns.enumerated() { if case .field(let f) = c { byField[Int(f.rawValue)] = Int8(i) } }
-        columnOfField = byField
-        // The fields `fact` reads: its own and the columns (and labels, when a column is one).
-        var read = byField.map { $0 >= 0 }
-        for f: Field in [.eventID, .logOffset, .sourceIP, .userEmail, .userName, .userDomain, .threatGroupID, .threatGroupName] {
-            read[Int(f.rawValue)] = true
-        }
-        if columns.contains(where: { if case .label = $0 { true } else { false } }) { read[Int(Field.labels.rawValue)] = true }
-        readsField = read
         labelColumns = columns.contains { if case .label = $0 { true } else { false } }
+        var roles = [SlotRole](repeating: .none, count: Field.allCases.count)
+        for (f, role) in SlotRole.fields { roles[Int(f.rawValue)] = role }
+        if labelColumns { roles[Int(Field.labels.rawValue)] = .label }
+        slotPlan = (0..<roles.count).map { UInt16(roles[$0].rawValue) | UInt16(byField[$0] + 1) << 8 }
         groupParts = rules.correlations.map { r in
             r.groupBy.map { ($0.name + "=", $0, $0.column.flatMap { columns.firstIndex(of: $0) } ?? -1) }
         }
@@ -232,26 +237,28 @@ public struct BehaviourEngine: BehaviourRules {
         var email = none, name = none, domain = none, id = none, ip = none, gid: Bytes?, gname: Bytes?, offset: Int64?
         let first = columnValues.count
         columnValues.append(contentsOf: repeatElement(ColumnValue(bytes: .absent, hash: 0), count: columns.count))
-        readsField.withUnsafeBufferPointer { reads in
-            for s in r.slots(of: event) where reads[Int(s.field.rawValue)] {
-                switch s.field {
+        slotPlan.withUnsafeBufferPointer { plan in
+            for s in r.slots(of: event) {
+                let p = plan[Int(s.field.rawValue)]
+                guard p != 0 else { continue }
+                switch SlotRole(rawValue: UInt8(truncatingIfNeeded: p)) ?? .none {
+                case .none: break
                 case .eventID: id = r.bytes(s)
-                case .logOffset where s.kind == .number: offset = s.value
+                case .logOffset: if s.kind == .number { offset = s.value }
                 case .sourceIP: ip = r.bytes(s)
                 case .userEmail: email = r.bytes(s)
                 case .userName: name = r.bytes(s)
                 case .userDomain: domain = r.bytes(s)
-                case .threatGroupID: gid = r.bytes(s)
-                case .threatGroupName: gname = r.bytes(s)
-                case .labels where labelColumns:
+                case .groupID: gid = r.bytes(s)
+                case .groupName: gname = r.bytes(s)
+                case .label:
                     let (k, v) = r.label(s)
                     for (i, c) in columns.enumerated() where columnValues[first + i].bytes.isAbsent {
                         if case .label(let key) = c, k.elementsEqual(key.utf8) { columnValues[first + i] = Self.column(v, arena) }
                     }
                     continue
-                default: break
                 }
-                let c = Int(columnOfField[Int(s.field.rawValue)])
+                let c = Int(p >> 8) - 1
                 if c >= 0, columnValues[first + c].bytes.isAbsent {
                     if s.kind == .number {
                         var text = String(s.value)
