@@ -106,15 +106,20 @@ struct CampaignCounter {
         if time < kept.time || event.text(values.strings) < kept.event.text(values.strings) { signIns[Int(index)] = signIn }
     }
 
-    /// Whether the event just committed to `builder` may count: `classify` counts only an
-    /// authentication or a recipient check or account lookup. Most events are neither,
-    /// and two lookups spare them the read of every field.
+    /// Whether the event just committed to `builder` may count: each class of `classify`
+    /// needs an authentication, a recipient check or an account lookup (the predicates
+    /// below, which it uses). Most events are none of them, and two lookups spare them the
+    /// read of every field.
     @inline(__always)
     static func mayCount(_ builder: EventBuilder) -> Bool {
-        if let category = builder.value(of: .eventCategory), category.equals("authentication") { return true }
+        if let category = builder.value(of: .eventCategory), isAuthentication(category) { return true }
         guard let action = builder.value(of: .eventAction) else { return false }
-        return action.equals("recipient-check") || action.equals("account-lookup")
+        return isRecipientCheck(action) || isAccountLookup(action)
     }
+
+    @inline(__always) static func isAuthentication(_ category: Bytes) -> Bool { category.equals("authentication") }
+    @inline(__always) static func isRecipientCheck(_ action: Bytes) -> Bool { action.equals("recipient-check") }
+    @inline(__always) static func isAccountLookup(_ action: Bytes) -> Bool { action.equals("account-lookup") }
 
     /// Classifies the batch's last event (the worker calls it as each event is committed,
     /// while its values are in the cache); a counted one is recorded with its group.
@@ -180,10 +185,11 @@ struct CampaignCounter {
             let outcome = f.bytes(.outcome) ?? none, reason = f.bytes(.reason) ?? none
             let exists = f.number(.exists).map { $0 != 0 }
             let unknownUser = reason.equals("unknown_user")
-            let authentication = category.equals("authentication")
-            // (`mayCount` lets through only events these may count.)
-            let probe = (action.equals("recipient-check") && (unknownUser || outcome.equals("success")))
-                || action.equals("account-lookup")
+            let authentication = Self.isAuthentication(category)
+            // Each class needs one of `mayCount`'s predicates: a class without one would be
+            // dropped by the worker's first look (a test checks every combination).
+            let probe = (Self.isRecipientCheck(action) && (unknownUser || outcome.equals("success")))
+                || Self.isAccountLookup(action)
                 || (authentication && unknownUser)
             // An attack checks a credential of an account that exists: the directory decides
             // when one is loaded, the log's own word otherwise.
