@@ -70,12 +70,7 @@ final class WindowCorrelator: Correlator {
     /// show it (`source.ip=203.0.113.9`), made once when the key is first seen.
     final class Group {
         var clock: Int64
-        /// The windows from `head` on are open; those before it are closed, emptied slots
-        /// that go in one removal once they are half the array. A key can hold hundreds of
-        /// windows (a day of ten-minute ones), and removing the closed ones as they close
-        /// moved all the others each time.
         var windows: [Window] = []
-        var head = 0
         /// The earliest time at which the key's clock closes one of the windows.
         var expiry: Int64 = .max
         let text: String
@@ -85,13 +80,10 @@ final class WindowCorrelator: Correlator {
             self.text = text
         }
 
-        var isEmpty: Bool { head == windows.count }
-
         /// Frees the windows' lists and forgets them.
         func dropWindows() {
-            for i in head..<windows.count { windows[i].lists.free() }
+            for i in windows.indices { windows[i].lists.free() }
             windows.removeAll()
-            head = 0
         }
 
         deinit { dropWindows() }
@@ -217,7 +209,7 @@ final class WindowCorrelator: Correlator {
         var found = flush()
         for (key, g) in groups.sorted(by: { ($0.key.rule, $0.value.text) < ($1.key.rule, $1.value.text) }) {
             g.windows.withUnsafeBufferPointer { w in
-                for i in g.head..<w.count { if let f = evaluate(w.baseAddress! + i, key, g.text) { found.append(f) } }
+                for i in w.indices { if let f = evaluate(w.baseAddress! + i, key, g.text) { found.append(f) } }
             }
             g.dropWindows()
         }
@@ -239,10 +231,9 @@ final class WindowCorrelator: Correlator {
         // another of the same days comes late for every key, and its windows would otherwise
         // close at each chunk's end and split into chunk-sized pieces (see `graceChunks`).
         if g.clock > g.expiry {
-            // In place: the windows kept gather at the front of the ones passed, then move up
-            // behind the closed ones, which become emptied slots before `head`.
-            var end = g.head, kept = g.head
-            let clock = g.clock, head = g.head
+            // In place: the windows kept move to the front, the closed ones go in one removal.
+            var end = 0, kept = 0
+            let clock = g.clock
             g.windows.withUnsafeMutableBufferPointer { w in
                 while end < w.count, w[end].start + reach < clock {
                     if w[end].lastUse < tick && w[end].lastLateUse < tick - Self.graceChunks {
@@ -254,28 +245,17 @@ final class WindowCorrelator: Correlator {
                     }
                     end += 1
                 }
-                let closed = end - kept
-                guard closed > 0 else { return }
-                for j in stride(from: kept - 1, through: head, by: -1) { w.swapAt(j, j + closed) }
-                for i in head..<(head + closed) {
-                    w[i].lists.free()
-                    w[i] = Window(start: 0, end: 0)
-                }
+                for i in kept..<end { w[i].lists.free() }
             }
-            g.head += end - kept
-            if g.head >= 16 && 2 * g.head >= g.windows.count {
-                g.windows.removeSubrange(0..<g.head)
-                g.head = 0
-            }
+            g.windows.removeSubrange(kept..<end)
         }
-        let head = g.head
         // The latest-starting window that the event fits (read in place: a copy of a window
         // would retain its sets and lists). None fits when the event is more than a timespan
         // after the latest start, which is the common case of a new window.
-        let latest = g.windows.withUnsafeBufferPointer { $0.count > head ? $0[$0.count - 1].start : .min }
+        let latest = g.windows.withUnsafeBufferPointer { $0.last.map(\.start) ?? .min }   // (`.last` would copy the window)
         var index = time - timespan > latest ? -1 : g.windows.withUnsafeBufferPointer { windows in
             var i = windows.count - 1
-            while i >= head {
+            while i >= 0 {
                 if max(windows[i].end, time) - min(windows[i].start, time) <= timespan { return i }
                 i -= 1
             }
@@ -283,18 +263,18 @@ final class WindowCorrelator: Correlator {
         }
         if index < 0 {
             index = g.windows.count
-            while index > head && g.windows.withUnsafeBufferPointer({ $0[index - 1].start > time }) { index -= 1 }
+            while index > 0 && g.windows.withUnsafeBufferPointer({ $0[index - 1].start > time }) { index -= 1 }
             g.windows.insert(Window(start: time, end: time), at: index)
             openWindows += 1
         }
         update(&g.windows[index], fact, hit, r, signals)
         if time < g.clock - engine.lateness { g.windows[index].lastLateUse = tick }
         // A late event moves its window's start back: it may have to move left to stay in order.
-        while index > head && g.windows.withUnsafeBufferPointer({ $0[index - 1].start > $0[index].start }) {
+        while index > 0 && g.windows.withUnsafeBufferPointer({ $0[index - 1].start > $0[index].start }) {
             g.windows.swapAt(index - 1, index)
             index -= 1
         }
-        g.expiry = g.windows[head].start + reach
+        g.expiry = g.windows[0].start + reach
     }
 
     private func update(_ w: inout Window, _ fact: UnsafePointer<EventFact>, _ hit: RuleHit, _ r: Int,
@@ -340,7 +320,7 @@ final class WindowCorrelator: Correlator {
     /// Closes the least recently used tenth of the windows (evaluating them).
     private func evict(_ found: inout [Finding]) {
         var all: [(use: Int, key: Key, index: Int)] = []
-        for (key, g) in groups { for i in g.head..<g.windows.count { all.append((g.windows[i].lastUse, key, i)) } }
+        for (key, g) in groups { for (i, w) in g.windows.enumerated() { all.append((w.lastUse, key, i)) } }
         all.sort { $0.use < $1.use }
         let n = max(1, openWindows - engine.maxOpenWindows + engine.maxOpenWindows / 10)
         var remove: [Key: Set<Int>] = [:]
@@ -353,7 +333,7 @@ final class WindowCorrelator: Correlator {
                 g.windows.remove(at: i)
                 openWindows -= 1
             }
-            if g.isEmpty { groups[key] = nil }
+            if g.windows.isEmpty { groups[key] = nil }
         }
     }
 
