@@ -76,6 +76,7 @@ public struct BehaviourEngine: BehaviourRules {
             (.userName, .userName), (.userDomain, .userDomain), (.threatGroupID, .groupID), (.threatGroupName, .groupName),
         ]
     }
+
     /// How far (event time) a key's window stays open past its span for late events.
     public var lateness: Int64
     /// Windows held at most; beyond, the least recently used are closed (and evaluated).
