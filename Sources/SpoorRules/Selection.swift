@@ -459,8 +459,7 @@ public final class SelectionRule: @unchecked Sendable {
     /// Whether an event with these test results matches (`results`: by distinct test
     /// number, 1 or 0; `DetectionPlan` evaluates every test first).
     func matches(results: UnsafePointer<Int8>) -> Bool {
-        // Read once: each access to a class's `var` is checked for exclusivity.
-        Self.run(0, compiled, results)
+        decides(results: results) == 1
     }
 
     /// What the rule makes of results some of which are not known yet (-1): 1 or 0 when
@@ -493,22 +492,6 @@ public final class SelectionRule: @unchecked Sendable {
                 if r < 0 { open = true }
             }
             return open ? -1 : 1 - decisive
-        }
-    }
-
-    private static func run(_ n: Int, _ program: UnsafeMutableBufferPointer<(kind: UInt8, arg: Int32, first: Int32, child: Int32)>,
-                            _ results: UnsafePointer<Int8>) -> Bool {
-        let node = program[n]
-        let arg = Int(node.arg), first = Int(node.first)
-        switch node.kind {
-        case 0: return results[arg] == 1
-        case 1: return !run(arg, program, results)
-        case 2:
-            for c in first..<(first + arg) where !run(Int(program[c].child), program, results) { return false }
-            return true
-        default:
-            for c in first..<(first + arg) where run(Int(program[c].child), program, results) { return true }
-            return false
         }
     }
 
