@@ -18,7 +18,6 @@ final class ValueMemo {
     private let start: UnsafeMutablePointer<Int>
     private let shift: UnsafeMutablePointer<UInt64>
     private let entries: UnsafeMutablePointer<Entry>
-    private let count: Int
 
     /// `ways` entries per group (a power of two).
     convenience init(groups: Int, ways: Int = 32) {
@@ -37,9 +36,8 @@ final class ValueMemo {
             shift[g] = UInt64(64 - w.trailingZeroBitCount)
             n += w
         }
-        count = n
-        entries = .allocate(capacity: count)
-        entries.initialize(repeating: Entry(), count: count)
+        entries = .allocate(capacity: n)
+        entries.initialize(repeating: Entry(), count: n)
     }
 
     deinit {
