@@ -23,6 +23,27 @@ import Testing
         #expect(withBytes(of: long + "C") { interner.find($0) } == nil)
     }
 
+    /// Keys are compared by hash first: a byte the hash skipped would make two accounts one.
+    @Test func everyByteOfAKeyCountsInItsHash() {
+        for n in 0...40 {
+            let base = (0..<n).map { UInt8(truncatingIfNeeded: 0x41 + $0 * 7) }
+            let h = base.withUnsafeBytes { Hash.words($0) }
+            var seen: Set<UInt64> = [h]
+            for i in 0..<n {
+                var changed = base
+                changed[i] ^= 0x01
+                // Only the first `n` bytes are the key: what follows them in memory is not.
+                changed.append(0xFF)
+                let other = changed.withUnsafeBytes { Hash.words(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                #expect(other != h, "byte \(i) of \(n) is not in the hash")
+                seen.insert(other)
+            }
+            let padded = base + [0x2A, 0x2A, 0x2A, 0x2A, 0x2A, 0x2A, 0x2A, 0x2A]
+            #expect(padded.withUnsafeBytes { Hash.words(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } == h)
+            #expect(seen.count == n + 1)
+        }
+    }
+
     @Test func manyValuesSurviveGrowth() {
         var interner = ByteInterner<Int32>()
         for i in 0..<10_000 { #expect(Self.intern("10.0.\(i / 256).\(i % 256)", Int32(-i), in: &interner) == Int32(i)) }

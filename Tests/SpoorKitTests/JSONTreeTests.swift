@@ -82,6 +82,24 @@ struct CIDRTrieTests {
         }
     }
 
+    @Test("An address read from an event is the number inet_pton makes of it, or refused")
+    func eventAddressesParseAsInetPtonDoes() {
+        let valid = ["192.0.2.1", "0.0.0.0", "255.255.255.255", "10.0.3.77", "198.51.100.127", "2001:db8::1", "::ffff:192.0.2.1", "::1"]
+        let invalid = ["", "256.1.1.1", "1.2.3", "1..2.3", "1.2.3.4.", ".1.2.3", "1.2.3.1234", "a.b.c.d", "1.2.3.4 ", "1.2.3.-4",
+                       "1.2.3.4/24", "unknown", "192.0.2.1000", "1.2.3.4.5"]
+        for text in valid {
+            guard let bytes = CIDRTrie.parse(text) else { Issue.record("inet_pton refused \(text)"); continue }
+            var out = (UInt64(0), UInt64(0))
+            #expect(withBytes(of: text) { CIDRTrie.parse($0, into: &out) }, "\(text)")
+            let expected = (bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }, bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+            #expect(out == expected, "\(text)")
+        }
+        for text in invalid {
+            var out = (UInt64(0), UInt64(0))
+            #expect(!withBytes(of: text) { CIDRTrie.parse($0, into: &out) }, "\(text)")
+        }
+    }
+
     @Test("Longest prefix wins, IPv4 and IPv6 in one trie, whatever the order of inserts")
     func longestPrefix() {
         var trie = CIDRTrie()

@@ -86,8 +86,18 @@ public enum Hash {
             i += 8
         }
         if i < n {
+            // The last 1...7 bytes as one little-endian word, in at most two loads: the
+            // word that ends with them (or two overlapping halves), shifted into place.
+            let r = n - i
             var w: UInt64 = 0
-            for j in i..<n { w |= UInt64(p.load(fromByteOffset: j, as: UInt8.self)) << UInt64(8 * (j - i)) }
+            if n >= 8 {
+                w = p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64(8 * (8 - r))
+            } else if r >= 4 {
+                w = UInt64(p.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                    | UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << UInt64(8 * (r - 4))
+            } else {
+                for j in i..<n { w |= UInt64(p.load(fromByteOffset: j, as: UInt8.self)) << UInt64(8 * (j - i)) }
+            }
             h = (h ^ w) &* 0xC4CE_B9FE_1A85_EC53
         }
         return mix(h)
