@@ -22,6 +22,7 @@ public final class IndicatorAttributor: Enricher {
     public init(rules: RuleSet) {
         self.rules = rules
         plan = rules.selections.isEmpty ? nil : DetectionPlan(rules: rules)
+        behaviour = rules.correlations.isEmpty ? nil : rules.behaviour
         borrowedPlan = plan.map { Unmanaged.passUnretained($0) }
         hasNetworks = !rules.stix.networks.isEmpty || rules.indicators.contains { !$0.networks.isEmpty }
         domainHashes = Set(rules.stix.domains.keys.map { key in withBytes(of: key) { Hash.fnv1a($0) } })
@@ -30,6 +31,8 @@ public final class IndicatorAttributor: Enricher {
 
     /// The detection rules as evaluated per event (nil: there are none).
     let plan: DetectionPlan?
+    /// The behaviour rules, whose facts are taken as events are classified (nil: none).
+    private let behaviour: BehaviourEngine?
     /// `plan`, borrowed: handing it on per event retains nothing.
     private let borrowedPlan: Unmanaged<DetectionPlan>?
     /// Whether any rule lists networks (else source addresses are not looked up).
@@ -75,9 +78,12 @@ public final class IndicatorAttributor: Enricher {
         let addresses = ValueMemo(groups: 1, ways: 4096)
         /// Per domain (short ones), whether it or a parent may be a STIX domain.
         let domains = ValueMemo(groups: 1, ways: 256)
-        init(plan: DetectionPlan?) {
+        /// The facts of the current chunk's events that feed a behaviour rule.
+        let facts: FactCollector?
+        init(plan: DetectionPlan?, behaviour: BehaviourEngine?) {
             detection = plan.map { DetectionState(plan: $0) }
             borrowedDetection = detection.map { Unmanaged.passUnretained($0) }
+            facts = behaviour.map { FactCollector(engine: $0) }
         }
     }
 
@@ -103,7 +109,7 @@ public final class IndicatorAttributor: Enricher {
     }
 
     public func enrich(_ event: EventBuilder, context: ParseContext) {
-        let state = context.state(for: WorkerState.key) { WorkerState(plan: plan) }
+        let state = context.state(for: WorkerState.key) { WorkerState(plan: plan, behaviour: behaviour) }
         // The tries are asked once per address, and a recurring address not at all.
         var addresses = AddressVerdict(rule: -1, stix: -1)
         if hasNetworks, let ip = event.value(of: .sourceIP) {
@@ -133,7 +139,7 @@ public final class IndicatorAttributor: Enricher {
         }
         if let plan = borrowedPlan, let detection = state.borrowedDetection {
             plan._withUnsafeGuaranteedRef { plan in
-                detection._withUnsafeGuaranteedRef { select(event, plan, $0, context, attributed: attributed) }
+                detection._withUnsafeGuaranteedRef { select(event, plan, $0, state.facts, context, attributed: attributed) }
             }
         }
     }
@@ -151,9 +157,11 @@ public final class IndicatorAttributor: Enricher {
 
     /// Applies the Sigma detection rules: records the event's outcome for the behaviour rules
     /// (by the index the event gets in the batch), lists the matching rules in `labels.rules`,
-    /// sets `threat.technique.id` from the first matching rule's tags, and attributes the
-    /// event when a matching rule names an actor and nothing attributed it yet.
-    private func select(_ event: EventBuilder, _ plan: DetectionPlan, _ state: DetectionState, _ context: ParseContext, attributed: Bool) {
+    /// sets `threat.technique.id` from the first matching rule's tags, attributes the event
+    /// when a matching rule names an actor and nothing attributed it yet, and then, when the
+    /// event feeds a behaviour rule, copies what the rule needs of it (`facts`).
+    private func select(_ event: EventBuilder, _ plan: DetectionPlan, _ state: DetectionState, _ facts: FactCollector?,
+                        _ context: ParseContext, attributed: Bool) {
         let n = state.classify(event, index: event.pendingIndex, context.scratch)
         state.outcomes.withUnsafeBufferPointer { outcomes in
             let o = outcomes.baseAddress! + n
@@ -169,6 +177,7 @@ public final class IndicatorAttributor: Enricher {
                 }
             }
             if context.trace != nil { for r in o.pointee.rules { context.note("rule '\(plan.selections[Int(r)].id)' matched") } }
+            if let facts, !o.pointee.hits.isEmpty { facts.add(event, index: event.pendingIndex, stream: context.streamID) }
         }
     }
 

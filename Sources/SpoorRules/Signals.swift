@@ -60,22 +60,9 @@ public struct BehaviourEngine: BehaviourRules {
     let actors: [String: Actor]
     /// Columns copied per event (those any rule groups or counts by).
     let columns: [FieldRef]
-    /// Whether any column is a label.
-    let labelColumns: Bool
-    /// Per field (raw value), what `fact` takes from its slot: its `SlotRole` and its
-    /// column + 1 (0: none), as `role | column << 8`, so that the slots of other fields
-    /// (most of them) are passed by one load.
-    let slotPlan: [UInt16]
-
-    /// What `fact` takes from a slot of one field.
-    enum SlotRole: UInt8 {
-        case none, eventID, logOffset, sourceIP, userEmail, userName, userDomain, groupID, groupName, label
-
-        static let fields: [(Field, SlotRole)] = [
-            (.eventID, .eventID), (.logOffset, .logOffset), (.sourceIP, .sourceIP), (.userEmail, .userEmail),
-            (.userName, .userName), (.userDomain, .userDomain), (.threatGroupID, .groupID), (.threatGroupName, .groupName),
-        ]
-    }
+    /// Per column, the field it reads (`.labels` for a label) and, for a label, its key.
+    let columnFields: [Field]
+    let columnLabels: [[UInt8]]
 
     /// How far (event time) a key's window stays open past its span for late events.
     public var lateness: Int64
@@ -94,13 +81,8 @@ public struct BehaviourEngine: BehaviourRules {
             }
         }
         self.columns = columns
-        var byField = [Int8](repeating: -1, count: Field.allCases.count)
-        for (i, c) in columns.enumerated() { if case .field(let f) = c { byField[Int(f.rawValue)] = Int8(i) } }
-        labelColumns = columns.contains { if case .label = $0 { true } else { false } }
-        var roles = [SlotRole](repeating: .none, count: Field.allCases.count)
-        for (f, role) in SlotRole.fields { roles[Int(f.rawValue)] = role }
-        if labelColumns { roles[Int(Field.labels.rawValue)] = .label }
-        slotPlan = (0..<roles.count).map { UInt16(roles[$0].rawValue) | UInt16(byField[$0] + 1) << 8 }
+        columnFields = columns.map { if case .field(let f) = $0 { f } else { .labels } }
+        columnLabels = columns.map { if case .label(let k) = $0 { Array(k.utf8) } else { [] } }
         groupParts = rules.correlations.map { r in
             r.groupBy.map { ($0.name + "=", $0, $0.column.flatMap { columns.firstIndex(of: $0) } ?? -1) }
         }
@@ -137,55 +119,50 @@ public struct BehaviourEngine: BehaviourRules {
 
     public var isEmpty: Bool { rules.isEmpty }
 
+    /// The chunk's facts (gathered as events were classified: `FactCollector`) and the hits
+    /// of the rules each one feeds, with its group key and counted value hashed.
     public func signals(of batch: EventBatch, context: ParseContext) -> any Sendable {
-        var out = ChunkSignals()
-        guard !rules.isEmpty, let state = context.existingState(for: IndicatorAttributor.WorkerState.key, as: IndicatorAttributor.WorkerState.self)?.detection
-        else { return out }
+        guard !rules.isEmpty,
+              let worker = context.existingState(for: IndicatorAttributor.WorkerState.key, as: IndicatorAttributor.WorkerState.self),
+              let state = worker.detection, let collector = worker.facts
+        else { return ChunkSignals() }
+        let taken = collector.take(committed: min(batch.events.count, state.rowCount))
+        var out = taken.signals
+        let events = taken.events
         // Per event, the group key each group-by gives (rules sharing one share it).
         var specKeys = [UInt64](repeating: 0, count: groupSpecs.count)
         var specDone = [Int32](repeating: -1, count: groupSpecs.count)   // the fact it was made for
-        var facts: [EventFact] = [], columns: [ColumnValue] = [], hits: [RuleHit] = []
-        var keyless: [Int32] = []
+        var hits: [RuleHit] = [], keyless: [Int32] = []
+        hits.reserveCapacity(out.facts.count * 2)
         let arena = out.arena
-        // The last event id's stream part, as text and as a number (see `EvidenceID`);
-        // 0xFF bytes are no id's.
-        var lastStream: (text: (UInt64, UInt64), value: UInt64) = ((.max, .max), 0)
         // Read once here: inside the loops, each use of a property of `self` retained it.
         let keys = self.keys, groupSpecs = self.groupSpecs
-        batch.withReader { r in
-            let n = min(r.events.count, state.rowCount)
-            state.outcomes.withUnsafeBufferPointer { outcomes in
-                for index in 0..<n {
-                    let o = outcomes.baseAddress! + Int(state.rows[index])
-                    guard !o.pointee.hits.isEmpty else { continue }
-                    let f = self.fact(r.events[index], r, &columns, arena, &lastStream, stream: context.streamID)
-                    let fact = Int32(facts.count)
-                    facts.append(f)
-                    columns.withUnsafeBufferPointer { columns in
-                        o.pointee.hits.withUnsafeBufferPointer { list in
-                            for (rule, steps) in list {
-                                let ri = Int(rule), spec = groupSpecs[ri]
-                                if specDone[spec] != fact {
-                                    specKeys[spec] = keys.groupHash(ri, f, columns, arena)
-                                    specDone[spec] = fact
-                                }
-                                let group = specKeys[spec]
-                                guard group != 0 else {
-                                    if keyless.isEmpty { keyless = [Int32](repeating: 0, count: rules.count) }
-                                    keyless[ri] += 1
-                                    continue
-                                }
-                                let value = keys.valueHash(ri, f, columns, arena)
-                                hits.append(RuleHit(fact: fact, rule: rule, steps: steps, group: group, value: value))
+        state.outcomes.withUnsafeBufferPointer { outcomes in
+            out.columns.withUnsafeBufferPointer { columns in
+                for (k, f) in out.facts.enumerated() {
+                    let o = outcomes.baseAddress! + Int(state.rows[Int(events[k])])
+                    let fact = Int32(k)
+                    o.pointee.hits.withUnsafeBufferPointer { list in
+                        for (rule, steps) in list {
+                            let ri = Int(rule), spec = groupSpecs[ri]
+                            if specDone[spec] != fact {
+                                specKeys[spec] = keys.groupHash(ri, f, columns, arena)
+                                specDone[spec] = fact
                             }
+                            let group = specKeys[spec]
+                            guard group != 0 else {
+                                if keyless.isEmpty { keyless = [Int32](repeating: 0, count: rules.count) }
+                                keyless[ri] += 1
+                                continue
+                            }
+                            let value = keys.valueHash(ri, f, columns, arena)
+                            hits.append(RuleHit(fact: fact, rule: rule, steps: steps, group: group, value: value))
                         }
                     }
                 }
             }
         }
-        out.earliest = facts.lazy.map(\.time).min()
-        out.facts = facts
-        out.columns = columns
+        out.earliest = out.facts.lazy.map(\.time).min()
         out.hits = hits
         out.keyless = keyless
         return out
@@ -231,54 +208,38 @@ public struct BehaviourEngine: BehaviourRules {
         return out
     }
 
-    /// Copies what the rules need of one event (only for events some rule counts).
-    func fact(_ event: EventHeader, _ r: BatchReader, _ columnValues: inout [ColumnValue], _ arena: SignalArena,
+    /// What the rules need of the open event (one some rule counts), copied from the
+    /// builder into the collector's arena and column list.
+    func fact(_ e: EventBuilder, _ columnValues: inout [ColumnValue], _ arena: SignalArena,
               _ lastStream: inout (text: (UInt64, UInt64), value: UInt64), stream: UInt64?) -> EventFact {
         let none = Bytes(start: nil, count: 0)
-        var email = none, name = none, domain = none, id = none, ip = none, gid: Bytes?, gname: Bytes?, offset: Int64?
         let first = columnValues.count
-        columnValues.append(contentsOf: repeatElement(ColumnValue(bytes: .absent, hash: 0), count: columns.count))
-        slotPlan.withUnsafeBufferPointer { plan in
-            for s in r.slots(of: event) {
-                let p = plan[Int(s.field.rawValue)]
-                guard p != 0 else { continue }
-                switch SlotRole(rawValue: UInt8(truncatingIfNeeded: p)) ?? .none {
-                case .none: break
-                case .eventID: id = r.bytes(s)
-                case .logOffset: if s.kind == .number { offset = s.value }
-                case .sourceIP: ip = r.bytes(s)
-                case .userEmail: email = r.bytes(s)
-                case .userName: name = r.bytes(s)
-                case .userDomain: domain = r.bytes(s)
-                case .groupID: gid = r.bytes(s)
-                case .groupName: gname = r.bytes(s)
-                case .label:
-                    let (k, v) = r.label(s)
-                    for (i, c) in columns.enumerated() where columnValues[first + i].bytes.isAbsent {
-                        if case .label(let key) = c, k.elementsEqual(key.utf8) { columnValues[first + i] = Self.column(v, arena) }
-                    }
-                    continue
-                }
-                let c = Int(p >> 8) - 1
-                if c >= 0, columnValues[first + c].bytes.isAbsent {
-                    if s.kind == .number {
-                        var text = String(s.value)
-                        text.withUTF8 { columnValues[first + c] = Self.column(Bytes($0), arena) }
-                    } else {
-                        columnValues[first + c] = Self.column(r.bytes(s), arena)
-                    }
+        columnFields.withUnsafeBufferPointer { fields in
+            for (c, field) in fields.enumerated() {
+                if field == .labels {
+                    let value = columnLabels[c].withUnsafeBytes { e.label($0) }
+                    columnValues.append(value.map { Self.column($0, arena) } ?? ColumnValue(bytes: .absent, hash: 0))
+                } else if let v = e.value(of: field) {
+                    columnValues.append(Self.column(v, arena))
+                } else if let n = e.number(of: field) {
+                    var text = String(n)
+                    columnValues.append(text.withUTF8 { Self.column(Bytes($0), arena) })
+                } else {
+                    columnValues.append(ColumnValue(bytes: .absent, hash: 0))
                 }
             }
         }
+        let id = e.value(of: .eventID) ?? none, ip = e.value(of: .sourceIP) ?? none
         // The pipeline's id is the stream's number and the offset: its text is not read.
-        let evidence = stream.flatMap { sid in offset.map { EvidenceID(stream: sid, offset: $0) } }
+        let evidence = stream.flatMap { sid in e.number(of: .logOffset).map { EvidenceID(stream: sid, offset: $0) } }
             ?? EvidenceID(compact: id, last: &lastStream)
-        var f = EventFact(time: event.timestamp, evidence: evidence ?? EvidenceID(other: 0),
+        var f = EventFact(time: e.number(of: .timestamp) ?? .min, evidence: evidence ?? EvidenceID(other: 0),
                           eventID: evidence == nil ? arena.append(id) : .absent, account: .absent, accountHash: 0,
                           source: arena.append(ip), sourceHash: Hash.words(ip),
-                          actorID: gid.map { arena.append($0) } ?? .absent,
-                          actorName: gname.map { arena.append($0) } ?? .absent, columns: Int32(first))
-        f.account = Self.appendAccount(email: email, name: name, domain: domain, arena)
+                          actorID: e.value(of: .threatGroupID).map { arena.append($0) } ?? .absent,
+                          actorName: e.value(of: .threatGroupName).map { arena.append($0) } ?? .absent, columns: Int32(first))
+        f.account = Self.appendAccount(email: e.value(of: .userEmail) ?? none, name: e.value(of: .userName) ?? none,
+                                       domain: e.value(of: .userDomain) ?? none, arena)
         f.accountHash = Hash.words(arena.bytes(f.account))
         return f
     }
