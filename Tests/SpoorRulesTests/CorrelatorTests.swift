@@ -117,6 +117,48 @@ import Testing
         #expect(enumeration.count == 1 && enumeration.first?.valueCount == 12, "\(enumeration.map(\.valueCount))")
     }
 
+    /// Facts are copied as each event is classified, before it is committed: an event the
+    /// worker then refuses (no `@timestamp`) must not count, and the next event takes its place.
+    @Test func anEventThatIsNotCommittedFeedsNoWindow() throws {
+        let dir = try rulesDirectory(["rules.yaml": """
+            title: A failed sign-in
+            id: failed
+            detection:
+              sel: {event.outcome: failure}
+              condition: sel
+            ---
+            title: Three failures of one tenant
+            id: tenant-failures
+            correlation:
+              type: event_count
+              rules: [failed]
+              group-by: [labels.tenant]
+              timespan: 1h
+              condition: {gte: 3}
+            """])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let maker = SignalMaker(try RuleSet.load(directory: dir))
+        let correlator = maker.engine.makeCorrelator()
+        // (tenant, committed): b has two committed failures and two that are not.
+        let events: [(String, Bool)] = [("a", true), ("b", false), ("b", true), ("a", true), ("b", true), ("a", true), ("b", false)]
+        maker.builder.reset()
+        for (i, (tenant, committed)) in events.enumerated() {
+            withBytes(of: "") { empty in
+                maker.builder.begin(record: empty)
+                if committed { maker.builder.set(.timestamp, int: day0 + Int64(i) * minute) }
+                maker.builder.set(.eventDataset, "test")
+                maker.builder.set(.eventID, string: "e\(i)")
+                maker.builder.set(.eventOutcome, string: "failure")
+                maker.builder.label("tenant", string: tenant)
+                maker.attributor.enrich(maker.builder, context: maker.context)
+                #expect(maker.builder.commit() == committed)
+            }
+        }
+        #expect(maker.builder.batch.events.count == 5)
+        let found = correlator.add(maker.engine.signals(of: maker.builder.batch, context: maker.context)) + correlator.finish()
+        #expect(found.map { "\($0.groupKey) \($0.eventCount) \($0.evidence)" } == ["labels.tenant=a 3 [\"e0\", \"e3\", \"e5\"]"])
+    }
+
     @Test func anAttributedEvidenceEventNamesTheActor() throws {
         let dir = try rulesDirectory(["indicators.yaml": """
             indicators:
