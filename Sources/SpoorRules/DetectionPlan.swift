@@ -260,7 +260,44 @@ final class DetectionPlan: @unchecked Sendable {
 /// after the chunk.
 final class DetectionState {
     let plan: DetectionPlan
-    private(set) var outcomes: [DetectionPlan.Outcome] = []
+    /// The outcomes worked out so far, by number, as the per-event path reads them.
+    private var outcomes = UnsafeMutablePointer<Decided>.allocate(capacity: 64)
+    private var outcomeCapacity = 64
+    private(set) var outcomeCount = 0
+
+    /// An outcome (`DetectionPlan.Outcome`) in memory this state owns, as plain pointers:
+    /// reading one per event retains and releases nothing (its arrays did, twice an event).
+    struct Decided {
+        var rules: UnsafeBufferPointer<Int32>
+        var label: UnsafeRawBufferPointer
+        var technique: UnsafeRawBufferPointer?
+        var actorRule: Int32
+        var hits: UnsafeBufferPointer<(rule: Int32, steps: UInt32)>
+        /// The one allocation holding `rules`, `hits` and `label`.
+        let block: UnsafeMutableRawPointer
+
+        init(_ o: DetectionPlan.Outcome) {
+            typealias Hit = (rule: Int32, steps: UInt32)
+            let hitsAt = o.rules.count * MemoryLayout<Int32>.stride
+            let labelAt = hitsAt + o.hits.count * MemoryLayout<Hit>.stride
+            let b = UnsafeMutableRawPointer.allocate(byteCount: max(1, labelAt + o.label.count), alignment: MemoryLayout<Hit>.alignment)
+            let r = b.bindMemory(to: Int32.self, capacity: o.rules.count)
+            r.initialize(from: o.rules, count: o.rules.count)
+            let h = (b + hitsAt).bindMemory(to: Hit.self, capacity: o.hits.count)
+            h.initialize(from: o.hits, count: o.hits.count)
+            o.label.withUnsafeBytes { if let from = $0.baseAddress { (b + labelAt).copyMemory(from: from, byteCount: $0.count) } }
+            block = b
+            rules = UnsafeBufferPointer(start: r, count: o.rules.count)
+            hits = UnsafeBufferPointer(start: h, count: o.hits.count)
+            label = UnsafeRawBufferPointer(start: b + labelAt, count: o.label.count)
+            technique = o.technique
+            actorRule = o.actorRule
+        }
+    }
+
+    /// Outcome `n` (of `classify`), valid until the table is emptied at a chunk's start.
+    @inline(__always)
+    func outcome(_ n: Int) -> UnsafePointer<Decided> { UnsafePointer(outcomes + n) }
     /// The current event's test vector, and scratch for working out an outcome.
     let bits: UnsafeMutablePointer<UInt64>
     private let results: UnsafeMutablePointer<Int8>
@@ -306,6 +343,8 @@ final class DetectionState {
     }
 
     deinit {
+        clear()
+        outcomes.deallocate()
         bits.deallocate()
         results.deallocate()
         shapes.deallocate()
@@ -348,7 +387,7 @@ final class DetectionState {
     /// Evaluates the open event (index `index` in the batch) and returns its outcome's number.
     @inline(__always)
     func classify(_ e: EventBuilder, index: Int, _ scratch: MatchScratch) -> Int {
-        if index == 0 && outcomes.count >= Self.maxOutcomes { clear() }
+        if index == 0 && outcomeCount >= Self.maxOutcomes { clear() }
         if index == 0 && gates >= Self.gateCapacity / 2 {
             gateUsed.update(repeating: false, count: Self.gateCapacity)
             gates = 0
@@ -380,17 +419,27 @@ final class DetectionState {
             if same { return Int(values[slot]) - 1 }
             slot = (slot + 1) & (Self.capacity - 1)
         }
-        outcomes.append(plan.outcome(bits, results: results, shapes: shapes))
-        // The table stays at most half full; past that, outcomes are still made but not kept.
-        if outcomes.count < Self.capacity / 2 {
-            for w in 0..<words { keys[slot * words + w] = bits[w] }
-            values[slot] = Int32(outcomes.count)
+        if outcomeCount == outcomeCapacity {
+            let grown = UnsafeMutablePointer<Decided>.allocate(capacity: outcomeCapacity * 2)
+            grown.moveInitialize(from: outcomes, count: outcomeCount)
+            outcomes.deallocate()
+            outcomes = grown
+            outcomeCapacity *= 2
         }
-        return outcomes.count - 1
+        (outcomes + outcomeCount).initialize(to: Decided(plan.outcome(bits, results: results, shapes: shapes)))
+        outcomeCount += 1
+        // The table stays at most half full; past that, outcomes are still made but not kept.
+        if outcomeCount < Self.capacity / 2 {
+            for w in 0..<words { keys[slot * words + w] = bits[w] }
+            values[slot] = Int32(outcomeCount)
+        }
+        return outcomeCount - 1
     }
 
     private func clear() {
-        outcomes.removeAll(keepingCapacity: true)
+        for i in 0..<outcomeCount { outcomes[i].block.deallocate() }
+        outcomes.deinitialize(count: outcomeCount)
+        outcomeCount = 0
         values.update(repeating: 0, count: Self.capacity)
     }
 }

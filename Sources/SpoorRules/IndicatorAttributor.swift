@@ -162,23 +162,18 @@ public final class IndicatorAttributor: Enricher {
     /// event feeds a behaviour rule, copies what the rule needs of it (`facts`).
     private func select(_ event: EventBuilder, _ plan: DetectionPlan, _ state: DetectionState, _ facts: FactCollector?,
                         _ context: ParseContext, attributed: Bool) {
-        let n = state.classify(event, index: event.pendingIndex, context.scratch)
-        state.outcomes.withUnsafeBufferPointer { outcomes in
-            let o = outcomes.baseAddress! + n
-            guard !o.pointee.rules.isEmpty else { return }
-            o.pointee.label.withUnsafeBytes { value in
-                event.label(UnsafeRawBufferPointer(start: Self.rulesKey.utf8Start, count: Self.rulesKey.utf8CodeUnitCount), value)
+        let o = state.outcome(state.classify(event, index: event.pendingIndex, context.scratch))
+        guard !o.pointee.rules.isEmpty else { return }
+        event.label(UnsafeRawBufferPointer(start: Self.rulesKey.utf8Start, count: Self.rulesKey.utf8CodeUnitCount), o.pointee.label)
+        if let t = o.pointee.technique, !event.has(.threatTechniqueID) { event.set(.threatTechniqueID, stable: t) }
+        if !attributed, o.pointee.actorRule >= 0 {
+            let rule = plan.selections[Int(o.pointee.actorRule)]
+            if let a = rule.actor, let actor = rules.actors[a] {
+                attribute(event, actor, rule: rule.id, confidence: rule.level ?? "medium", context)
             }
-            if let t = o.pointee.technique, !event.has(.threatTechniqueID) { event.set(.threatTechniqueID, stable: t) }
-            if !attributed, o.pointee.actorRule >= 0 {
-                let rule = plan.selections[Int(o.pointee.actorRule)]
-                if let a = rule.actor, let actor = rules.actors[a] {
-                    attribute(event, actor, rule: rule.id, confidence: rule.level ?? "medium", context)
-                }
-            }
-            if context.trace != nil { for r in o.pointee.rules { context.note("rule '\(plan.selections[Int(r)].id)' matched") } }
-            if let facts, !o.pointee.hits.isEmpty { facts.add(event, index: event.pendingIndex, stream: context.streamID) }
         }
+        if context.trace != nil { for r in o.pointee.rules { context.note("rule '\(plan.selections[Int(r)].id)' matched") } }
+        if let facts, !o.pointee.hits.isEmpty { facts.add(event, index: event.pendingIndex, stream: context.streamID) }
     }
 
     /// The STIX indicator that matches the event and holds at its time, if any.

@@ -137,28 +137,23 @@ public struct BehaviourEngine: BehaviourRules {
         let arena = out.arena
         // Read once here: inside the loops, each use of a property of `self` retained it.
         let keys = self.keys, groupSpecs = self.groupSpecs
-        state.outcomes.withUnsafeBufferPointer { outcomes in
-            out.columns.withUnsafeBufferPointer { columns in
-                for (k, f) in out.facts.enumerated() {
-                    let o = outcomes.baseAddress! + Int(state.rows[Int(events[k])])
-                    let fact = Int32(k)
-                    o.pointee.hits.withUnsafeBufferPointer { list in
-                        for (rule, steps) in list {
-                            let ri = Int(rule), spec = groupSpecs[ri]
-                            if specDone[spec] != fact {
-                                specKeys[spec] = keys.groupHash(ri, f, columns, arena)
-                                specDone[spec] = fact
-                            }
-                            let group = specKeys[spec]
-                            guard group != 0 else {
-                                if keyless.isEmpty { keyless = [Int32](repeating: 0, count: rules.count) }
-                                keyless[ri] += 1
-                                continue
-                            }
-                            let value = keys.valueHash(ri, f, columns, arena)
-                            hits.append(RuleHit(fact: fact, rule: rule, steps: steps, group: group, value: value))
-                        }
+        out.columns.withUnsafeBufferPointer { columns in
+            for (k, f) in out.facts.enumerated() {
+                let fact = Int32(k)
+                for (rule, steps) in state.outcome(Int(state.rows[Int(events[k])])).pointee.hits {
+                    let ri = Int(rule), spec = groupSpecs[ri]
+                    if specDone[spec] != fact {
+                        specKeys[spec] = keys.groupHash(ri, f, columns, arena)
+                        specDone[spec] = fact
                     }
+                    let group = specKeys[spec]
+                    guard group != 0 else {
+                        if keyless.isEmpty { keyless = [Int32](repeating: 0, count: rules.count) }
+                        keyless[ri] += 1
+                        continue
+                    }
+                    let value = keys.valueHash(ri, f, columns, arena)
+                    hits.append(RuleHit(fact: fact, rule: rule, steps: steps, group: group, value: value))
                 }
             }
         }
