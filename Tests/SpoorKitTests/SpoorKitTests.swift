@@ -498,3 +498,26 @@ struct EventBuilderTests {
         #expect(builder.batch.events.count == 1)
     }
 }
+
+@Suite("ParseContext")
+struct ParseContextTests {
+    final class Counter { var n = 0 }
+    final class Names { var seen: [String] = [] }
+
+    @Test("A plugin's state is its own per key, asked for in turn with others, and made once")
+    func eachKeyKeepsItsState() {
+        let context = ParseContext(zone: TimeZone(identifier: "UTC")!, router: ProgramRouter(parsers: []))
+        var made = 0
+        for i in 0..<5 {
+            context.state(for: "a") { made += 1; return Counter() }.n += 1
+            context.state(for: "a") { made += 1; return Counter() }.n += 10
+            context.state(for: "b") { made += 1; return Names() }.seen.append("x\(i)")
+        }
+        #expect(made == 2)
+        #expect(context.existingState(for: "b", as: Names.self)?.seen.count == 5)
+        #expect(context.state(for: "a") { Counter() }.n == 55)
+        // The same key asked for as another type, right after its own: not the state made for it.
+        #expect(context.existingState(for: "a", as: Names.self) == nil)
+        #expect(context.state(for: "a") { Names() }.seen.isEmpty)
+    }
+}

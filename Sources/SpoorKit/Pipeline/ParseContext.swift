@@ -34,13 +34,13 @@ public final class ParseContext {
 
     /// A plugin's own per-worker state (a lookup cache), made on first use.
     public func state<T: AnyObject>(for key: String, make: () -> T) -> T {
-        // Called per event by the attribution stage: the last one asked for is at hand.
-        if let last = lastState, lastKey == key, let s = last as? T { return s }
-        if let s = pluginState[key] as? T { lastKey = key; lastState = s; return s }
+        // Called per event by the attribution stage: the last one asked for is at hand, and
+        // its type is compared as an identity instead of cast each time.
+        if let last = lastState, lastKey == key, lastType == ObjectIdentifier(T.self) { return unsafeDowncast(last, to: T.self) }
+        if let s = pluginState[key] as? T { remember(key, s); return s }
         let s = make()
         pluginState[key] = s
-        lastKey = key
-        lastState = s
+        remember(key, s)
         return s
     }
 
@@ -50,8 +50,16 @@ public final class ParseContext {
         return pluginState[key] as? T
     }
 
+    private func remember<T: AnyObject>(_ key: String, _ state: T) {
+        lastKey = key
+        lastState = state
+        lastType = ObjectIdentifier(T.self)
+    }
+
     private var lastKey = ""
     private var lastState: AnyObject?
+    /// The type `lastState` was asked for as (a subclass asked for as its base is another).
+    private var lastType: ObjectIdentifier?
 
     private var instances: [ObjectIdentifier: AnyObject] = [:]
 
