@@ -142,7 +142,8 @@ import Testing
 
     @Test func evidenceIDsComeBackAsTheyWere() {
         var last: (text: (UInt64, UInt64), value: UInt64) = ((.max, .max), 0)
-        for id in ["905e65f406056f53-17633750", "905e65f406056f53-0", "905e65f406056f54-1"] {
+        for id in ["905e65f406056f53-17633750", "905e65f406056f53-0", "905e65f406056f54-1", "ffffffffffffffff-9223372036854775807",
+                   "0000000000000000-10"] {
             let e = withBytes(of: id) { EvidenceID(compact: $0, last: &last) }
             #expect(e?.text([]) == id)
         }

@@ -48,10 +48,11 @@ public struct EvidenceID: Sendable, Equatable {
 
     public func text(_ others: [String]) -> String {
         if let i = otherIndex { return others[i] }
-        // Written back as the pipeline writes ids (`ChunkWorker`).
-        var out = [UInt8](repeating: 0, count: idPrefixLength + 20)
-        writeStreamIDPrefix(number: stream, into: &out)
-        let digits = decimalDigits(UInt64(offset), into: &out, at: idPrefixLength)
-        return String(decoding: out[0..<idPrefixLength + digits], as: UTF8.self)
+        // Written back as the pipeline writes ids (`ChunkWorker`), into the string itself: a
+        // finding's evidence is up to a hundred of them.
+        return String(unsafeUninitializedCapacity: idPrefixLength + 20) { out in
+            writeStreamIDPrefix(number: stream, to: out.baseAddress!)
+            return idPrefixLength + decimalDigits(UInt64(offset), to: out.baseAddress! + idPrefixLength)
+        }
     }
 }

@@ -168,8 +168,15 @@ func writeStreamIDPrefix(_ fingerprint: (UInt64, UInt64), into buffer: inout [UI
 
 /// The same from the stream's number (`EvidenceID` writes an id back from it).
 func writeStreamIDPrefix(number folded: UInt64, into buffer: inout [UInt8]) {
-    for i in 0..<16 { buffer[i] = hexDigit(UInt8(truncatingIfNeeded: folded >> (60 - 4 * UInt64(i))) & 15) }
-    buffer[16] = UInt8(ascii: "-")
+    precondition(buffer.count >= idPrefixLength)
+    buffer.withUnsafeMutableBufferPointer { writeStreamIDPrefix(number: folded, to: $0.baseAddress!) }
+}
+
+/// The same at `p`, which has room for `idPrefixLength` bytes.
+@inline(__always)
+func writeStreamIDPrefix(number folded: UInt64, to p: UnsafeMutablePointer<UInt8>) {
+    for i in 0..<16 { p[i] = hexDigit(UInt8(truncatingIfNeeded: folded >> (60 - 4 * UInt64(i))) & 15) }
+    p[16] = UInt8(ascii: "-")
 }
 
 /// The number the stream part of an event id writes in hex.
@@ -178,11 +185,18 @@ func streamIDNumber(_ fingerprint: (UInt64, UInt64)) -> UInt64 { fingerprint.0 ^
 /// Writes `value` in decimal at `at`; returns the number of digits.
 @inline(__always)
 func decimalDigits(_ value: UInt64, into buffer: inout [UInt8], at: Int) -> Int {
+    precondition(buffer.count >= at + 20)
+    return buffer.withUnsafeMutableBufferPointer { decimalDigits(value, to: $0.baseAddress! + at) }
+}
+
+/// The same at `p`, which has room for 20 digits (`UInt64.max`).
+@inline(__always)
+func decimalDigits(_ value: UInt64, to p: UnsafeMutablePointer<UInt8>) -> Int {
     var v = value, n = 0
     repeat { n += 1; v /= 10 } while v > 0
     v = value
-    for i in stride(from: at + n - 1, through: at, by: -1) {
-        buffer[i] = 0x30 + UInt8(v % 10)
+    for i in stride(from: n - 1, through: 0, by: -1) {
+        p[i] = 0x30 + UInt8(v % 10)
         v /= 10
     }
     return n
