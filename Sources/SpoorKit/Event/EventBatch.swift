@@ -91,7 +91,9 @@ public struct EventBatch {
     public func withReader<R>(_ body: (BatchReader) throws -> R) rethrows -> R {
         try arena.withUnsafeBytes { arenaBytes in
             try slots.withUnsafeBufferPointer { slotBuffer in
-                try body(BatchReader(arena: arenaBytes, slots: slotBuffer, events: events))
+                try events.withUnsafeBufferPointer { eventBuffer in
+                    try body(BatchReader(arena: arenaBytes, slots: slotBuffer, events: eventBuffer))
+                }
             }
         }
     }
@@ -101,7 +103,9 @@ public struct EventBatch {
 public struct BatchReader {
     let arena: UnsafeRawBufferPointer
     public let slots: UnsafeBufferPointer<Slot>
-    public let events: [EventHeader]
+    /// The events, borrowed like the slots: a reader copied per event (the campaign
+    /// counter's) retains nothing.
+    public let events: UnsafeBufferPointer<EventHeader>
 
     /// The slots of one event, in the order they were set.
     @inline(__always)
