@@ -260,9 +260,9 @@ final class DetectionPlan: @unchecked Sendable {
 /// after the chunk.
 final class DetectionState {
     let plan: DetectionPlan
-    /// The outcomes worked out so far, by number, as the per-event path reads them.
-    private var outcomes = UnsafeMutablePointer<Decided>.allocate(capacity: 64)
-    private var outcomeCapacity = 64
+    /// The outcomes worked out so far (`Decided`s, back to back), by number, as the
+    /// per-event path reads them.
+    private var outcomes = ByteBuffer(capacity: 64 * MemoryLayout<Decided>.stride)
     private(set) var outcomeCount = 0
 
     /// An outcome (`DetectionPlan.Outcome`) in memory this state owns, as plain pointers:
@@ -297,7 +297,9 @@ final class DetectionState {
 
     /// Outcome `n` (of `classify`), valid until the table is emptied at a chunk's start.
     @inline(__always)
-    func outcome(_ n: Int) -> UnsafePointer<Decided> { UnsafePointer(outcomes + n) }
+    func outcome(_ n: Int) -> UnsafePointer<Decided> {
+        UnsafePointer((outcomes.base + n * MemoryLayout<Decided>.stride).assumingMemoryBound(to: Decided.self))
+    }
     /// The current event's test vector, and scratch for working out an outcome.
     let bits: UnsafeMutablePointer<UInt64>
     private let results: UnsafeMutablePointer<Int8>
@@ -344,7 +346,6 @@ final class DetectionState {
 
     deinit {
         clear()
-        outcomes.deallocate()
         bits.deallocate()
         results.deallocate()
         shapes.deallocate()
@@ -419,14 +420,10 @@ final class DetectionState {
             if same { return Int(values[slot]) - 1 }
             slot = (slot + 1) & (Self.capacity - 1)
         }
-        if outcomeCount == outcomeCapacity {
-            let grown = UnsafeMutablePointer<Decided>.allocate(capacity: outcomeCapacity * 2)
-            grown.moveInitialize(from: outcomes, count: outcomeCount)
-            outcomes.deallocate()
-            outcomes = grown
-            outcomeCapacity *= 2
-        }
-        (outcomes + outcomeCount).initialize(to: Decided(plan.outcome(bits, results: results, shapes: shapes)))
+        let stride = MemoryLayout<Decided>.stride
+        outcomes.reserve(stride)
+        (outcomes.base + outcomes.count).initializeMemory(as: Decided.self, to: Decided(plan.outcome(bits, results: results, shapes: shapes)))
+        outcomes.advance(stride)
         outcomeCount += 1
         // The table stays at most half full; past that, outcomes are still made but not kept.
         if outcomeCount < Self.capacity / 2 {
@@ -437,8 +434,8 @@ final class DetectionState {
     }
 
     private func clear() {
-        for i in 0..<outcomeCount { outcomes[i].block.deallocate() }
-        outcomes.deinitialize(count: outcomeCount)
+        for i in 0..<outcomeCount { outcome(i).pointee.block.deallocate() }
+        outcomes.removeAll()
         outcomeCount = 0
         values.update(repeating: 0, count: Self.capacity)
     }

@@ -189,6 +189,32 @@ import Testing
         #expect(got == ["domain", "admin-failure,domain,network", nil, "admin-failure", "network", "network"])
     }
 
+    /// A worker keeps at most 4,096 distinct outcomes: a chunk that makes more empties the
+    /// table at the next chunk's start, and events before and after get exactly their rules.
+    @Test func aWorkerWithManyDistinctOutcomesStaysRight() throws {
+        let letters = Array("abcdefghijklm")   // 13 tests: 8,192 possible outcomes
+        let yaml = letters.map { c in
+            "title: has \(c)\nid: has-\(c)\ndetection:\n  sel:\n    user.name|contains: \"\(c)\"\n  condition: sel\n"
+        }.joined(separator: "---\n")
+        let dir = try rulesDirectory(["letters.yaml": yaml])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let maker = SignalMaker(try RuleSet.load(directory: dir))
+        func name(_ i: Int) -> String { String(letters.indices.filter { i >> $0 & 1 == 1 }.map { letters[$0] }) + "_x" }
+        func expected(_ i: Int) -> String { letters.indices.filter { i >> $0 & 1 == 1 }.map { "has-\(letters[$0])" }.joined(separator: ",") }
+        func rulesLabels() -> [String] {
+            maker.builder.batch.withReader { r in
+                r.events.map { e in
+                    r.slots(of: e).lazy.filter { $0.field == .labels }.map { r.label($0) }
+                        .first { $0.key.elementsEqual("rules".utf8) }.map { String(decoding: $0.value, as: UTF8.self) } ?? ""
+                }
+            }
+        }
+        for range in [0..<5_000, 5_000..<8_192, 0..<3_000] {
+            _ = maker.chunk(range.map { (day0, ["user.name": name($0)]) })
+            #expect(rulesLabels() == range.map(expected), "chunk \(range)")
+        }
+    }
+
     @Test func accountsFromBytesEqualAccountsFromStrings() {
         let cases: [(String, String, String)] = [("Alice@Example.NET", "", ""), ("", "Bob", "example.net"), ("", "bob@x.org", "example.net"),
                                                  ("", "carol", ""), ("j%2Esmith%40example.net", "", ""), ("", "Émile", "Example.net"), ("", "", "")]
