@@ -173,7 +173,7 @@ public final class IndicatorAttributor: Enricher {
             }
         }
         if context.trace != nil { for r in o.pointee.rules { context.note("rule '\(plan.selections[Int(r)].id)' matched") } }
-        if let facts, !o.pointee.hits.isEmpty { facts.add(event, index: event.pendingIndex, stream: context.streamID) }
+        if let facts, !o.pointee.hits.isEmpty, context.takesSignals { facts.add(event, index: event.pendingIndex, stream: context.streamID) }
     }
 
     /// The STIX indicator that matches the event and holds at its time, if any.

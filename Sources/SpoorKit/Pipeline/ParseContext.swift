@@ -21,6 +21,10 @@ public final class ParseContext {
     public var scratch8: [UInt8] = []
     /// Steps explained by the router and parsers, when explaining; nil otherwise.
     public var trace: [String]?
+    /// Whether the behaviour rules' signals are taken after each chunk (`BehaviourRules`);
+    /// when not (a job that writes to stdout keeps no findings), the attribution stage need
+    /// not gather them. A context made by hand takes them by calling `signals` itself.
+    public internal(set) var takesSignals = true
 
     public init(zone: TimeZone, router: ProgramRouter, explain: Bool = false) {
         scratch = MatchScratch()

@@ -208,6 +208,7 @@ public enum Pipeline {
         for _ in 0..<plan.workers {
             workersDone.enter()
             let context = ParseContext(zone: plan.zone, router: router)
+            context.takesSignals = plan.behaviour != nil
             nonisolated(unsafe) let worker = ChunkWorker(framers: plan.framers, formats: formats, enrichers: plan.enrichers,
                                                          sink: sink, keepOriginal: plan.keepOriginal,
                                                          context: context)

@@ -21,8 +21,10 @@ public final class RecordTester {
     public init(plan: JobPlan, explain: Bool = false) {
         self.plan = plan
         let router = ProgramRouter(parsers: plan.parsers)
+        let context = ParseContext(zone: plan.zone, router: router, explain: explain)
+        context.takesSignals = plan.behaviour != nil
         worker = ChunkWorker(framers: plan.framers, formats: plan.formatParsers, enrichers: plan.enrichers, sink: CollectingSink(),
-                             keepOriginal: plan.keepOriginal, context: ParseContext(zone: plan.zone, router: router, explain: explain))
+                             keepOriginal: plan.keepOriginal, context: context)
     }
 
     /// Parses `text` (one or more records) as if read from a file named `path` whose
