@@ -1,9 +1,10 @@
 import Foundation
 import SpoorKit
 
-/// What the behaviour rules need of one event, taken out of the batch on the worker: bytes
-/// go to the chunk's arena (no `String` per event), and the values rules key on are hashed
-/// here, in parallel, so that the correlator compares numbers.
+/// What the behaviour rules need of one event, copied on the worker as the event is
+/// classified (`FactCollector`): bytes go to the chunk's arena (no `String` per event), and
+/// the values rules key on are hashed there, in parallel, so that the correlator compares
+/// numbers.
 struct EventFact: Sendable {
     var time: Int64
     /// The event id as two numbers when it has the pipeline's form (see `EvidenceID`), else
