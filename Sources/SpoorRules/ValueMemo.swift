@@ -46,25 +46,15 @@ final class ValueMemo {
         shift.deallocate()
     }
 
-    /// The value's sixteen bytes, zero-padded (nil: longer). Values of four to sixteen bytes
-    /// are read in two overlapping loads, which with the length say every byte.
+    /// The value's sixteen bytes, zero-padded (nil: longer), read in at most three loads
+    /// (`Hash.word`).
     @inline(__always)
     private static func key(_ v: Bytes) -> (UInt64, UInt64)? {
         let n = v.count
         guard n <= 16 else { return nil }
         guard let p = v.baseAddress, n > 0 else { return (0, 0) }
-        if n >= 8 {
-            let a = p.loadUnaligned(as: UInt64.self)
-            if n == 16 { return (a, p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
-            // The last eight bytes, shifted so that bytes before offset 8 drop out.
-            return (a, n == 8 ? 0 : p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64(8 * (16 - n)))
-        }
-        if n >= 4 {
-            return (UInt64(p.loadUnaligned(as: UInt32.self)) | UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32, 0)
-        }
-        var a: UInt64 = 0
-        for i in 0..<n { a |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << UInt64(8 * i) }
-        return (a, 0)
+        if n <= 8 { return (Hash.word(p, from: 0, to: n), 0) }
+        return (p.loadUnaligned(as: UInt64.self), Hash.word(p, from: 8, to: n))
     }
 
     /// The entry for `v` in `group` (-1: the value is too long to remember). The entry may

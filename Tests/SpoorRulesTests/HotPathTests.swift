@@ -102,6 +102,28 @@ import Testing
         #expect(try matches(rule, ips.map { ["source.ip": $0] }).map { $0 != nil } == [true, false, true, true, false])
     }
 
+    /// A remembered result answers only for the exact bytes it was stored for: every byte of
+    /// a value of up to sixteen counts, and so does its length.
+    @Test func memoKnowsAValueByEveryByte() {
+        let memo = ValueMemo(ways: [2])   // two entries: most values share one
+        for n in 1...16 {
+            let base = (0..<n).map { UInt8(0x61 + $0) }
+            for i in 0...n {
+                var other = base
+                if i < n { other[i] ^= 0x01 } else { other.append(0x61 + UInt8(n)) }   // one byte changed, or one more
+                base.withUnsafeBytes { v in memo.store(memo.find(group: 0, v), v, UInt64(n)) }
+                other.withUnsafeBytes { v in
+                    let slot = memo.find(group: 0, v)
+                    #expect(slot < 0 || !memo.known(slot), "byte \(i) of \(n)")
+                }
+                base.withUnsafeBytes { v in
+                    let slot = memo.find(group: 0, v)
+                    #expect(memo.known(slot) && memo.results(slot) == UInt64(n), "\(n) bytes")
+                }
+            }
+        }
+    }
+
     /// Each group of the memo has its own entries: a small group forgets, a large one keeps
     /// most of a thousand addresses, and neither answers for the other.
     @Test func memoGroupsKeepTheirOwnValues() {

@@ -85,22 +85,26 @@ public enum Hash {
             h ^= h >> 32
             i += 8
         }
-        if i < n {
-            // The last 1...7 bytes as one little-endian word, in at most two loads: the
-            // word that ends with them (or two overlapping halves), shifted into place.
-            let r = n - i
-            var w: UInt64 = 0
-            if n >= 8 {
-                w = p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64(8 * (8 - r))
-            } else if r >= 4 {
-                w = UInt64(p.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-                    | UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << UInt64(8 * (r - 4))
-            } else {
-                for j in i..<n { w |= UInt64(p.load(fromByteOffset: j, as: UInt8.self)) << UInt64(8 * (j - i)) }
-            }
-            h = (h ^ w) &* 0xC4CE_B9FE_1A85_EC53
-        }
+        if i < n { h = (h ^ word(p, from: i, to: n)) &* 0xC4CE_B9FE_1A85_EC53 }
         return mix(h)
+    }
+
+    /// Bytes `i..<n` at `p` (at most eight) as a little-endian word, zero-filled, in at most
+    /// two loads where the bytes allow: the word that ends at `n` shifted into place (`n` of
+    /// eight or more; the bytes before `i` it reads are the caller's), or two overlapping
+    /// halves. For the tail of a key hashed or remembered per event.
+    @inlinable @inline(__always)
+    public static func word(_ p: UnsafeRawPointer, from i: Int, to n: Int) -> UInt64 {
+        let r = n - i
+        guard r > 0 else { return 0 }
+        if n >= 8 { return p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64(8 * (8 - r)) }
+        if r >= 4 {
+            return UInt64(p.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                | UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << UInt64(8 * (r - 4))
+        }
+        var w: UInt64 = 0
+        for j in i..<n { w |= UInt64(p.load(fromByteOffset: j, as: UInt8.self)) << UInt64(8 * (j - i)) }
+        return w
     }
 
     @inline(__always)
