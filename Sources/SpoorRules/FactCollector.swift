@@ -5,7 +5,8 @@ import SpoorKit
 /// cache then; read back from the batch after the chunk, each event's slots and values were
 /// a wait on memory. `BehaviourEngine.signals` takes them when the chunk is done.
 final class FactCollector {
-    private let engine: BehaviourEngine
+    /// The behaviour rules the facts are copied for (their columns say what a fact holds).
+    let engine: BehaviourEngine
     private var arena = SignalArena()
     private var facts: [EventFact] = []
     private var columns: [ColumnValue] = []

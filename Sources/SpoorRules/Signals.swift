@@ -127,6 +127,10 @@ public struct BehaviourEngine: BehaviourRules {
               let worker = context.existingState(for: IndicatorAttributor.WorkerState.key, as: IndicatorAttributor.WorkerState.self),
               let state = worker.detection, let collector = worker.facts
         else { return ChunkSignals() }
+        // The facts' columns are this engine's only when both come from one rule set (the
+        // attribution stage's): hits made of another's would count the wrong values.
+        precondition(collector.engine.columns == columns && collector.engine.rules.elementsEqual(rules, by: { $0.id == $1.id }),
+                     "the behaviour rules and the attribution stage were loaded from different rule sets")
         let taken = collector.take(committed: min(batch.events.count, state.rowCount))
         var out = taken.signals
         let events = taken.events
