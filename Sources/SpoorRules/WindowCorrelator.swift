@@ -70,7 +70,12 @@ final class WindowCorrelator: Correlator {
     /// show it (`source.ip=203.0.113.9`), made once when the key is first seen.
     final class Group {
         var clock: Int64
+        /// The open windows are `windows[head...]`; the ones before `head` are closed and
+        /// empty. A key's clock closes its windows oldest first, while the key still holds one
+        /// per timespan of the allowed lateness (25 for a one-hour rule): removing each one
+        /// from the front would move all the others.
         var windows: [Window] = []
+        private(set) var head = 0
         /// The earliest time at which the key's clock closes one of the windows.
         var expiry: Int64 = .max
         let text: String
@@ -80,10 +85,27 @@ final class WindowCorrelator: Correlator {
             self.text = text
         }
 
-        /// Frees the windows' lists and forgets them.
+        var hasOpenWindows: Bool { head < windows.count }
+
+        /// Forgets the open windows `head..<end`, whose lists are freed. The array is
+        /// compacted once the closed ones are half of it, so each window moves about once.
+        func closeOldest(upTo end: Int) {
+            for i in head..<end { windows[i] = Window(start: 0, end: 0) }
+            head = end
+            if head == windows.count {
+                windows.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 16 && head * 2 >= windows.count {
+                windows.removeSubrange(0..<head)
+                head = 0
+            }
+        }
+
+        /// Frees the open windows' lists and forgets them.
         func dropWindows() {
-            for i in windows.indices { windows[i].lists.free() }
+            for i in head..<windows.count { windows[i].lists.free() }
             windows.removeAll()
+            head = 0
         }
 
         deinit { dropWindows() }
@@ -209,7 +231,7 @@ final class WindowCorrelator: Correlator {
         var found = flush()
         for (key, g) in groups.sorted(by: { ($0.key.rule, $0.value.text) < ($1.key.rule, $1.value.text) }) {
             g.windows.withUnsafeBufferPointer { w in
-                for i in w.indices { if let f = evaluate(w.baseAddress! + i, key, g.text) { found.append(f) } }
+                for i in g.head..<w.count { if let f = evaluate(w.baseAddress! + i, key, g.text) { found.append(f) } }
             }
             g.dropWindows()
         }
@@ -232,7 +254,7 @@ final class WindowCorrelator: Correlator {
         // close at each chunk's end and split into chunk-sized pieces (see `graceChunks`).
         if g.clock > g.expiry {
             // In place: the windows kept move to the front, the closed ones go in one removal.
-            var end = 0, kept = 0
+            var end = g.head, kept = g.head
             let clock = g.clock
             g.windows.withUnsafeMutableBufferPointer { w in
                 while end < w.count, w[end].start + reach < clock {
@@ -247,15 +269,16 @@ final class WindowCorrelator: Correlator {
                 }
                 for i in kept..<end { w[i].lists.free() }
             }
-            g.windows.removeSubrange(kept..<end)
+            if kept == g.head { g.closeOldest(upTo: end) } else { g.windows.removeSubrange(kept..<end) }
         }
         // The latest-starting window that the event fits (read in place: a copy of a window
         // would retain its sets and lists). None fits when the event is more than a timespan
         // after the latest start, which is the common case of a new window.
-        let latest = g.windows.withUnsafeBufferPointer { $0.last.map(\.start) ?? .min }   // (`.last` would copy the window)
+        let head = g.head
+        let latest = g.hasOpenWindows ? g.windows.withUnsafeBufferPointer { $0[$0.count - 1].start } : .min   // (`.last` would copy the window)
         var index = time - timespan > latest ? -1 : g.windows.withUnsafeBufferPointer { windows in
             var i = windows.count - 1
-            while i >= 0 {
+            while i >= head {
                 if max(windows[i].end, time) - min(windows[i].start, time) <= timespan { return i }
                 i -= 1
             }
@@ -263,18 +286,18 @@ final class WindowCorrelator: Correlator {
         }
         if index < 0 {
             index = g.windows.count
-            while index > 0 && g.windows.withUnsafeBufferPointer({ $0[index - 1].start > time }) { index -= 1 }
+            while index > head && g.windows.withUnsafeBufferPointer({ $0[index - 1].start > time }) { index -= 1 }
             g.windows.insert(Window(start: time, end: time), at: index)
             openWindows += 1
         }
         update(&g.windows[index], fact, hit, r, signals)
         if time < g.clock - engine.lateness { g.windows[index].lastLateUse = tick }
         // A late event moves its window's start back: it may have to move left to stay in order.
-        while index > 0 && g.windows.withUnsafeBufferPointer({ $0[index - 1].start > $0[index].start }) {
+        while index > head && g.windows.withUnsafeBufferPointer({ $0[index - 1].start > $0[index].start }) {
             g.windows.swapAt(index - 1, index)
             index -= 1
         }
-        g.expiry = g.windows[0].start + reach
+        g.expiry = g.windows[head].start + reach
     }
 
     private func update(_ w: inout Window, _ fact: UnsafePointer<EventFact>, _ hit: RuleHit, _ r: Int,
@@ -320,7 +343,7 @@ final class WindowCorrelator: Correlator {
     /// Closes the least recently used tenth of the windows (evaluating them).
     private func evict(_ found: inout [Finding]) {
         var all: [(use: Int, key: Key, index: Int)] = []
-        for (key, g) in groups { for (i, w) in g.windows.enumerated() { all.append((w.lastUse, key, i)) } }
+        for (key, g) in groups { for i in g.head..<g.windows.count { all.append((g.windows[i].lastUse, key, i)) } }
         all.sort { $0.use < $1.use }
         let n = max(1, openWindows - engine.maxOpenWindows + engine.maxOpenWindows / 10)
         var remove: [Key: Set<Int>] = [:]
@@ -333,7 +356,7 @@ final class WindowCorrelator: Correlator {
                 g.windows.remove(at: i)
                 openWindows -= 1
             }
-            if g.windows.isEmpty { groups[key] = nil }
+            if !g.hasOpenWindows { groups[key] = nil }
         }
     }
 

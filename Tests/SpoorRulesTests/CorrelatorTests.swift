@@ -241,6 +241,33 @@ import Testing
         #expect(correlator.openWindows == 0)
     }
 
+    /// Six days of probes, one every ten seconds from one source: its clock closes the
+    /// oldest of its two dozen open one-hour windows about every hour (and the closed ones are
+    /// dropped from the front in batches). Every window is evaluated once, in order, and
+    /// together they hold every event.
+    @Test func aKeysWindowsClosedOverDaysAreEachEvaluatedOnce() throws {
+        let rules = try RuleSet.load(directory: shippedRules)
+        let maker = SignalMaker(rules)
+        let correlator = maker.engine.makeCorrelator()
+        let events = probes(from: "203.0.113.9", count: 51_840, start: day0, step: minute / 6)
+        var found: [Finding] = []
+        var peak = 0
+        for start in stride(from: 0, to: events.count, by: 2_000) {
+            found += correlator.add(maker.chunk(Array(events[start..<min(start + 2_000, events.count)])))
+            peak = max(peak, correlator.openWindows)
+        }
+        let beforeEnd = found.count
+        found += correlator.finish()
+        let windows = found.filter { $0.ruleID == "account-enumeration" }.sorted { $0.windowStart < $1.windowStart }
+        // A window takes the probes of one hour (361, ten seconds apart); the next starts after.
+        #expect(windows.count == 144, "\(windows.count) windows")
+        #expect(windows.reduce(0) { $0 + $1.eventCount } == events.count)
+        #expect(windows.dropLast().allSatisfy { $0.eventCount == 361 })
+        #expect(zip(windows, windows.dropFirst()).allSatisfy { $0.windowEnd < $1.windowStart })
+        #expect(beforeEnd > 50, "the clock closed \(beforeEnd) windows before the end")
+        #expect(peak <= 27, "peak \(peak) open windows")
+    }
+
     @Test func beyondTheCapTheLeastRecentlyUsedWindowsCloseAndAreStillEvaluated() throws {
         let rules = try RuleSet.load(directory: shippedRules)
         let maker = SignalMaker(rules)
