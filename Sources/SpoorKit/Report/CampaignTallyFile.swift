@@ -17,8 +17,8 @@ public enum CampaignTallyFile {
         var w = Writer()
         func drain(atLeast: Int) throws {
             guard w.out.count >= atLeast else { return }
-            try w.out.withUnsafeBytes { try write($0) }
-            w.out.removeAll(keepingCapacity: true)
+            try write(w.out.bytes)
+            w.out.removeAll()
         }
         w.byte(0x7B)
         for (name, entries) in [("actors", tally.actors), ("sources", tally.sources)] {
@@ -63,8 +63,9 @@ public enum CampaignTallyFile {
         public var description: String { "malformed campaign tally at byte \(offset)" }
     }
 
-    struct Writer {
-        var out: [UInt8] = []
+    /// Strings and numbers are written as the events' JSON writes them (`JSONWriter`).
+    struct Writer: ~Copyable {
+        var out = ByteBuffer(capacity: 1 << 20)
 
         mutating func byte(_ b: UInt8) { out.append(b) }
 
@@ -75,36 +76,11 @@ public enum CampaignTallyFile {
         }
 
         mutating func string(_ s: String) {
-            out.append(0x22)
-            // Most values (addresses, accounts, ids) need no escape: copied whole.
             var s = s
-            let plain = s.withUTF8 { text -> Bool in
-                guard !text.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
-                out.append(contentsOf: text)
-                return true
-            }
-            if plain { out.append(0x22); return }
-            for b in s.utf8 {
-                switch b {
-                case 0x22: out.append(0x5C); out.append(0x22)
-                case 0x5C: out.append(0x5C); out.append(0x5C)
-                case 0..<0x20:
-                    let hex = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
-                default: out.append(b)
-                }
-            }
-            out.append(0x22)
+            s.withUTF8 { JSONWriter.appendString(Bytes($0), &out) }
         }
 
-        /// In decimal, without a `String` (a timestamp's sixteen digits would allocate one).
-        mutating func int<I: BinaryInteger>(_ n: I) {
-            let v = Int64(n)
-            if v < 0 { out.append(0x2D) }
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: 20))
-            out.removeLast(20 - decimalDigits(v.magnitude, into: &out, at: start))
-        }
+        mutating func int<I: BinaryInteger>(_ n: I) { JSONWriter.appendInt(Int64(n), &out) }
 
         mutating func strings<S: Sequence<String>>(_ s: S) {
             out.append(0x5B)
