@@ -80,10 +80,13 @@ public final class IndicatorAttributor: Enricher {
         let domains = ValueMemo(groups: 1, ways: 256)
         /// The facts of the current chunk's events that feed a behaviour rule.
         let facts: FactCollector?
+        /// `facts`, borrowed.
+        let borrowedFacts: Unmanaged<FactCollector>?
         init(plan: DetectionPlan?, behaviour: BehaviourEngine?) {
             detection = plan.map { DetectionState(plan: $0) }
             borrowedDetection = detection.map { Unmanaged.passUnretained($0) }
             facts = behaviour.map { FactCollector(engine: $0) }
+            borrowedFacts = facts.map { Unmanaged.passUnretained($0) }
         }
     }
 
@@ -109,7 +112,11 @@ public final class IndicatorAttributor: Enricher {
     }
 
     public func enrich(_ event: EventBuilder, context: ParseContext) {
-        let state = context.state(for: WorkerState.key) { WorkerState(plan: plan, behaviour: behaviour) }
+        context.withState(for: WorkerState.key, make: { WorkerState(plan: plan, behaviour: behaviour) }) { enrich(event, $0, context) }
+    }
+
+    @inline(__always)
+    private func enrich(_ event: EventBuilder, _ state: WorkerState, _ context: ParseContext) {
         // The tries are asked once per address, and a recurring address not at all.
         var addresses = AddressVerdict(rule: -1, stix: -1)
         if hasNetworks, let ip = event.value(of: .sourceIP) {
@@ -139,7 +146,7 @@ public final class IndicatorAttributor: Enricher {
         }
         if let plan = borrowedPlan, let detection = state.borrowedDetection {
             plan._withUnsafeGuaranteedRef { plan in
-                detection._withUnsafeGuaranteedRef { select(event, plan, $0, state.facts, context, attributed: attributed) }
+                detection._withUnsafeGuaranteedRef { select(event, plan, $0, state.borrowedFacts, context, attributed: attributed) }
             }
         }
     }
@@ -160,7 +167,7 @@ public final class IndicatorAttributor: Enricher {
     /// sets `threat.technique.id` from the first matching rule's tags, attributes the event
     /// when a matching rule names an actor and nothing attributed it yet, and then, when the
     /// event feeds a behaviour rule, copies what the rule needs of it (`facts`).
-    private func select(_ event: EventBuilder, _ plan: DetectionPlan, _ state: DetectionState, _ facts: FactCollector?,
+    private func select(_ event: EventBuilder, _ plan: DetectionPlan, _ state: DetectionState, _ facts: Unmanaged<FactCollector>?,
                         _ context: ParseContext, attributed: Bool) {
         let o = state.outcome(state.classify(event, index: event.pendingIndex, context.scratch))
         guard !o.pointee.rules.isEmpty else { return }
@@ -173,7 +180,9 @@ public final class IndicatorAttributor: Enricher {
             }
         }
         if context.trace != nil { for r in o.pointee.rules { context.note("rule '\(plan.selections[Int(r)].id)' matched") } }
-        if let facts, !o.pointee.hits.isEmpty, context.takesSignals { facts.add(event, index: event.pendingIndex, stream: context.streamID) }
+        if let facts, !o.pointee.hits.isEmpty, context.takesSignals {
+            facts._withUnsafeGuaranteedRef { $0.add(event, index: event.pendingIndex, stream: context.streamID) }
+        }
     }
 
     /// The STIX indicator that matches the event and holds at its time, if any.

@@ -165,7 +165,9 @@ final class WindowCorrelator: Correlator {
         var all: [(chunk: Int32, hit: RuleHit)] = []
         all.reserveCapacity(pendingHits)
         for (c, s) in pending.enumerated() { for h in s.hits { all.append((Int32(c), h)) } }
-        var last: (key: Key, group: Group)?
+        // The key's group, unretained: `groups` keeps it alive, and none is dropped until
+        // the hits are applied (a retain and releases per hit were a tenth of this loop).
+        var last: (key: Key, group: Unmanaged<Group>)?
         var ordered = BehaviourEngine.groupedByKey(all, key: { ($0.hit.rule, $0.hit.group) })
         inTimeOrder(&ordered)
         // The chunks are read in place: a copy of one per hit would retain its four buffers.
@@ -177,15 +179,16 @@ final class WindowCorrelator: Correlator {
                 keyed[Int(hit.rule)] = true
                 signals.pointee.facts.withUnsafeBufferPointer { facts in
                     let fact = facts.baseAddress! + Int(hit.fact)
-                    let g: Group
+                    let g: Unmanaged<Group>
                     if let last, last.key == key { g = last.group } else {
-                        if let existing = groups[key] { g = existing } else {
-                            g = Group(clock: fact.pointee.time, text: groupText(Int(hit.rule), fact.pointee, signals.pointee))
-                            groups[key] = g
+                        if let existing = groups[key] { g = Unmanaged.passUnretained(existing) } else {
+                            let made = Group(clock: fact.pointee.time, text: groupText(Int(hit.rule), fact.pointee, signals.pointee))
+                            groups[key] = made
+                            g = Unmanaged.passUnretained(made)
                         }
                         last = (key, g)
                     }
-                    add(fact, hit, Int(hit.rule), key, g, signals, &found)
+                    g._withUnsafeGuaranteedRef { add(fact, hit, Int(hit.rule), key, $0, signals, &found) }
                 }
             }
         }

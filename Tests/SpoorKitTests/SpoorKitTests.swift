@@ -520,4 +520,21 @@ struct ParseContextTests {
         #expect(context.existingState(for: "a", as: Names.self) == nil)
         #expect(context.state(for: "a") { Names() }.seen.isEmpty)
     }
+
+    @Test("A state lent per event is the one state(for:) keeps, made once, and its own per key and type")
+    func aLentStateIsTheKeptOne() {
+        let context = ParseContext(zone: TimeZone(identifier: "UTC")!, router: ProgramRouter(parsers: []))
+        var made = 0
+        for _ in 0..<5 {
+            context.withState(for: "a", make: { made += 1; return Counter() }) { $0.n += 1 }
+            context.withState(for: "b", make: { made += 1; return Names() }) { $0.seen.append("x") }
+            context.withState(for: "a", make: { made += 1; return Counter() }) { $0.n += 10 }
+        }
+        #expect(made == 2)
+        #expect(context.state(for: "a") { Counter() }.n == 55)
+        #expect(context.withState(for: "b", make: { Names() }) { $0.seen.count } == 5)
+        // Right after "b" as Names, "b" as a Counter is another state (made now), not the Names.
+        #expect(context.withState(for: "b", make: { made += 1; return Counter() }) { $0.n } == 0)
+        #expect(made == 3)
+    }
 }

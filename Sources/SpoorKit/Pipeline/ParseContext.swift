@@ -48,6 +48,17 @@ public final class ParseContext {
         return s
     }
 
+    /// `state(for:make:)` lent to `body` without a retain and a release around it: for a
+    /// stage that asks for its state on every event (the worker keeps the state alive).
+    @inline(__always)
+    public func withState<T: AnyObject, R>(for key: String, make: () -> T, _ body: (T) -> R) -> R {
+        if let last = lastBorrowed, lastKey == key, lastType == ObjectIdentifier(T.self) {
+            return Unmanaged<T>.fromOpaque(last)._withUnsafeGuaranteedRef(body)
+        }
+        let s = state(for: key, make: make)
+        return withExtendedLifetime(s) { body(s) }
+    }
+
     /// The state kept under `key`, if a stage made one (nil: none did on this worker).
     public func existingState<T: AnyObject>(for key: String, as type: T.Type) -> T? {
         if let last = lastState, lastKey == key { return last as? T }
@@ -57,11 +68,14 @@ public final class ParseContext {
     private func remember<T: AnyObject>(_ key: String, _ state: T) {
         lastKey = key
         lastState = state
+        lastBorrowed = Unmanaged.passUnretained(state).toOpaque()
         lastType = ObjectIdentifier(T.self)
     }
 
     private var lastKey = ""
     private var lastState: AnyObject?
+    /// `lastState`, unretained (`lastState` and `pluginState` keep it alive).
+    private var lastBorrowed: UnsafeMutableRawPointer?
     /// The type `lastState` was asked for as (a subclass asked for as its base is another).
     private var lastType: ObjectIdentifier?
 
