@@ -269,27 +269,32 @@ final class DetectionState {
     /// reading one per event retains and releases nothing (its arrays did, twice an event).
     struct Decided {
         var rules: UnsafeBufferPointer<Int32>
-        var label: UnsafeRawBufferPointer
+        /// The `labels` entry: the key `rules` and then the matching rules' ids, side by
+        /// side, so that an event takes it in one copy (`EventBuilder.label(entry:keyLength:)`).
+        var labelEntry: UnsafeRawBufferPointer
+        static let labelKey: StaticString = "rules"
         var technique: UnsafeRawBufferPointer?
         var actorRule: Int32
         var hits: UnsafeBufferPointer<(rule: Int32, steps: UInt32)>
-        /// The one allocation holding `rules`, `hits` and `label`.
+        /// The one allocation holding `rules`, `hits` and `labelEntry`.
         let block: UnsafeMutableRawPointer
 
         init(_ o: DetectionPlan.Outcome) {
             typealias Hit = (rule: Int32, steps: UInt32)
             let hitsAt = o.rules.count * MemoryLayout<Int32>.stride
             let labelAt = hitsAt + o.hits.count * MemoryLayout<Hit>.stride
-            let b = UnsafeMutableRawPointer.allocate(byteCount: max(1, labelAt + o.label.count), alignment: MemoryLayout<Hit>.alignment)
+            let key = Self.labelKey.utf8CodeUnitCount
+            let b = UnsafeMutableRawPointer.allocate(byteCount: labelAt + key + o.label.count, alignment: MemoryLayout<Hit>.alignment)
             let r = b.bindMemory(to: Int32.self, capacity: o.rules.count)
             r.initialize(from: o.rules, count: o.rules.count)
             let h = (b + hitsAt).bindMemory(to: Hit.self, capacity: o.hits.count)
             h.initialize(from: o.hits, count: o.hits.count)
-            o.label.withUnsafeBytes { if let from = $0.baseAddress { (b + labelAt).copyMemory(from: from, byteCount: $0.count) } }
+            (b + labelAt).copyMemory(from: Self.labelKey.utf8Start, byteCount: key)
+            o.label.withUnsafeBytes { if let from = $0.baseAddress { (b + labelAt + key).copyMemory(from: from, byteCount: $0.count) } }
             block = b
             rules = UnsafeBufferPointer(start: r, count: o.rules.count)
             hits = UnsafeBufferPointer(start: h, count: o.hits.count)
-            label = UnsafeRawBufferPointer(start: b + labelAt, count: o.label.count)
+            labelEntry = UnsafeRawBufferPointer(start: b + labelAt, count: key + o.label.count)
             technique = o.technique
             actorRule = o.actorRule
         }

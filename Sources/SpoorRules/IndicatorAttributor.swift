@@ -160,8 +160,6 @@ public final class IndicatorAttributor: Enricher {
         context.note("attributed to \(actor.name) by rule '\(rule)'")
     }
 
-    private static let rulesKey: StaticString = "rules"
-
     /// Applies the Sigma detection rules: records the event's outcome for the behaviour rules
     /// (by the index the event gets in the batch), lists the matching rules in `labels.rules`,
     /// sets `threat.technique.id` from the first matching rule's tags, attributes the event
@@ -171,7 +169,7 @@ public final class IndicatorAttributor: Enricher {
                         _ context: ParseContext, attributed: Bool) {
         let o = state.outcome(state.classify(event, index: event.pendingIndex, context.scratch))
         guard !o.pointee.rules.isEmpty else { return }
-        event.label(UnsafeRawBufferPointer(start: Self.rulesKey.utf8Start, count: Self.rulesKey.utf8CodeUnitCount), o.pointee.label)
+        event.label(entry: o.pointee.labelEntry, keyLength: DetectionState.Decided.labelKey.utf8CodeUnitCount)
         if let t = o.pointee.technique, !event.has(.threatTechniqueID) { event.set(.threatTechniqueID, stable: t) }
         if !attributed, o.pointee.actorRule >= 0 {
             let rule = plan.selections[Int(o.pointee.actorRule)]

@@ -497,6 +497,21 @@ struct EventBuilderTests {
         }
         #expect(builder.batch.events.count == 1)
     }
+
+    @Test("A label given as one entry, key then value, reads as one given as key and value")
+    func aLabelEntryIsItsKeyAndValue() {
+        let builder = EventBuilder()
+        withBytes(of: "record") { record in
+            builder.begin(record: record)
+            withBytes(of: "rulesattack,probe") { builder.label(entry: $0, keyLength: 5) }
+            withBytes(of: "tty") { key in withBytes(of: "pts/1") { builder.label(key, $0) } }
+            builder.label("target_user", string: "root")
+            withBytes(of: "rules") { #expect(builder.label($0)?.string == "attack,probe") }
+            withBytes(of: "tty") { #expect(builder.label($0)?.string == "pts/1") }
+            withBytes(of: "target_user") { #expect(builder.label($0)?.string == "root") }
+            withBytes(of: "rulesattack") { #expect(builder.label($0) == nil) }
+        }
+    }
 }
 
 @Suite("ParseContext")

@@ -246,6 +246,21 @@ import Testing
                 BehaviourEngine.appendAccount(email: e, name: n, domain: d, arena) } } }
             #expect(String(decoding: arena.bytes(r), as: UTF8.self) == BehaviourEngine.account(email: email, name: name, domain: domain))
         }
+        // Every ASCII byte, `%` and a non-ASCII letter, at every place of names and domains
+        // of 1 to 20 bytes (the bytes are taken eight at a time).
+        let arena = SignalArena()
+        let bytes = (0x20...0x7E).map { String(UnicodeScalar(UInt8($0))) } + ["é"]
+        for length in 1...20 {
+            for (k, c) in bytes.enumerated() {
+                let place = k % length
+                let name = String(repeating: "Q", count: place) + c + String(repeating: "z", count: length - place - 1)
+                let domain = String(repeating: "M", count: (k + length) % 12) + "x.NET"
+                let r = withBytes(of: name) { n in withBytes(of: domain) { d in
+                    BehaviourEngine.appendAccount(email: Bytes(start: nil, count: 0), name: n, domain: d, arena) } }
+                #expect(String(decoding: arena.bytes(r), as: UTF8.self) == BehaviourEngine.account(email: "", name: name, domain: domain),
+                        "\(name) @ \(domain)")
+            }
+        }
     }
 
     @Test func indicatorsMatchUserAgentsSubjectsAndDomains() throws {

@@ -277,9 +277,17 @@ public final class EventBuilder {
         var k = key
         let offset = batch.arena.count
         k.withUTF8 { batch.arena.append(contentsOf: $0) }
+        let keyLength = batch.arena.count - offset
         batch.arena.append(contentsOf: value)
-        batch.slots.append(Slot(field: .labels, kind: .label, keyLength: UInt32(batch.arena.count - offset - value.count),
-                                length: UInt32(batch.arena.count - offset), value: Int64(offset)))
+        addLabel(from: offset, keyLength: keyLength)
+    }
+
+    /// Adds a `labels` entry whose key (its first `keyLength` bytes) and value lie side by
+    /// side in `entry`, in one copy: for a stage that adds one of a few entries to most events.
+    public func label(entry: UnsafeRawBufferPointer, keyLength: Int) {
+        let offset = batch.arena.count
+        batch.arena.append(contentsOf: entry)
+        addLabel(from: offset, keyLength: keyLength)
     }
 
     /// Adds a `labels` entry from bytes (both copied).
@@ -287,8 +295,13 @@ public final class EventBuilder {
         let offset = batch.arena.count
         batch.arena.append(contentsOf: key)
         batch.arena.append(contentsOf: value)
-        batch.slots.append(Slot(field: .labels, kind: .label, keyLength: UInt32(key.count),
-                                length: UInt32(key.count + value.count), value: Int64(offset)))
+        addLabel(from: offset, keyLength: key.count)
+    }
+
+    /// The slot of the `labels` entry the arena holds from `offset` on, its key first.
+    private func addLabel(from offset: Int, keyLength: Int) {
+        batch.slots.append(Slot(field: .labels, kind: .label, keyLength: UInt32(keyLength),
+                                length: UInt32(batch.arena.count - offset), value: Int64(offset)))
     }
 
     public func label(_ key: String, string: String) {
