@@ -256,7 +256,8 @@ final class WindowCorrelator: Correlator {
         // another of the same days comes late for every key, and its windows would otherwise
         // close at each chunk's end and split into chunk-sized pieces (see `graceChunks`).
         if g.clock > g.expiry {
-            // In place: the windows kept move to the front, the closed ones go in one removal.
+            // In place: the windows kept move ahead of the closed ones, which then leave in
+            // one step (behind the head, or in one removal when some were kept).
             var end = g.head, kept = g.head
             let clock = g.clock
             g.windows.withUnsafeMutableBufferPointer { w in
