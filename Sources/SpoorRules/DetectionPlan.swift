@@ -182,12 +182,12 @@ final class DetectionPlan: @unchecked Sendable {
         switch groupKind[g] {
         case 0:
             guard let v = e.value(of: groupField[g]) else { local = absent[g]; break }
-            let slot = memo.find(group: g, v)
-            if slot >= 0, memo.known(slot) { local = memo.results(slot) } else {
+            let probe = memo.probe(group: g, v)
+            if let probe, let known = memo.remembered(probe) { local = known } else {
                 for k in start..<end where tests[Int(groupTests[k])]._withUnsafeGuaranteedRef({ $0.matches(value: v, scratch) }) {
                     local |= 1 << UInt64(k - start)
                 }
-                if slot >= 0 { memo.store(slot, v, local) }
+                if let probe { memo.store(probe, local) }
             }
         case 1:
             guard let v = e.number(of: groupField[g]) else { local = absent[g]; break }

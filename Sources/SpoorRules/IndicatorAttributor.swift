@@ -47,10 +47,10 @@ public final class IndicatorAttributor: Enricher {
     /// `mayHoldDomain(_:)`, remembered per worker for short domains (a mail provider's own few).
     @inline(__always)
     private func mayHoldDomain(_ domain: Bytes, _ state: WorkerState) -> Bool {
-        let slot = state.domains.find(group: 0, domain)
-        if slot >= 0, state.domains.known(slot) { return state.domains.results(slot) != 0 }
+        let probe = state.domains.probe(group: 0, domain)
+        if let probe, let known = state.domains.remembered(probe) { return known != 0 }
         let r = mayHoldDomain(domain)
-        if slot >= 0 { state.domains.store(slot, domain, r ? 1 : 0) }
+        if let probe { state.domains.store(probe, r ? 1 : 0) }
         return r
     }
 
@@ -120,10 +120,10 @@ public final class IndicatorAttributor: Enricher {
         // The tries are asked once per address, and a recurring address not at all.
         var addresses = AddressVerdict(rule: -1, stix: -1)
         if hasNetworks, let ip = event.value(of: .sourceIP) {
-            let slot = state.addresses.find(group: 0, ip)
-            if slot >= 0, state.addresses.known(slot) { addresses = AddressVerdict(state.addresses.results(slot)) } else {
+            let probe = state.addresses.probe(group: 0, ip)
+            if let probe, let known = state.addresses.remembered(probe) { addresses = AddressVerdict(known) } else {
                 addresses = verdict(ip)
-                if slot >= 0 { state.addresses.store(slot, ip, addresses.packed) }
+                if let probe { state.addresses.store(probe, addresses.packed) }
             }
         }
         var attributed = false

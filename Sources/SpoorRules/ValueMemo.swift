@@ -57,31 +57,31 @@ final class ValueMemo {
         return (p.loadUnaligned(as: UInt64.self), Hash.word(p, from: 8, to: n))
     }
 
-    /// The entry for `v` in `group` (-1: the value is too long to remember). The entry may
-    /// hold another value: `known` says.
+    /// Where a value's results are remembered in a group: its entry and its key.
+    struct Probe {
+        let entry: UnsafeMutableRawPointer
+        let a: UInt64, b: UInt64, count: Int
+    }
+
+    /// The entry for `v` in `group` (nil: the value is too long to remember). The entry may
+    /// hold another value: `remembered` says.
     @inline(__always)
-    func find(group: Int, _ v: Bytes) -> Int {
-        guard let (a, b) = Self.key(v) else { return -1 }
+    func probe(group: Int, _ v: Bytes) -> Probe? {
+        guard let (a, b) = Self.key(v) else { return nil }
         // Fibonacci hashing: one multiply, the top bits.
         let slot = start[group] + Int(truncatingIfNeeded: ((a ^ b &* 31 ^ UInt64(v.count)) &* 0x9E37_79B9_7F4A_7C15) >> shift[group])
-        lastKey = (a, b, v.count)
-        return slot
+        return Probe(entry: UnsafeMutableRawPointer(entries + slot), a: a, b: b, count: v.count)
     }
 
-    private var lastKey: (UInt64, UInt64, Int) = (0, 0, -1)
-
-    /// Whether the entry found last holds the value it was found for.
+    /// The results its entry holds for the probed value, if it holds that value.
     @inline(__always)
-    func known(_ slot: Int) -> Bool {
-        let e = entries + slot
-        return e.pointee.length == lastKey.2 && e.pointee.a == lastKey.0 && e.pointee.b == lastKey.1
+    func remembered(_ p: Probe) -> UInt64? {
+        let e = p.entry.assumingMemoryBound(to: Entry.self)
+        return e.pointee.length == p.count && e.pointee.a == p.a && e.pointee.b == p.b ? e.pointee.results : nil
     }
 
     @inline(__always)
-    func results(_ slot: Int) -> UInt64 { entries[slot].results }
-
-    @inline(__always)
-    func store(_ slot: Int, _ v: Bytes, _ results: UInt64) {
-        entries[slot] = Entry(a: lastKey.0, b: lastKey.1, length: lastKey.2, results: results)
+    func store(_ p: Probe, _ results: UInt64) {
+        p.entry.assumingMemoryBound(to: Entry.self).pointee = Entry(a: p.a, b: p.b, length: p.count, results: results)
     }
 }
