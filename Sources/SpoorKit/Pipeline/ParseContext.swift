@@ -50,7 +50,8 @@ public final class ParseContext {
 
     /// `state(for:make:)` lent to `body` without a retain and a release around it: for a
     /// stage that asks for its state on every event (the worker keeps the state alive).
-    @inline(__always)
+    /// Inlinable, so that the stage's module specializes it: a generic call cost as much.
+    @inlinable @inline(__always)
     public func withState<T: AnyObject, R>(for key: String, make: () -> T, _ body: (T) -> R) -> R {
         if let last = lastBorrowed, lastKey == key, lastType == ObjectIdentifier(T.self) {
             return Unmanaged<T>.fromOpaque(last)._withUnsafeGuaranteedRef(body)
@@ -72,12 +73,12 @@ public final class ParseContext {
         lastType = ObjectIdentifier(T.self)
     }
 
-    private var lastKey = ""
+    @usableFromInline var lastKey = ""
     private var lastState: AnyObject?
     /// `lastState`, unretained (`lastState` and `pluginState` keep it alive).
-    private var lastBorrowed: UnsafeMutableRawPointer?
+    @usableFromInline var lastBorrowed: UnsafeMutableRawPointer?
     /// The type `lastState` was asked for as (a subclass asked for as its base is another).
-    private var lastType: ObjectIdentifier?
+    @usableFromInline var lastType: ObjectIdentifier?
 
     private var instances: [ObjectIdentifier: AnyObject] = [:]
 
