@@ -389,7 +389,7 @@ final class WindowCorrelator: Correlator {
 
     /// The network address of `ip`'s first `bits` bits (IPv4 bits count within IPv4).
     static func network(_ ip: String, bits: Int) -> String? {
-        if let v4 = ipv4(ip) {
+        if let v4 = withBytes(of: ip, { $0.ipv4 }) {
             let keep = min(bits, 32)
             let masked = keep == 0 ? 0 : v4 & ~UInt32((1 << UInt64(32 - keep)) - 1)
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { out in
@@ -411,24 +411,6 @@ final class WindowCorrelator: Correlator {
         withUnsafeMutableBytes(of: &addr) { for i in 0..<16 { $0[i] = bytes[i] } }
         guard inet_ntop(AF_INET6, &addr, &out, 64) != nil else { return nil }
         return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// A dotted IPv4 address as a number, without Foundation.
-    static func ipv4(_ ip: String) -> UInt32? {
-        var value: UInt32 = 0, part: UInt32 = 0, dots = 0, digits = 0
-        for c in ip.utf8 {
-            if c == 0x2E {
-                guard digits > 0 else { return nil }
-                value = value << 8 | part; part = 0; dots += 1; digits = 0
-            } else if c &- 0x30 < 10 {
-                part = part * 10 + UInt32(c &- 0x30); digits += 1
-                guard part <= 255, digits <= 3 else { return nil }
-            } else {
-                return nil
-            }
-        }
-        guard dots == 3, digits > 0 else { return nil }
-        return value << 8 | part
     }
 
     /// The window's finding, if its rule's condition holds (read in place: a copy of the

@@ -149,21 +149,32 @@ extension UnsafeRawBufferPointer {
     /// Whether the bytes are a textual IPv4 or IPv6 address.
     public var isIPAddress: Bool { isIPv4 || isIPv6 }
 
-    public var isIPv4: Bool {
-        guard count >= 7, count <= 15 else { return false }
-        var parts = 0, digits = 0, value = 0
-        for b in self {
-            if b == 0x2E {
-                guard digits > 0 else { return false }
-                parts += 1; digits = 0; value = 0
-            } else if b &- 0x30 < 10 {
-                digits += 1; value = value * 10 + Int(b &- 0x30)
-                guard digits <= 3, value <= 255 else { return false }
+    public var isIPv4: Bool { ipv4 != nil }
+
+    /// A dotted IPv4 address (four parts of one to three digits, each at most 255) as a
+    /// number, read and checked in one pass: addresses are read per event (indicator
+    /// lookups, group keys by network).
+    @inline(__always)
+    public var ipv4: UInt32? {
+        let n = count
+        guard n >= 7, n <= 15, let p = baseAddress else { return nil }
+        var v: UInt32 = 0, part: UInt32 = 0, digits = 0, dots = 0
+        for i in 0..<n {
+            let d = p.load(fromByteOffset: i, as: UInt8.self) &- 0x30
+            if d < 10 {
+                part = part * 10 + UInt32(d)
+                digits += 1
+                guard digits <= 3, part <= 255 else { return nil }
             } else {
-                return false
+                guard d == 0x2E &- 0x30, digits > 0 else { return nil }
+                v = v << 8 | part
+                part = 0
+                digits = 0
+                dots += 1
             }
         }
-        return parts == 3 && digits > 0
+        guard dots == 3, digits > 0 else { return nil }
+        return v << 8 | part
     }
 
     public var isIPv6: Bool {

@@ -154,38 +154,13 @@ public struct CIDRTrie: Sendable {
     /// An address's 128 bits (IPv4 mapped into IPv6), parsed from bytes without a `String`
     /// for IPv4.
     public static func parse(_ ip: Bytes, into out: inout (UInt64, UInt64)) -> Bool {
-        if let v = ipv4(ip) {
+        if let v = ip.ipv4 {
             out = (0, 0xFFFF_0000_0000 | UInt64(v))
             return true
         }
         guard let bytes = parse(ip.string) else { return false }
         out = (bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }, bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) })
         return true
-    }
-
-    /// A dotted IPv4 address (what `Bytes.isIPv4` accepts) as a number, read and checked in
-    /// one pass: addresses are parsed per event (group keys by network, indicator lookups).
-    @inline(__always)
-    static func ipv4(_ ip: Bytes) -> UInt32? {
-        let n = ip.count
-        guard n >= 7, n <= 15, let p = ip.baseAddress else { return nil }
-        var v: UInt32 = 0, part: UInt32 = 0, digits = 0, dots = 0
-        for i in 0..<n {
-            let d = p.load(fromByteOffset: i, as: UInt8.self) &- 0x30
-            if d < 10 {
-                part = part * 10 + UInt32(d)
-                digits += 1
-                guard digits <= 3, part <= 255 else { return nil }
-            } else {
-                guard d == 0x2E &- 0x30, digits > 0 else { return nil }
-                v = v << 8 | part
-                part = 0
-                digits = 0
-                dots += 1
-            }
-        }
-        guard dots == 3, digits > 0 else { return nil }
-        return v << 8 | part
     }
 
     /// 16 bytes (IPv4 mapped into IPv6).
