@@ -35,9 +35,11 @@ let package = Package(
         systemLibrary("CZstd", pkgConfig: "libzstd", apt: "libzstd-dev"),
         systemLibrary("CMaxMindDB", pkgConfig: "libmaxminddb", apt: "libmaxminddb-dev"),
 
+        // A prefetch hint for loops over scattered memory (Swift has none).
+        .target(name: "CPrefetch"),
         .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4"], swiftSettings: hotPath),
         .target(name: "SpoorParquet", dependencies: ["CLZ4", "CZstd"], swiftSettings: hotPath),
-        .target(name: "SpoorRules", dependencies: ["SpoorKit", .product(name: "Yams", package: "Yams")], swiftSettings: hotPath),
+        .target(name: "SpoorRules", dependencies: ["SpoorKit", "CPrefetch", .product(name: "Yams", package: "Yams")], swiftSettings: hotPath),
         // Declarative parser modules (YAML + PCRE2): the file format, its loader and its runtime.
         .target(name: "SpoorModules", dependencies: ["SpoorKit", .product(name: "Yams", package: "Yams")], swiftSettings: hotPath),
 

@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 import SpoorKit
 
@@ -144,6 +145,10 @@ final class WindowCorrelator: Correlator {
     /// Chunks added so far: a chunk's tick is its number.
     private var chunks = 0
     static let batchHits = 32_768
+    /// How many hits ahead a fact is asked for (`prefetchFact`): enough for a read from
+    /// memory to arrive while the hits before it are applied, or only their times compared.
+    static let applyAhead = 8
+    static let sortAhead = 32
 
     func add(_ signals: any Sendable) -> [Finding] {
         guard let signals = signals as? ChunkSignals else { return [] }
@@ -169,10 +174,12 @@ final class WindowCorrelator: Correlator {
         // the hits are applied (a retain and releases per hit were a tenth of this loop).
         var last: (key: Key, group: Unmanaged<Group>)?
         var ordered = BehaviourEngine.groupedByKey(all, key: { ($0.hit.rule, $0.hit.group) })
-        inTimeOrder(&ordered)
+        let factsAt = pending.map { $0.facts.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
+        inTimeOrder(&ordered, factsAt)
         // The chunks are read in place: a copy of one per hit would retain its four buffers.
         pending.withUnsafeBufferPointer { chunks in
-            for (c, hit) in ordered {
+            for (i, (c, hit)) in ordered.enumerated() {
+                if i + Self.applyAhead < ordered.count { Self.prefetchFact(ordered[i + Self.applyAhead], factsAt, whole: true) }
                 let signals = chunks.baseAddress! + Int(c)
                 tick = firstTick + Int(c)
                 let key = Key(rule: hit.rule, group: hit.group)
@@ -200,11 +207,23 @@ final class WindowCorrelator: Correlator {
         return found
     }
 
+    /// Grouped by key, the hits read their facts all over the chunks' memory, and each read
+    /// would wait for it: the fact a few hits ahead (`applyAhead`, `sortAhead`) is asked for
+    /// early, its first line (`whole: false`: its time) or all of it. `factsAt` holds each
+    /// pending chunk's facts' address, which serves only this hint (a hint never faults).
+    @inline(__always)
+    private static func prefetchFact(_ x: (chunk: Int32, hit: RuleHit), _ factsAt: [UnsafeRawPointer?], whole: Bool) {
+        guard let facts = factsAt[Int(x.chunk)] else { return }
+        let fact = facts + Int(x.hit.fact) * MemoryLayout<EventFact>.stride
+        spoor_prefetch(fact)
+        if whole { spoor_prefetch(fact + MemoryLayout<EventFact>.stride - 1) }
+    }
+
     /// Puts each key's hits of the batch in time order (of equal times, in arrival order).
     /// One file's events mostly come in order already, and are left as they are; the
     /// chunks of files merged by time (`InputFeed`) overlap by up to a chunk, and sorted
     /// they fill the windows that one file with all their events would.
-    private func inTimeOrder(_ hits: inout [(chunk: Int32, hit: RuleHit)]) {
+    private func inTimeOrder(_ hits: inout [(chunk: Int32, hit: RuleHit)], _ factsAt: [UnsafeRawPointer?]) {
         pending.withUnsafeBufferPointer { chunks in
             func time(_ x: (chunk: Int32, hit: RuleHit)) -> Int64 {
                 chunks[Int(x.chunk)].facts.withUnsafeBufferPointer { $0[Int(x.hit.fact)].time }
@@ -213,8 +232,10 @@ final class WindowCorrelator: Correlator {
             while start < hits.count {
                 let key = (hits[start].hit.rule, hits[start].hit.group)
                 var end = start + 1, sorted = true
+                if start + Self.sortAhead < hits.count { Self.prefetchFact(hits[start + Self.sortAhead], factsAt, whole: false) }
                 var previous = time(hits[start])
                 while end < hits.count, hits[end].hit.rule == key.0, hits[end].hit.group == key.1 {
+                    if end + Self.sortAhead < hits.count { Self.prefetchFact(hits[end + Self.sortAhead], factsAt, whole: false) }
                     let t = time(hits[end])
                     if t < previous { sorted = false }
                     previous = t
