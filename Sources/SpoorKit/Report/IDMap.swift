@@ -51,12 +51,14 @@ struct IDMap<Key: FixedWidthInteger & Sendable>: Sendable {
         return (value, true)
     }
 
-    /// Reads the first entry a lookup of `key` reads, and gives its key: a caller with many
-    /// lookups to make reads all their entries first, so that the cache misses overlap.
+    /// Reads the first entry a lookup of `key` reads, and the entries' count (in the array's
+    /// header, which an insert reads first: unread, it was the counter's slowest load), and
+    /// gives a sum of them: a caller with many lookups to make reads all their lines first,
+    /// so that the cache misses overlap.
     @inline(__always)
     func touch(_ key: Key) -> Key {
         guard count > 0 else { return 0 }
-        return entries.withUnsafeBufferPointer { $0[slot(key)].key }
+        return entries.withUnsafeBufferPointer { $0[slot(key)].key &+ Key(truncatingIfNeeded: $0.count) }
     }
 
     /// Every key and its value, in no particular order.
