@@ -309,12 +309,10 @@ final class DetectionState {
     let bits: UnsafeMutablePointer<UInt64>
     private let results: UnsafeMutablePointer<Int8>
     private let shapes: UnsafeMutablePointer<Int8>
-    /// Open addressing: `capacity` slots of `words` key words and an outcome number + 1 (0: empty).
-    private let keys: UnsafeMutablePointer<UInt64>
-    private let values: UnsafeMutablePointer<Int32>
-    private static let capacity = 8192
-    /// Beyond this many outcomes the table is emptied at the next chunk (rules that test
-    /// free-form values could otherwise make it grow with the input).
+    /// Test vectors (`words` words) → outcome numbers. Beyond 4,096 outcomes it keeps no
+    /// more, and the outcomes are forgotten at the next chunk (rules that test free-form
+    /// values could otherwise make them grow with the input).
+    private var known: WordTable
     private static let maxOutcomes = 4096
     /// Per event of the current chunk, its outcome's number.
     private(set) var rows = UnsafeMutablePointer<Int32>.allocate(capacity: 1024)
@@ -324,14 +322,11 @@ final class DetectionState {
     let memo: ValueMemo
 
     /// From the early groups' results (the vector's first `earlyWords` words) to the late
-    /// groups still needed (`plan.lateWords` words): open addressing as above, in `gateKeys`,
-    /// `gateMasks` and `gateUsed`.
+    /// groups still needed (`plan.lateWords` words), for at most 2,048 early results at a
+    /// time; past them, a mask is worked out each time in `spareGate`.
     private let earlyWords: Int
-    private let gateKeys: UnsafeMutablePointer<UInt64>
-    private let gateMasks: UnsafeMutablePointer<UInt64>
-    private let gateUsed: UnsafeMutablePointer<Bool>
-    private var gates = 0
-    private static let gateCapacity = 4096
+    private var gates: WordTable
+    private let spareGate: UnsafeMutablePointer<UInt64>
 
     init(plan: DetectionPlan) {
         self.plan = plan
@@ -339,14 +334,10 @@ final class DetectionState {
         bits = .allocate(capacity: plan.words)
         results = .allocate(capacity: max(1, plan.testCount))
         shapes = .allocate(capacity: max(1, plan.selections.count))
-        keys = .allocate(capacity: Self.capacity * plan.words)
-        values = .allocate(capacity: Self.capacity)
-        values.initialize(repeating: 0, count: Self.capacity)
+        known = WordTable(keyWords: plan.words, valueWords: 1, capacity: 256, maxCapacity: 2 * Self.maxOutcomes)
         earlyWords = max(1, (plan.earlyBits + 63) / 64)
-        gateKeys = .allocate(capacity: Self.gateCapacity * earlyWords)
-        gateMasks = .allocate(capacity: (Self.gateCapacity + 1) * plan.lateWords)
-        gateUsed = .allocate(capacity: Self.gateCapacity)
-        gateUsed.initialize(repeating: false, count: Self.gateCapacity)
+        gates = WordTable(keyWords: earlyWords, valueWords: plan.lateWords, capacity: 64, maxCapacity: 4096)
+        spareGate = .allocate(capacity: plan.lateWords)
     }
 
     deinit {
@@ -354,39 +345,21 @@ final class DetectionState {
         bits.deallocate()
         results.deallocate()
         shapes.deallocate()
-        keys.deallocate()
-        values.deallocate()
+        known.deallocate()
         rows.deallocate()
-        gateKeys.deallocate()
-        gateMasks.deallocate()
-        gateUsed.deallocate()
+        gates.deallocate()
+        spareGate.deallocate()
     }
 
     /// The late groups to evaluate after the early ones gave `bits` (whose later words are
     /// still 0), worked out once per distinct early result.
     @inline(__always)
     func lateGroups(_ bits: UnsafePointer<UInt64>) -> UnsafePointer<UInt64> {
-        let lateWords = plan.lateWords
-        var h: UInt64 = 0
-        for w in 0..<earlyWords { h = Hash.mix(h ^ bits[w]) }
-        var slot = Int(truncatingIfNeeded: h) & (Self.gateCapacity - 1)
-        while gateUsed[slot] {
-            let key = gateKeys + slot * earlyWords
-            var same = true
-            for w in 0..<earlyWords where key[w] != bits[w] { same = false; break }
-            if same { return UnsafePointer(gateMasks + slot * lateWords) }
-            slot = (slot + 1) & (Self.gateCapacity - 1)
-        }
-        // Kept while the table is at most half full; past that, worked out each time in the
-        // spare row at the end (the table is emptied at the next chunk).
-        let keep = gates < Self.gateCapacity / 2
-        let mask = gateMasks + (keep ? slot : Self.gateCapacity) * lateWords
+        let hash = WordTable.hash(bits, words: earlyWords)
+        if let mask = gates.find(bits, hash: hash) { return UnsafePointer(mask) }
+        // Past the table's room, worked out each time (the table is emptied at the next chunk).
+        let mask = gates.insert(bits, hash: hash) ?? spareGate
         plan.lateGroups(after: bits, into: mask, results: results, shapes: shapes)
-        if keep {
-            for w in 0..<earlyWords { gateKeys[slot * earlyWords + w] = bits[w] }
-            gateUsed[slot] = true
-            gates += 1
-        }
         return UnsafePointer(mask)
     }
 
@@ -394,10 +367,7 @@ final class DetectionState {
     @inline(__always)
     func classify(_ e: EventBuilder, index: Int, _ scratch: MatchScratch) -> Int {
         if index == 0 && outcomeCount >= Self.maxOutcomes { clear() }
-        if index == 0 && gates >= Self.gateCapacity / 2 {
-            gateUsed.update(repeating: false, count: Self.gateCapacity)
-            gates = 0
-        }
+        if index == 0 && gates.isFull { gates.removeAll() }
         plan.evaluate(e, scratch, into: bits, memo: memo, state: self)
         let n = lookup()
         if index >= rowCapacity {
@@ -414,27 +384,15 @@ final class DetectionState {
 
     @inline(__always)
     private func lookup() -> Int {
-        let words = plan.words
-        var h: UInt64 = 0
-        for w in 0..<words { h = Hash.mix(h ^ bits[w]) }
-        var slot = Int(truncatingIfNeeded: h) & (Self.capacity - 1)
-        while values[slot] != 0 {
-            let key = keys + slot * words
-            var same = true
-            for w in 0..<words where key[w] != bits[w] { same = false; break }
-            if same { return Int(values[slot]) - 1 }
-            slot = (slot + 1) & (Self.capacity - 1)
-        }
+        let hash = WordTable.hash(bits, words: plan.words)
+        if let n = known.find(bits, hash: hash) { return Int(n.pointee) }
         let stride = MemoryLayout<Decided>.stride
         outcomes.reserve(stride)
         (outcomes.base + outcomes.count).initializeMemory(as: Decided.self, to: Decided(plan.outcome(bits, results: results, shapes: shapes)))
         outcomes.advance(stride)
         outcomeCount += 1
-        // The table stays at most half full; past that, outcomes are still made but not kept.
-        if outcomeCount < Self.capacity / 2 {
-            for w in 0..<words { keys[slot * words + w] = bits[w] }
-            values[slot] = Int32(outcomeCount)
-        }
+        // Past the table's room, outcomes are still made but not kept.
+        known.insert(bits, hash: hash)?.pointee = UInt64(outcomeCount - 1)
         return outcomeCount - 1
     }
 
@@ -442,6 +400,6 @@ final class DetectionState {
         for i in 0..<outcomeCount { outcome(i).pointee.block.deallocate() }
         outcomes.removeAll()
         outcomeCount = 0
-        values.update(repeating: 0, count: Self.capacity)
+        known.removeAll()
     }
 }

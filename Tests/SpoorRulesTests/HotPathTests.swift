@@ -209,7 +209,8 @@ import Testing
     }
 
     /// A worker keeps at most 4,096 distinct outcomes: a chunk that makes more empties the
-    /// table at the next chunk's start, and events before and after get exactly their rules.
+    /// table at the next chunk's start, and events before and after get exactly their rules,
+    /// the first time and when their outcome is looked up again.
     @Test func aWorkerWithManyDistinctOutcomesStaysRight() throws {
         let letters = Array("abcdefghijklm")   // 13 tests: 8,192 possible outcomes
         let yaml = letters.map { c in
@@ -228,9 +229,44 @@ import Testing
                 }
             }
         }
+        // Each name twice in its chunk: the second is looked up (after the table grew).
         for range in [0..<5_000, 5_000..<8_192, 0..<3_000] {
-            _ = maker.chunk(range.map { (day0, ["user.name": name($0)]) })
-            #expect(rulesLabels() == range.map(expected), "chunk \(range)")
+            let twice = Array(range) + Array(range)
+            _ = maker.chunk(twice.map { (day0, ["user.name": name($0)]) })
+            #expect(rulesLabels() == twice.map(expected), "chunk \(range)")
+        }
+    }
+
+    /// The same for the early fields' results, which decide the late fields read: a worker
+    /// keeps at most 2,048 of them, and past that works each one out again. Every event of
+    /// 4,096 distinct host names (an early field), each twice, gets exactly its rules, which
+    /// also read a late field: before the table fills, after, and in the next chunks.
+    @Test func aWorkerWithManyDistinctEarlyResultsStaysRight() throws {
+        let letters = Array("abcdefghijkl")   // 12 early tests: 4,096 early results
+        let yaml = letters.map { c in
+            "title: on \(c)\nid: on-\(c)\ndetection:\n  host:\n    host.name|contains: \"\(c)\"\n"
+                + "  user:\n    user.name|startswith: \"u\"\n  condition: host and user\n"
+        }.joined(separator: "---\n")
+        let dir = try rulesDirectory(["hosts.yaml": yaml])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let maker = SignalMaker(try RuleSet.load(directory: dir))
+        func host(_ i: Int) -> String { String(letters.indices.filter { i >> $0 & 1 == 1 }.map { letters[$0] }) + "_x" }
+        func user(_ i: Int) -> String { i % 3 == 0 ? "root" : "u\(i)" }
+        func expected(_ i: Int) -> String {
+            i % 3 == 0 ? "" : letters.indices.filter { i >> $0 & 1 == 1 }.map { "on-\(letters[$0])" }.joined(separator: ",")
+        }
+        func rulesLabels() -> [String] {
+            maker.builder.batch.withReader { r in
+                r.events.map { e in
+                    r.slots(of: e).lazy.filter { $0.field == .labels }.map { r.label($0) }
+                        .first { $0.key.elementsEqual("rules".utf8) }.map { String(decoding: $0.value, as: UTF8.self) } ?? ""
+                }
+            }
+        }
+        for range in [0..<4_096, 0..<4_096, 1_000..<1_500] {
+            let twice = Array(range) + Array(range)
+            _ = maker.chunk(twice.map { (day0, ["host.name": host($0), "user.name": user($0)]) })
+            #expect(rulesLabels() == twice.map(expected), "chunk \(range)")
         }
     }
 
