@@ -208,6 +208,30 @@ import Testing
         #expect(got == ["domain", "admin-failure,domain,network", nil, "admin-failure", "network", "network"])
     }
 
+    /// Runs chunks of events through one worker's attribution stage, each event twice in its
+    /// chunk (the second time its vector is looked up, after the tables grew), and expects
+    /// each one's `labels.rules` ("" for none). `fields` and `expected` take an event's number.
+    func expectRulesLabels(_ yaml: String, chunks: [Range<Int>], fields: (Int) -> [String: String],
+                           expected: (Int) -> String) throws {
+        let dir = try rulesDirectory(["rules.yaml": yaml])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let maker = SignalMaker(try RuleSet.load(directory: dir))
+        for range in chunks {
+            let twice = Array(range) + Array(range)
+            _ = maker.chunk(twice.map { (day0, fields($0)) })
+            let labels = maker.builder.batch.withReader { r in
+                r.events.map { e in
+                    r.slots(of: e).lazy.filter { $0.field == .labels }.map { r.label($0) }
+                        .first { $0.key.elementsEqual("rules".utf8) }.map { String(decoding: $0.value, as: UTF8.self) } ?? ""
+                }
+            }
+            #expect(labels == twice.map(expected), "chunk \(range)")
+        }
+    }
+
+    /// The letters of `letters` that bit `k` of `i` selects, for `k` in `0..<letters.count`.
+    func lettersOf(_ i: Int, _ letters: [Character]) -> [Character] { letters.indices.filter { i >> $0 & 1 == 1 }.map { letters[$0] } }
+
     /// A worker keeps at most 4,096 distinct outcomes: a chunk that makes more empties the
     /// table at the next chunk's start, and events before and after get exactly their rules,
     /// the first time and when their outcome is looked up again.
@@ -216,25 +240,9 @@ import Testing
         let yaml = letters.map { c in
             "title: has \(c)\nid: has-\(c)\ndetection:\n  sel:\n    user.name|contains: \"\(c)\"\n  condition: sel\n"
         }.joined(separator: "---\n")
-        let dir = try rulesDirectory(["letters.yaml": yaml])
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let maker = SignalMaker(try RuleSet.load(directory: dir))
-        func name(_ i: Int) -> String { String(letters.indices.filter { i >> $0 & 1 == 1 }.map { letters[$0] }) + "_x" }
-        func expected(_ i: Int) -> String { letters.indices.filter { i >> $0 & 1 == 1 }.map { "has-\(letters[$0])" }.joined(separator: ",") }
-        func rulesLabels() -> [String] {
-            maker.builder.batch.withReader { r in
-                r.events.map { e in
-                    r.slots(of: e).lazy.filter { $0.field == .labels }.map { r.label($0) }
-                        .first { $0.key.elementsEqual("rules".utf8) }.map { String(decoding: $0.value, as: UTF8.self) } ?? ""
-                }
-            }
-        }
-        // Each name twice in its chunk: the second is looked up (after the table grew).
-        for range in [0..<5_000, 5_000..<8_192, 0..<3_000] {
-            let twice = Array(range) + Array(range)
-            _ = maker.chunk(twice.map { (day0, ["user.name": name($0)]) })
-            #expect(rulesLabels() == twice.map(expected), "chunk \(range)")
-        }
+        try expectRulesLabels(yaml, chunks: [0..<5_000, 5_000..<8_192, 0..<3_000],
+                              fields: { ["user.name": String(lettersOf($0, letters)) + "_x"] },
+                              expected: { lettersOf($0, letters).map { "has-\($0)" }.joined(separator: ",") })
     }
 
     /// The same for the early fields' results, which decide the late fields read: a worker
@@ -247,27 +255,9 @@ import Testing
             "title: on \(c)\nid: on-\(c)\ndetection:\n  host:\n    host.name|contains: \"\(c)\"\n"
                 + "  user:\n    user.name|startswith: \"u\"\n  condition: host and user\n"
         }.joined(separator: "---\n")
-        let dir = try rulesDirectory(["hosts.yaml": yaml])
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let maker = SignalMaker(try RuleSet.load(directory: dir))
-        func host(_ i: Int) -> String { String(letters.indices.filter { i >> $0 & 1 == 1 }.map { letters[$0] }) + "_x" }
-        func user(_ i: Int) -> String { i % 3 == 0 ? "root" : "u\(i)" }
-        func expected(_ i: Int) -> String {
-            i % 3 == 0 ? "" : letters.indices.filter { i >> $0 & 1 == 1 }.map { "on-\(letters[$0])" }.joined(separator: ",")
-        }
-        func rulesLabels() -> [String] {
-            maker.builder.batch.withReader { r in
-                r.events.map { e in
-                    r.slots(of: e).lazy.filter { $0.field == .labels }.map { r.label($0) }
-                        .first { $0.key.elementsEqual("rules".utf8) }.map { String(decoding: $0.value, as: UTF8.self) } ?? ""
-                }
-            }
-        }
-        for range in [0..<4_096, 0..<4_096, 1_000..<1_500] {
-            let twice = Array(range) + Array(range)
-            _ = maker.chunk(twice.map { (day0, ["host.name": host($0), "user.name": user($0)]) })
-            #expect(rulesLabels() == twice.map(expected), "chunk \(range)")
-        }
+        try expectRulesLabels(yaml, chunks: [0..<4_096, 0..<4_096, 1_000..<1_500],
+                              fields: { ["host.name": String(lettersOf($0, letters)) + "_x", "user.name": $0 % 3 == 0 ? "root" : "u\($0)"] },
+                              expected: { $0 % 3 == 0 ? "" : lettersOf($0, letters).map { "on-\($0)" }.joined(separator: ",") })
     }
 
     @Test func accountsFromBytesEqualAccountsFromStrings() {
