@@ -24,6 +24,14 @@ final class SignalArena: @unchecked Sendable {
         return ByteRange(start: Int32(start), count: Int32(b.count))
     }
 
+    /// A number as the events' JSON writes it (decimal), without a `String`.
+    @inline(__always)
+    func append(decimal n: Int64) -> ByteRange {
+        let start = buffer.count
+        JSONWriter.appendInt(n, &buffer)
+        return ByteRange(start: Int32(start), count: Int32(buffer.count - start))
+    }
+
     /// Room for `n` more bytes at `end` (write them, then `commit`).
     @inline(__always)
     func reserve(_ n: Int) { buffer.reserve(n) }

@@ -243,8 +243,8 @@ public struct BehaviourEngine: BehaviourRules {
                 } else if let v = e.value(of: field) {
                     columnValues.append(Self.column(v, arena))
                 } else if let n = e.number(of: field) {
-                    var text = String(n)
-                    columnValues.append(text.withUTF8 { Self.column(Bytes($0), arena) })
+                    let text = arena.append(decimal: n)
+                    columnValues.append(ColumnValue(bytes: text, hash: Hash.words(arena.bytes(text))))
                 } else {
                     columnValues.append(ColumnValue(bytes: .absent, hash: 0))
                 }

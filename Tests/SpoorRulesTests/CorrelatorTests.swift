@@ -68,6 +68,16 @@ import Testing
         #expect(keyless(withASN) == [])
     }
 
+    /// A number a rule groups by (an AS number) keys its windows, and names its finding, as
+    /// the decimal text the events' JSON gives it.
+    @Test func aNumberGroupedByIsItsDecimalText() throws {
+        let maker = SignalMaker(try RuleSet.load(directory: shippedRules))
+        let correlator = maker.engine.makeCorrelator()
+        let events = probes(from: "203.0.113.9", count: 60, start: day0).map { ($0.0, $0.1.merging(["source.as.number": "4200000123"]) { $1 }) }
+        let found = correlator.add(maker.chunk(events)) + correlator.finish()
+        #expect(found.filter { $0.ruleID == "network-enumeration" }.map(\.groupKey) == ["source.as.number=4200000123"])
+    }
+
     @Test func aFindingCarriesTheRuleTechniqueWindowCountsAccountsSourcesAndEvidence() throws {
         let rules = try RuleSet.load(directory: shippedRules)
         let maker = SignalMaker(rules)

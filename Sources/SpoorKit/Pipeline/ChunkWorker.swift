@@ -163,16 +163,12 @@ let idPrefixLength = 17
 /// The stream part of its events' ids: the 128-bit fingerprint folded to 64 bits. Streams
 /// are few, so 64 bits keep them apart (a collision needs ~4 billion streams to be likely).
 func writeStreamIDPrefix(_ fingerprint: (UInt64, UInt64), into buffer: inout [UInt8]) {
-    writeStreamIDPrefix(number: streamIDNumber(fingerprint), into: &buffer)
-}
-
-/// The same from the stream's number (`EvidenceID` writes an id back from it).
-func writeStreamIDPrefix(number folded: UInt64, into buffer: inout [UInt8]) {
     precondition(buffer.count >= idPrefixLength)
-    buffer.withUnsafeMutableBufferPointer { writeStreamIDPrefix(number: folded, to: $0.baseAddress!) }
+    buffer.withUnsafeMutableBufferPointer { writeStreamIDPrefix(number: streamIDNumber(fingerprint), to: $0.baseAddress!) }
 }
 
-/// The same at `p`, which has room for `idPrefixLength` bytes.
+/// The same from the stream's number, at `p`, which has room for `idPrefixLength` bytes
+/// (`EvidenceID` writes an id back from it).
 @inline(__always)
 func writeStreamIDPrefix(number folded: UInt64, to p: UnsafeMutablePointer<UInt8>) {
     for i in 0..<16 { p[i] = hexDigit(UInt8(truncatingIfNeeded: folded >> (60 - 4 * UInt64(i))) & 15) }
