@@ -37,6 +37,7 @@ final class SignalArena: @unchecked Sendable {
     func reserve(_ n: Int) { buffer.reserve(n) }
 
     var count: Int { buffer.count }
+    var base: UnsafeMutableRawPointer { buffer.base }
     var end: UnsafeMutableRawPointer { buffer.base + buffer.count }
     func commit(_ n: Int) { buffer.advance(n) }
 }

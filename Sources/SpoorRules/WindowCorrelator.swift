@@ -149,6 +149,8 @@ final class WindowCorrelator: Correlator {
     /// memory to arrive while the hits before it are applied, or only their times compared.
     static let applyAhead = 8
     static let sortAhead = 32
+    /// The same for the bytes a hit's fact points to (`prefetchBytes`).
+    static let bytesAhead = 4
 
     func add(_ signals: any Sendable) -> [Finding] {
         guard let signals = signals as? ChunkSignals else { return [] }
@@ -180,6 +182,7 @@ final class WindowCorrelator: Correlator {
         pending.withUnsafeBufferPointer { chunks in
             for (i, (c, hit)) in ordered.enumerated() {
                 if i + Self.applyAhead < ordered.count { Self.prefetchFact(ordered[i + Self.applyAhead], factsAt, whole: true) }
+                if i + Self.bytesAhead < ordered.count { Self.prefetchBytes(ordered[i + Self.bytesAhead], chunks) }
                 let signals = chunks.baseAddress! + Int(c)
                 tick = firstTick + Int(c)
                 let key = Key(rule: hit.rule, group: hit.group)
@@ -217,6 +220,18 @@ final class WindowCorrelator: Correlator {
         let fact = facts + Int(x.hit.fact) * MemoryLayout<EventFact>.stride
         spoor_prefetch(fact)
         if whole { spoor_prefetch(fact + MemoryLayout<EventFact>.stride - 1) }
+    }
+
+    /// The account and source bytes a hit copies into its window when they are new to it
+    /// (`update`): they lie in the arena far from the fact. Asked for `bytesAhead` hits
+    /// ahead, when the fact itself, asked for `applyAhead` hits ahead, has arrived.
+    @inline(__always)
+    private static func prefetchBytes(_ x: (chunk: Int32, hit: RuleHit), _ chunks: UnsafeBufferPointer<ChunkSignals>) {
+        let signals = chunks.baseAddress! + Int(x.chunk)
+        let (account, source) = signals.pointee.facts.withUnsafeBufferPointer { ($0[Int(x.hit.fact)].account, $0[Int(x.hit.fact)].source) }
+        let arena = signals.pointee.arena.base
+        if account.count > 0 { spoor_prefetch(arena + Int(account.start)) }
+        if source.count > 0 { spoor_prefetch(arena + Int(source.start)) }
     }
 
     /// Puts each key's hits of the batch in time order (of equal times, in arrival order).
