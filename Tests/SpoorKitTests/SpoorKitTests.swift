@@ -338,7 +338,8 @@ struct JSONOutputTests {
 
     @Test("A character needing an escape is found at every position of an ASCII run of every length")
     func escapeAtEveryPosition() throws {
-        // Short values and the tails of long ones are read as words of overlapping loads.
+        // Short values and the tails of long ones are read as words or sixteen-byte vectors of
+        // overlapping loads.
         for special: UInt8 in [0x22, 0x5C, 0x0A, 0x01, 0x1F, 0x7F, 0xFF] {
             for length in 1...40 {
                 for position in 0..<length {
@@ -357,7 +358,7 @@ struct JSONOutputTests {
             let input = Array("The quick brown fox jumps over the lazy dog".utf8.prefix(length))
             #expect(Self.json(input) == [0x22] + input + [0x22])
         }
-        // A run of bytes 0x20...0x7F with no specials, across the eight-byte boundaries.
+        // A run of bytes 0x20...0x7F with no specials, across the eight- and sixteen-byte boundaries.
         let printable = (0x20...0x7E).map { UInt8($0) }.filter { $0 != 0x22 && $0 != 0x5C }
         #expect(Self.json(printable) == [0x22] + printable + [0x22])
     }

@@ -202,17 +202,23 @@ public enum JSONWriter {
     }
 
     /// Whether every byte of the `n` bytes at `p` is printable ASCII other than '"' and '\\',
-    /// eight bytes at a time: a short value or the tail of a long one is read as a word of
-    /// overlapping loads (a byte read twice decides nothing new), not byte by byte.
+    /// sixteen bytes at a time (a few vector instructions), eight for a shorter value: a
+    /// short value or the tail of a long one is read with overlapping loads (a byte read
+    /// twice decides nothing new), not byte by byte.
     @inline(__always)
     static func isPlain(_ p: UnsafeRawPointer, _ n: Int) -> Bool {
-        if n >= 8 {
+        if n >= 16 {
             var i = 0
-            while i + 8 <= n {
-                if needsAttention(UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))) { return false }
-                i += 8
+            while i + 16 <= n {
+                if needsAttention(p.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)) { return false }
+                i += 16
             }
-            return i == n || !needsAttention(UInt64(littleEndian: p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)))
+            return i == n || !needsAttention(p.loadUnaligned(fromByteOffset: n - 16, as: SIMD16<UInt8>.self))
+        }
+        if n >= 8 {
+            let lo = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+            let hi = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
+            return !needsAttention(lo) && !needsAttention(hi)
         }
         if n >= 4 {
             let lo = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
@@ -223,6 +229,19 @@ public enum JSONWriter {
         var w: UInt64 = 0x4141_4141_4141_4141
         for j in 0..<n { w = w & ~(0xFF << UInt64(8 * j)) | UInt64(p.load(fromByteOffset: j, as: UInt8.self)) << UInt64(8 * j) }
         return !needsAttention(w)
+    }
+
+    /// The same test on sixteen bytes, in equality compares only (the ones that compile to
+    /// one vector instruction): a byte < 0x20 has its top three bits clear, one >= 0x80 its
+    /// top bit set.
+    @inline(__always)
+    static func needsAttention(_ v: SIMD16<UInt8>) -> Bool {
+        let zero = SIMD16<UInt8>(repeating: 0), top3 = SIMD16<UInt8>(repeating: 0xE0), top = SIMD16<UInt8>(repeating: 0x80)
+        let quote = SIMD16<UInt8>(repeating: 0x22), backslash = SIMD16<UInt8>(repeating: 0x5C)
+        let hits = ((v & top3) .== zero) .| ((v & top) .== top) .| (v .== quote) .| (v .== backslash)
+        // Lanes of all ones or zeros, read as two words (`any` here became a call per test).
+        let words = unsafeBitCast(hits, to: SIMD2<UInt64>.self)
+        return words[0] | words[1] != 0
     }
 
     /// Whether any byte of `w` is < 0x20, '"', '\\' or >= 0x80 (SWAR: the high bit of a
