@@ -327,7 +327,10 @@ final class WindowCorrelator: Correlator {
         if index < 0 {
             index = g.windows.count
             while index > head && g.windows.withUnsafeBufferPointer({ $0[index - 1].start > time }) { index -= 1 }
-            g.windows.insert(Window(start: time, end: time), at: index)
+            // Most new windows start last: `append` is one store, `insert` a generic replaceSubrange.
+            if index == g.windows.count { g.windows.append(Window(start: time, end: time)) } else {
+                g.windows.insert(Window(start: time, end: time), at: index)
+            }
             openWindows += 1
         }
         update(&g.windows[index], fact, hit, r, signals)
