@@ -270,7 +270,7 @@ import Testing
             #expect(String(decoding: arena.bytes(r), as: UTF8.self) == BehaviourEngine.account(email: email, name: name, domain: domain))
         }
         // Every ASCII byte, `%` and a non-ASCII letter, at every place of names and domains
-        // of 1 to 20 bytes (the bytes are taken eight at a time).
+        // of 1 to 20 bytes: what sends an account to the `String` path, and what is lower-cased.
         let arena = SignalArena()
         let bytes = (0x20...0x7E).map { String(UnicodeScalar(UInt8($0))) } + ["é"]
         for length in 1...20 {
