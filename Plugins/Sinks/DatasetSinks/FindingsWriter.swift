@@ -79,8 +79,7 @@ public final class FindingsDatasetWriter: FindingsOutput {
     private func appendNDJSON(_ list: [Finding], _ dir: String, _ s: inout State) throws {
         var json = ByteBuffer(capacity: 4096)
         for f in list { f.appendJSON(to: &json) }
-        var scratch = ByteBuffer(capacity: 1 << 16)
-        let frame = LZ4Frame.compress(json.bytes, scratch: &scratch)
+        let frame = LZ4Frame.compress(json.bytes)
         if s.ndjson[dir] == nil {
             s.sequence += 1
             s.ndjson[dir] = try PartitionFile(directory: dir, name: "part-\(job.jobID)-\(s.sequence).ndjson.lz4", kind: "findings")

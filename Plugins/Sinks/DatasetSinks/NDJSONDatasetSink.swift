@@ -68,12 +68,14 @@ public final class NDJSONDatasetSink: Sink {
                     }
                     last = g
                 }
-                groups[g].rows += 1
-                JSONWriter.appendEvent(event, reader, to: &groups[g].json)
+                let group = groups[g]
+                group.rows += 1
+                JSONWriter.appendEvent(event, reader, to: &group.json)
+                if group.json.count >= LZ4FrameEncoder.blockSize { group.compressBlocks(stream: scratch.stream) }
             }
         }
         var payload = Payload(partitions: groups.map {
-            (partitioning.directory(of: $0.signature), $0.rows, LZ4Frame.compress($0.json.bytes, scratch: &scratch.compressed))
+            (partitioning.directory(of: $0.signature), $0.rows, $0.finishFrame(stream: scratch.stream))
         })
         payload.deadLetters = scratch.deadLetterFrame(batch, input: input, job: job)
         return payload
@@ -123,19 +125,41 @@ public final class NDJSONDatasetSink: Sink {
     }
 }
 
-/// The events of one partition within one batch, as JSON being written.
+/// The events of one partition within one batch: their JSON, compressed a block at a time.
 final class Group {
     /// The partition (`Partitioning.signature`).
     var signature: [UInt8] = []
     var rows = 0
-    var json = ByteBuffer(capacity: 256 * 1024)
+    /// JSON not compressed yet: less than a block, and the event that filled it.
+    var json = ByteBuffer(capacity: LZ4FrameEncoder.blockSize * 2)
+    private var encoder = LZ4FrameEncoder()
+
+    func reset(signature: [UInt8]) {
+        self.signature = signature
+        rows = 0
+        json.removeAll()
+        encoder.reset()
+    }
+
+    /// Compresses the whole blocks of JSON written so far and keeps the rest.
+    func compressBlocks(stream: LZ4Stream) {
+        let whole = json.count - json.count % LZ4FrameEncoder.blockSize
+        encoder.append(Bytes(start: json.base, count: whole), stream: stream)
+        json.removeFirst(whole)
+    }
+
+    func finishFrame(stream: LZ4Stream) -> [UInt8] {
+        encoder.append(json.bytes, stream: stream)
+        json.removeAll()
+        return encoder.finish()
+    }
 }
 
-/// One worker's reusable encoding memory: partition buffers and the compression buffer.
+/// One worker's reusable encoding memory: partition buffers and the compressor's state.
 final class EncoderScratch {
     private var groups: [Group] = []
     private var used = 0
-    var compressed = ByteBuffer(capacity: 1 << 20)
+    let stream = LZ4Stream()
     /// The current event's partition signature.
     var signature: [UInt8] = []
 
@@ -144,9 +168,7 @@ final class EncoderScratch {
         if used == groups.count { groups.append(Group()) }
         let g = groups[used]
         used += 1
-        g.signature = signature
-        g.rows = 0
-        g.json.removeAll()
+        g.reset(signature: signature)
         return g
     }
 
@@ -155,7 +177,7 @@ final class EncoderScratch {
         guard !batch.deadLetters.isEmpty else { return nil }
         let dead = group(signature: [])
         for letter in batch.deadLetters { JSONWriter.appendDeadLetter(letter, input: input, job: job, to: &dead.json) }
-        return (batch.deadLetters.count, LZ4Frame.compress(dead.json.bytes, scratch: &compressed))
+        return (batch.deadLetters.count, dead.finishFrame(stream: stream))
     }
 
     func reset() {

@@ -69,6 +69,13 @@ public struct ByteBuffer: ~Copyable {
 
     public mutating func removeAll() { count = 0 }
 
+    /// Drops the first `n` bytes, moving the rest to the front.
+    public mutating func removeFirst(_ n: Int) {
+        precondition(n >= 0 && n <= count)
+        if n < count { base.copyMemory(from: base + n, byteCount: count - n) }
+        count -= n
+    }
+
     public var bytes: Bytes { Bytes(start: base, count: count) }
 
     public var array: [UInt8] { Array(bytes) }
