@@ -28,36 +28,36 @@ extension UnsafeRawBufferPointer {
     }
 
     /// The bytes of `start..<end`, clamped to the buffer.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func slice(_ start: Int, _ end: Int) -> Bytes {
         let s = Swift.max(0, Swift.min(start, count)), e = Swift.max(s, Swift.min(end, count))
         return Bytes(rebasing: self[s..<e])
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func dropFirst(_ n: Int) -> Bytes { slice(n, count) }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func hasPrefix(_ literal: StaticString) -> Bool {
         let n = literal.utf8CodeUnitCount
         guard count >= n, let base = baseAddress else { return n == 0 }
         return memcmp(base, literal.utf8Start, n) == 0
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func hasSuffix(_ literal: StaticString) -> Bool {
         let n = literal.utf8CodeUnitCount
         guard count >= n, let base = baseAddress else { return n == 0 }
         return memcmp(base + count - n, literal.utf8Start, n) == 0
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func equals(_ literal: StaticString) -> Bool {
         count == literal.utf8CodeUnitCount && hasPrefix(literal)
     }
 
     /// Offset of the first `byte` at or after `from`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func firstIndex(of byte: UInt8, from: Int = 0) -> Int? {
         guard from < count, let base = baseAddress else { return nil }
         guard let p = memchr(base + from, Int32(byte), count - from) else { return nil }
