@@ -4,13 +4,21 @@
 /// UTF-8 becomes U+FFFD (the dead letter of such a record keeps its exact bytes in base64).
 public enum JSONWriter {
     /// Appends `{…}\n` for `event`.
+    ///
+    /// Room for the longest JSON the event's slots can make is reserved first, then every
+    /// piece is stored through a pointer held in a register: a check and a count update per
+    /// piece of a `ByteBuffer` (whose count the stores might alias) cost a fifth of ingest's
+    /// instructions.
     public static func appendEvent(_ event: EventHeader, _ reader: BatchReader, to out: inout ByteBuffer) {
         let keys = KeyTable.shared
         let types = KeyTable.types
-        out.append(0x7B)
+        let slots = reader.slots(of: event)
+        out.reserve(bound(slots))
+        let start = out.base + out.count
+        var w = start
+        w.storeBytes(of: 0x7B, as: UInt8.self); w += 1
         var first = true
         var hasLists = false, hasLabels = false
-        let slots = reader.slots(of: event)
         for slot in slots {
             let type = types[Int(slot.field.rawValue)]
             switch type {
@@ -18,15 +26,17 @@ public enum JSONWriter {
             case .stringMap: hasLabels = true; continue
             default: break
             }
-            if !first { out.append(0x2C) }
+            if !first { w.storeBytes(of: 0x2C, as: UInt8.self); w += 1 }
             first = false
-            out.append(keys[Int(slot.field.rawValue)])
+            w = writeKey(keys[Int(slot.field.rawValue)], w)
             switch type {
             case .timestamp:
-                out.append(0x22); appendISO8601(micros: slot.value, &out); out.append(0x22)
-            case .int64: appendInt(slot.value, &out)
-            case .bool: out.append(slot.value != 0 ? "true" : "false")
-            default: appendString(reader.bytes(slot), &out)
+                w.storeBytes(of: 0x22, as: UInt8.self)
+                w = writeISO8601(micros: slot.value, w + 1)
+                w.storeBytes(of: 0x22, as: UInt8.self); w += 1
+            case .int64: w = writeInt(slot.value, w)
+            case .bool: w = writeKey(slot.value != 0 ? KeyTable.true : KeyTable.false, w)
+            default: w = writeString(reader.bytes(slot), w)
             }
         }
         if hasLists {
@@ -34,34 +44,58 @@ public enum JSONWriter {
                 var opened = false
                 for slot in slots where slot.field == field {
                     if !opened {
-                        if !first { out.append(0x2C) }
+                        if !first { w.storeBytes(of: 0x2C, as: UInt8.self); w += 1 }
                         first = false
-                        out.append(keys[Int(field.rawValue)])
-                        out.append(0x5B)
+                        w = writeKey(keys[Int(field.rawValue)], w)
+                        w.storeBytes(of: 0x5B, as: UInt8.self); w += 1
                         opened = true
                     } else {
-                        out.append(0x2C)
+                        w.storeBytes(of: 0x2C, as: UInt8.self); w += 1
                     }
-                    appendString(reader.bytes(slot), &out)
+                    w = writeString(reader.bytes(slot), w)
                 }
-                if opened { out.append(0x5D) }
+                if opened { w.storeBytes(of: 0x5D, as: UInt8.self); w += 1 }
             }
         }
         if hasLabels {
-            if !first { out.append(0x2C) }
-            out.append(keys[Int(Field.labels.rawValue)])
-            out.append(0x7B)
+            if !first { w.storeBytes(of: 0x2C, as: UInt8.self); w += 1 }
+            w = writeKey(keys[Int(Field.labels.rawValue)], w)
+            w.storeBytes(of: 0x7B, as: UInt8.self); w += 1
             var firstLabel = true
             for slot in slots where slot.field == .labels {
-                if !firstLabel { out.append(0x2C) }
+                if !firstLabel { w.storeBytes(of: 0x2C, as: UInt8.self); w += 1 }
                 firstLabel = false
                 let (k, v) = reader.label(slot)
-                appendString(k, &out); out.append(0x3A); appendString(v, &out)
+                w = writeString(k, w)
+                w.storeBytes(of: 0x3A, as: UInt8.self)
+                w = writeString(v, w + 1)
             }
-            out.append(0x7D)
+            w.storeBytes(of: 0x7D, as: UInt8.self); w += 1
         }
-        out.append(0x7D)
-        out.append(0x0A)
+        w.storeBytes(of: 0x7D, as: UInt8.self)
+        w.storeBytes(of: 0x0A, toByteOffset: 1, as: UInt8.self)
+        out.advance(w + 2 - start)
+    }
+
+    /// The most bytes `appendEvent` writes for these slots: per slot a key (stored as a
+    /// whole `KeyTable.room`), a comma, and its value escaped (at most six bytes per byte,
+    /// and quotes) or a number or time; for lists and labels their keys and brackets.
+    @inline(__always)
+    static func bound(_ slots: UnsafeBufferPointer<Slot>) -> Int {
+        var n = 2 * KeyTable.room + 8
+        for slot in slots { n += slot.kind == .number ? 32 : 6 * Int(slot.length) + 8 }
+        return n + slots.count * (KeyTable.room + 1)
+    }
+
+    /// Stores a `KeyTable` entry: one fixed-size copy (the entries are padded to `room`
+    /// bytes, and the bound leaves room for it), then the pointer moves by its length.
+    @inline(__always)
+    static func writeKey(_ key: Bytes, _ w: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+        let p = key.baseAddress.unsafelyUnwrapped
+        w.storeBytes(of: p.loadUnaligned(as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+        w.storeBytes(of: p.loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self), toByteOffset: 16, as: SIMD16<UInt8>.self)
+        if key.count > 32 { (w + 32).copyMemory(from: p + 32, byteCount: key.count - 32) }
+        return w + key.count
     }
 
     /// Appends `{…}\n` for a dead letter of `input`.
@@ -99,79 +133,126 @@ public enum JSONWriter {
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, written in place (no allocation per event).
     @inline(__always)
     static func appendISO8601(micros: Int64, _ out: inout ByteBuffer) {
+        out.reserve(27)
+        out.advance(writeISO8601(micros: micros, out.base + out.count) - (out.base + out.count))
+    }
+
+    /// The same, stored at `w` (27 bytes); returns the end.
+    @inline(__always)
+    static func writeISO8601(micros: Int64, _ w: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
         let day = CivilTime.day(ofMicros: micros)
         let inDay = micros - day * 86_400_000_000
         let (y, m, d) = CivilTime.date(days: day)
         let s = Int(inDay / 1_000_000), us = Int(inDay % 1_000_000)
-        out.reserve(27)
-        digits(y, 4, &out); out.appendUnchecked(0x2D)
-        digits(m, 2, &out); out.appendUnchecked(0x2D)
-        digits(d, 2, &out); out.appendUnchecked(0x54)
-        digits(s / 3600, 2, &out); out.appendUnchecked(0x3A)
-        digits(s / 60 % 60, 2, &out); out.appendUnchecked(0x3A)
-        digits(s % 60, 2, &out); out.appendUnchecked(0x2E)
-        digits(us, 6, &out); out.appendUnchecked(0x5A)
+        digits(y, 4, w); w.storeBytes(of: 0x2D, toByteOffset: 4, as: UInt8.self)
+        digits(m, 2, w + 5); w.storeBytes(of: 0x2D, toByteOffset: 7, as: UInt8.self)
+        digits(d, 2, w + 8); w.storeBytes(of: 0x54, toByteOffset: 10, as: UInt8.self)
+        digits(s / 3600, 2, w + 11); w.storeBytes(of: 0x3A, toByteOffset: 13, as: UInt8.self)
+        digits(s / 60 % 60, 2, w + 14); w.storeBytes(of: 0x3A, toByteOffset: 16, as: UInt8.self)
+        digits(s % 60, 2, w + 17); w.storeBytes(of: 0x2E, toByteOffset: 19, as: UInt8.self)
+        digits(us, 6, w + 20); w.storeBytes(of: 0x5A, toByteOffset: 26, as: UInt8.self)
+        return w + 27
     }
 
-    /// `value` as exactly `width` decimal digits (room already reserved).
+    /// `value` as exactly `width` decimal digits at `w`.
     @inline(__always)
-    static func digits(_ value: Int, _ width: Int, _ out: inout ByteBuffer) {
+    static func digits(_ value: Int, _ width: Int, _ w: UnsafeMutableRawPointer) {
         var v = value
         var i = width - 1
         while i >= 0 {
-            out.base.storeBytes(of: UInt8(truncatingIfNeeded: 0x30 + v % 10), toByteOffset: out.count + i, as: UInt8.self)
+            w.storeBytes(of: UInt8(truncatingIfNeeded: 0x30 + v % 10), toByteOffset: i, as: UInt8.self)
             v /= 10
             i -= 1
         }
-        out.advance(width)
     }
 
     public static func appendInt(_ value: Int64, _ out: inout ByteBuffer) {
         out.reserve(20)
-        if value < 0 {
-            out.appendUnchecked(0x2D)
-            if value == .min { out.append("9223372036854775808"); return }
-        }
+        out.advance(writeInt(value, out.base + out.count) - (out.base + out.count))
+    }
+
+    /// `value` in decimal at `w` (at most 20 bytes); returns the end.
+    @inline(__always)
+    static func writeInt(_ value: Int64, _ w: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+        var w = w
+        if value < 0 { w.storeBytes(of: 0x2D, as: UInt8.self); w += 1 }
         var v = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[23 - n] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
-                v /= 10
-                n += 1
-            } while v > 0
-            out.append(UnsafeRawBufferPointer(rebasing: d[(24 - n)...]))
+        var n = 1
+        var limit: UInt64 = 10
+        while n < 20, v >= limit { n += 1; limit &*= 10 }
+        var i = n - 1
+        repeat {
+            w.storeBytes(of: UInt8(truncatingIfNeeded: 0x30 + v % 10), toByteOffset: i, as: UInt8.self)
+            v /= 10
+            i -= 1
+        } while i >= 0
+        return w + n
+    }
+
+    /// Appends `"…"` with JSON escapes; invalid UTF-8 bytes become U+FFFD.
+    public static func appendString(_ s: Bytes, _ out: inout ByteBuffer) {
+        out.reserve(s.count * 6 + 2)
+        out.advance(writeString(s, out.base + out.count) - (out.base + out.count))
+    }
+
+    /// The same, stored at `w`, which has room for the worst case (six bytes per byte and
+    /// the quotes), so escapes are plain stores; returns the end. Runs of plain ASCII are
+    /// found eight bytes at a time and copied whole.
+    @inline(__always)
+    static func writeString(_ s: Bytes, _ w: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+        let n = s.count
+        w.storeBytes(of: 0x22, as: UInt8.self)
+        guard let p = s.baseAddress else {
+            w.storeBytes(of: 0x22, toByteOffset: 1, as: UInt8.self)
+            return w + 2
+        }
+        // Most values need no escape: copied whole after one scan.
+        if isPlain(p, n) {
+            copyShort(p, n, w + 1)
+            w.storeBytes(of: 0x22, toByteOffset: n + 1, as: UInt8.self)
+            return w + n + 2
+        }
+        return writeEscaped(s, w + 1)
+    }
+
+    /// `n` bytes from `p` to `w`: a value of up to 32 bytes in two overlapping loads and
+    /// stores that read only its own bytes, instead of a call to `memcpy`.
+    @inline(__always)
+    static func copyShort(_ p: UnsafeRawPointer, _ n: Int, _ w: UnsafeMutableRawPointer) {
+        if n >= 16 {
+            guard n <= 32 else { w.copyMemory(from: p, byteCount: n); return }
+            w.storeBytes(of: p.loadUnaligned(as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+            w.storeBytes(of: p.loadUnaligned(fromByteOffset: n - 16, as: SIMD16<UInt8>.self), toByteOffset: n - 16, as: SIMD16<UInt8>.self)
+        } else if n >= 8 {
+            w.storeBytes(of: p.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            w.storeBytes(of: p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 4 {
+            w.storeBytes(of: p.loadUnaligned(as: UInt32.self), as: UInt32.self)
+            w.storeBytes(of: p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self), toByteOffset: n - 4, as: UInt32.self)
+        } else {
+            for i in 0..<n { w.storeBytes(of: p.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
         }
     }
 
-    /// Appends `"…"` with JSON escapes; invalid UTF-8 bytes become U+FFFD. Room for the
-    /// worst case is reserved once, so escapes are plain stores; runs of plain ASCII are
-    /// found eight bytes at a time and copied whole.
-    public static func appendString(_ s: Bytes, _ out: inout ByteBuffer) {
+    /// The contents of a string that needs escapes, then its closing quote, from `w` on.
+    @inline(never)
+    static func writeEscaped(_ s: Bytes, _ w: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+        let p = s.baseAddress.unsafelyUnwrapped
         let n = s.count
-        out.reserve(n * 6 + 2)
-        out.appendUnchecked(0x22)
-        guard let p = s.baseAddress else { out.appendUnchecked(0x22); return }
-        // Most values need no escape: copied whole after one scan.
-        if isPlain(p, n) {
-            (out.base + out.count).copyMemory(from: p, byteCount: n)
-            out.advance(n)
-            out.appendUnchecked(0x22)
-            return
-        }
+        var w = w
         var i = 0
         var runStart = 0
-        @inline(__always) func flush(_ end: Int, _ out: inout ByteBuffer) {
+        @inline(__always) func put(_ b: UInt8) { w.storeBytes(of: b, as: UInt8.self); w += 1 }
+        @inline(__always) func flush(_ end: Int) {
             if end > runStart {
-                (out.base + out.count).copyMemory(from: p + runStart, byteCount: end - runStart)
-                out.advance(end - runStart)
+                w.copyMemory(from: p + runStart, byteCount: end - runStart)
+                w += end - runStart
             }
         }
         while i < n {
             while i + 8 <= n {
-                let w = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                if needsAttention(w) { break }
+                let word = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                if needsAttention(word) { break }
                 i += 8
             }
             if i >= n { break }
@@ -181,24 +262,25 @@ public enum JSONWriter {
                 let len = utf8SequenceLength(s, i)
                 if len > 0 { i += len; continue }
             }
-            flush(i, &out)
+            flush(i)
             switch b {
-            case 0x22: out.appendUnchecked(0x5C); out.appendUnchecked(0x22)
-            case 0x5C: out.appendUnchecked(0x5C); out.appendUnchecked(0x5C)
-            case 0x0A: out.appendUnchecked(0x5C); out.appendUnchecked(0x6E)
-            case 0x0D: out.appendUnchecked(0x5C); out.appendUnchecked(0x72)
-            case 0x09: out.appendUnchecked(0x5C); out.appendUnchecked(0x74)
+            case 0x22: put(0x5C); put(0x22)
+            case 0x5C: put(0x5C); put(0x5C)
+            case 0x0A: put(0x5C); put(0x6E)
+            case 0x0D: put(0x5C); put(0x72)
+            case 0x09: put(0x5C); put(0x74)
             case ..<0x20:
-                out.appendUnchecked(0x5C); out.appendUnchecked(0x75); out.appendUnchecked(0x30); out.appendUnchecked(0x30)
-                out.appendUnchecked(hex(b >> 4)); out.appendUnchecked(hex(b & 15))
+                put(0x5C); put(0x75); put(0x30); put(0x30)
+                put(hex(b >> 4)); put(hex(b & 15))
             default:
-                out.appendUnchecked(0xEF); out.appendUnchecked(0xBF); out.appendUnchecked(0xBD)
+                put(0xEF); put(0xBF); put(0xBD)
             }
             i += 1
             runStart = i
         }
-        flush(n, &out)
-        out.appendUnchecked(0x22)
+        flush(n)
+        put(0x22)
+        return w
     }
 
     /// Whether every byte of the `n` bytes at `p` is printable ASCII other than '"' and '\\',
@@ -293,17 +375,25 @@ public enum JSONWriter {
     }
 }
 
-/// `"name":` of every column in one block of memory made once from the schema, so the
-/// encoder's key writes are single copies with no array or `String` traffic.
+/// `"name":` of every column, each in memory of its own made once from the schema and
+/// padded to at least `room` bytes, so that the encoder stores a key with one fixed-size
+/// copy, with no array or `String` traffic.
 enum KeyTable {
-    nonisolated(unsafe) static let shared: [Bytes] = {
-        Field.allCases.map { field in
-            let text = Array("\"\(field.name)\":".utf8)
-            let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: text.count, alignment: 1)
-            memory.copyBytes(from: text)
-            return Bytes(memory)   // kept for the life of the process
-        }
-    }()
+    /// Bytes a key's store may write (the encoder's bound counts it per key).
+    static let room = 32
+
+    nonisolated(unsafe) static let shared: [Bytes] = Field.allCases.map { padded("\"\($0.name)\":") }
+    /// The JSON literals, stored like keys.
+    nonisolated(unsafe) static let `true` = padded("true")
+    nonisolated(unsafe) static let `false` = padded("false")
+
+    private static func padded(_ text: String) -> Bytes {
+        let bytes = Array(text.utf8)
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, room), alignment: 1)
+        memory.initializeMemory(as: UInt8.self, repeating: 0)
+        memory.copyBytes(from: bytes)
+        return Bytes(rebasing: memory[0..<bytes.count])   // kept for the life of the process
+    }
 
     static let types: [ColumnType] = Schema.types
 }
