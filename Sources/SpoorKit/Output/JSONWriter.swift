@@ -77,14 +77,15 @@ public enum JSONWriter {
         out.advance(w + 2 - start)
     }
 
-    /// The most bytes `appendEvent` writes for these slots: per slot a key (stored as a
-    /// whole `KeyTable.room`), a comma, and its value escaped (at most six bytes per byte,
-    /// and quotes) or a number or time; for lists and labels their keys and brackets.
+    /// At least the most bytes `appendEvent` writes for these slots: per slot a key (stored
+    /// as a whole `KeyTable.room`), a comma, and its value escaped (at most six bytes per
+    /// byte, and quotes) or a number or time (a number slot's length is 0: 40 bytes cover
+    /// it); for lists and labels their keys and brackets.
     @inline(__always)
     static func bound(_ slots: UnsafeBufferPointer<Slot>) -> Int {
-        var n = 2 * KeyTable.room + 8
-        for slot in slots { n += slot.kind == .number ? 32 : 6 * Int(slot.length) + 8 }
-        return n + slots.count * (KeyTable.room + 1)
+        var bytes = 0
+        for slot in slots { bytes += Int(slot.length) }
+        return 2 * KeyTable.room + 8 + 6 * bytes + slots.count * (KeyTable.room + 41)
     }
 
     /// Stores a `KeyTable` entry: one fixed-size copy (the entries are padded to `room`
@@ -144,26 +145,25 @@ public enum JSONWriter {
         let inDay = micros - day * 86_400_000_000
         let (y, m, d) = CivilTime.date(days: day)
         let s = Int(inDay / 1_000_000), us = Int(inDay % 1_000_000)
-        digits(y, 4, w); w.storeBytes(of: 0x2D, toByteOffset: 4, as: UInt8.self)
-        digits(m, 2, w + 5); w.storeBytes(of: 0x2D, toByteOffset: 7, as: UInt8.self)
-        digits(d, 2, w + 8); w.storeBytes(of: 0x54, toByteOffset: 10, as: UInt8.self)
-        digits(s / 3600, 2, w + 11); w.storeBytes(of: 0x3A, toByteOffset: 13, as: UInt8.self)
-        digits(s / 60 % 60, 2, w + 14); w.storeBytes(of: 0x3A, toByteOffset: 16, as: UInt8.self)
-        digits(s % 60, 2, w + 17); w.storeBytes(of: 0x2E, toByteOffset: 19, as: UInt8.self)
-        digits(us, 6, w + 20); w.storeBytes(of: 0x5A, toByteOffset: 26, as: UInt8.self)
+        twoDigits(y / 100, w); twoDigits(y % 100, w + 2); w.storeBytes(of: 0x2D, toByteOffset: 4, as: UInt8.self)
+        twoDigits(m, w + 5); w.storeBytes(of: 0x2D, toByteOffset: 7, as: UInt8.self)
+        twoDigits(d, w + 8); w.storeBytes(of: 0x54, toByteOffset: 10, as: UInt8.self)
+        twoDigits(s / 3600, w + 11); w.storeBytes(of: 0x3A, toByteOffset: 13, as: UInt8.self)
+        twoDigits(s / 60 % 60, w + 14); w.storeBytes(of: 0x3A, toByteOffset: 16, as: UInt8.self)
+        twoDigits(s % 60, w + 17); w.storeBytes(of: 0x2E, toByteOffset: 19, as: UInt8.self)
+        twoDigits(us / 10_000, w + 20); twoDigits(us / 100 % 100, w + 22); twoDigits(us % 100, w + 24)
+        w.storeBytes(of: 0x5A, toByteOffset: 26, as: UInt8.self)
         return w + 27
     }
 
-    /// `value` as exactly `width` decimal digits at `w`.
+    /// `00`...`99`: numbers are written two digits per division. A literal, so reading it
+    /// needs no lazy initialization.
+    static let digitPairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+    /// `value` (0...99) as two digits at `w`.
     @inline(__always)
-    static func digits(_ value: Int, _ width: Int, _ w: UnsafeMutableRawPointer) {
-        var v = value
-        var i = width - 1
-        while i >= 0 {
-            w.storeBytes(of: UInt8(truncatingIfNeeded: 0x30 + v % 10), toByteOffset: i, as: UInt8.self)
-            v /= 10
-            i -= 1
-        }
+    static func twoDigits(_ value: Int, _ w: UnsafeMutableRawPointer) {
+        w.storeBytes(of: UnsafeRawPointer(digitPairs.utf8Start).loadUnaligned(fromByteOffset: 2 * value, as: UInt16.self), as: UInt16.self)
     }
 
     public static func appendInt(_ value: Int64, _ out: inout ByteBuffer) {
@@ -180,12 +180,14 @@ public enum JSONWriter {
         var n = 1
         var limit: UInt64 = 10
         while n < 20, v >= limit { n += 1; limit &*= 10 }
-        var i = n - 1
-        repeat {
-            w.storeBytes(of: UInt8(truncatingIfNeeded: 0x30 + v % 10), toByteOffset: i, as: UInt8.self)
-            v /= 10
-            i -= 1
-        } while i >= 0
+        var i = n
+        while i >= 2 {
+            let q = v / 100
+            twoDigits(Int(v &- q &* 100), w + i - 2)
+            v = q
+            i -= 2
+        }
+        if i == 1 { w.storeBytes(of: UInt8(truncatingIfNeeded: 0x30 &+ v), as: UInt8.self) }
         return w + n
     }
 
