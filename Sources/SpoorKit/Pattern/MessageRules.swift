@@ -44,8 +44,11 @@ public struct MessageRule: Sendable {
     /// made) retains and releases its seven references for each line.
     @inline(__always)
     static func apply(_ r: UnsafePointer<MessageRule>, _ message: Bytes, _ event: EventBuilder, _ scratch: MatchScratch) -> Bool {
+        // The first byte first: most rules a message is tried against differ there, and
+        // the compare of the rest is a call.
         if let starts = r.pointee.prefix?.withUnsafeBytes({ p in
-            message.count >= p.count && (p.count == 0 || memcmp(message.baseAddress!, p.baseAddress!, p.count) == 0)
+            message.count >= p.count && (p.count == 0 || (message.load(as: UInt8.self) == p.load(as: UInt8.self)
+                && memcmp(message.baseAddress!, p.baseAddress!, p.count) == 0))
         }), !starts {
             return false
         }
