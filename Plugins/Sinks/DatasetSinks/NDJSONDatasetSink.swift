@@ -54,20 +54,11 @@ public final class NDJSONDatasetSink: Sink {
         let scratch = scratchPool.take()
         defer { scratchPool.give(scratch) }
         var groups: [Group] = []
-        let partitioning = job.partitioning
+        var partitions = PartitionIndex(job.partitioning)
         batch.withReader { reader in
-            var last = -1
             for event in reader.events {
-                partitioning.signature(of: event, reader, into: &scratch.signature)
-                var g = last
-                if g < 0 || groups[g].signature != scratch.signature {
-                    g = groups.firstIndex { $0.signature == scratch.signature } ?? -1
-                    if g < 0 {
-                        groups.append(scratch.group(signature: scratch.signature))
-                        g = groups.count - 1
-                    }
-                    last = g
-                }
+                let g = partitions.index(of: event, reader)
+                if g == groups.count { groups.append(scratch.group(signature: partitions.signatures[g])) }
                 let group = groups[g]
                 group.rows += 1
                 JSONWriter.appendEvent(event, reader, to: &group.json)
@@ -75,7 +66,7 @@ public final class NDJSONDatasetSink: Sink {
             }
         }
         var payload = Payload(partitions: groups.map {
-            (partitioning.directory(of: $0.signature), $0.rows, $0.finishFrame(stream: scratch.stream))
+            (job.partitioning.directory(of: $0.signature), $0.rows, $0.finishFrame(stream: scratch.stream))
         })
         payload.deadLetters = scratch.deadLetterFrame(batch, input: input, job: job)
         return payload
@@ -160,8 +151,6 @@ final class EncoderScratch {
     private var groups: [Group] = []
     private var used = 0
     let stream = LZ4Stream()
-    /// The current event's partition signature.
-    var signature: [UInt8] = []
 
     /// A cleared partition buffer for a partition.
     func group(signature: [UInt8]) -> Group {

@@ -41,18 +41,13 @@ struct RowBlockBuilder {
             var eventBlock = [Int32](repeating: 0, count: events.count)
             var counts: [Int32] = []  // blocks × (columns + 1)
             var rowsOf: [Int] = []
-            var signature: [UInt8] = []
-            var last = -1
+            var partitions = PartitionIndex(partitioning)
             for (i, event) in events.enumerated() {
-                partitioning.signature(of: event, reader, into: &signature)
-                if last < 0 || blocks[last].signature != signature {
-                    last = blocks.firstIndex { $0.signature == signature } ?? -1
-                    if last < 0 {
-                        blocks.append(RowBlock(signature: signature))
-                        counts.append(contentsOf: repeatElement(0, count: columns + 1))
-                        rowsOf.append(0)
-                        last = blocks.count - 1
-                    }
+                let last = partitions.index(of: event, reader)
+                if last == blocks.count {
+                    blocks.append(RowBlock(signature: partitions.signatures[last]))
+                    counts.append(contentsOf: repeatElement(0, count: columns + 1))
+                    rowsOf.append(0)
                 }
                 eventBlock[i] = Int32(last)
                 rowsOf[last] += 1
