@@ -176,7 +176,14 @@ public enum JSONWriter {
     static func writeInt(_ value: Int64, _ w: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
         var w = w
         if value < 0 { w.storeBytes(of: 0x2D, as: UInt8.self); w += 1 }
-        var v = value.magnitude
+        return w + writeDecimal(value.magnitude, w)
+    }
+
+    /// `value` in decimal at `w` (at most 20 bytes), two digits per division; returns the
+    /// number of digits.
+    @inline(__always)
+    static func writeDecimal(_ value: UInt64, _ w: UnsafeMutableRawPointer) -> Int {
+        var v = value
         var n = 1
         var limit: UInt64 = 10
         while n < 20, v >= limit { n += 1; limit &*= 10 }
@@ -188,7 +195,7 @@ public enum JSONWriter {
             i -= 2
         }
         if i == 1 { w.storeBytes(of: UInt8(truncatingIfNeeded: 0x30 &+ v), as: UInt8.self) }
-        return w + n
+        return n
     }
 
     /// Appends `"…"` with JSON escapes; invalid UTF-8 bytes become U+FFFD.

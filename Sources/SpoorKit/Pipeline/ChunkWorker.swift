@@ -188,14 +188,7 @@ func decimalDigits(_ value: UInt64, into buffer: inout [UInt8], at: Int) -> Int 
 /// The same at `p`, which has room for 20 digits (`UInt64.max`).
 @inline(__always)
 func decimalDigits(_ value: UInt64, to p: UnsafeMutablePointer<UInt8>) -> Int {
-    var v = value, n = 0
-    repeat { n += 1; v /= 10 } while v > 0
-    v = value
-    for i in stride(from: n - 1, through: 0, by: -1) {
-        p[i] = 0x30 + UInt8(v % 10)
-        v /= 10
-    }
-    return n
+    JSONWriter.writeDecimal(value, UnsafeMutableRawPointer(p))
 }
 
 @inline(__always)
