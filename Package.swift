@@ -37,7 +37,9 @@ let package = Package(
 
         // A prefetch hint for loops over scattered memory (Swift has none).
         .target(name: "CPrefetch"),
-        .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4"], swiftSettings: hotPath),
+        // syncfs(2) and sync_file_range(2), which Swift's C library module does not declare.
+        .target(name: "CFileSync"),
+        .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4", "CFileSync"], swiftSettings: hotPath),
         .target(name: "SpoorParquet", dependencies: ["CLZ4", "CZstd"], swiftSettings: hotPath),
         .target(name: "SpoorRules", dependencies: ["SpoorKit", "CPrefetch", .product(name: "Yams", package: "Yams")], swiftSettings: hotPath),
         // Declarative parser modules (YAML + PCRE2): the file format, its loader and its runtime.

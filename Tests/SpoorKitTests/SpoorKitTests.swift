@@ -554,3 +554,13 @@ struct ParseContextTests {
         #expect(made == 3)
     }
 }
+
+@Suite("File system sync")
+struct FileSystemSyncTests {
+    @Test("A sync of a directory that is not there fails and names it")
+    func missingDirectory() {
+        let error = #expect(throws: JobError.self) { try syncFileSystem(of: "/nonexistent-spoor-dir/out") }
+        #expect(error?.description.contains("/nonexistent-spoor-dir/out") == true)
+        #expect(throws: Never.self) { try syncFileSystem(of: FileManager.default.temporaryDirectory.path) }
+    }
+}

@@ -65,13 +65,11 @@ public final class FindingsDatasetWriter: FindingsOutput {
                 let (rows, bytes): (Int, Int)
                 do { (rows, bytes) = try writer.close() } catch { throw JobError(description: "cannot write \(temporary): \(error)") }
                 let final = key + "/" + (temporary as NSString).lastPathComponent.dropFirst().replacingOccurrences(of: ".inprogress", with: "")
-                let fd = Foundation.open(temporary, O_RDONLY)
-                if fd >= 0 { fsync(fd); Foundation.close(fd) }
                 guard rename(temporary, final) == 0 else { throw SinkFailure(path: final, operation: "rename", errno: errno) }
-                syncDirectory(of: final)
                 s.done.append(OutputFile(path: final, rows: rows, bytes: bytes, kind: "findings"))
             }
             s.parquet.removeAll()
+            try syncFileSystem(of: root)
             return s.done.map { OutputFile(path: String($0.path.dropFirst(root.count + 1)), rows: $0.rows, bytes: $0.bytes, kind: "findings") }
         }
     }

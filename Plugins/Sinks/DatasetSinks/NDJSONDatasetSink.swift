@@ -90,6 +90,7 @@ public final class NDJSONDatasetSink: Sink {
         try writer.withLock { state in
             for key in state.open.keys.sorted() { state.done.append(try state.open[key]!.close()) }
             state.open.removeAll()
+            try syncFileSystem(of: root)
             // Paths relative to the dataset root: the job's commit moves them into place.
             return state.done.map { OutputFile(path: String($0.path.dropFirst(root.count + 1)), rows: $0.rows, bytes: $0.bytes, kind: $0.kind) }
         }

@@ -107,6 +107,7 @@ public final class ParquetDatasetSink: Sink {
             for key in s.open.keys.sorted() { try close(key, &s) }
             for key in s.deadLetters.keys.sorted() { s.done.append(try s.deadLetters[key]!.close()) }
             s.deadLetters.removeAll()
+            try syncFileSystem(of: root)
             return s.done.map { OutputFile(path: String($0.path.dropFirst(root.count + 1)), rows: $0.rows, bytes: $0.bytes, kind: $0.kind) }
         }
     }
@@ -152,10 +153,7 @@ public final class ParquetDatasetSink: Sink {
         do { (rows, bytes) = try open.writer.close() } catch { throw failure(error, path: temporary, operation: "write") }
         let name = (temporary as NSString).lastPathComponent.dropFirst().replacingOccurrences(of: ".inprogress", with: "")
         let final = dir + "/" + name
-        let fd = Foundation.open(temporary, O_RDONLY)
-        if fd >= 0 { fsync(fd); Foundation.close(fd) }
         guard rename(temporary, final) == 0 else { throw SinkFailure(path: final, operation: "rename", errno: errno) }
-        syncDirectory(of: final)
         s.done.append(OutputFile(path: final, rows: rows, bytes: bytes, kind: "events"))
     }
 }

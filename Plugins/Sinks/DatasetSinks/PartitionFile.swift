@@ -4,7 +4,8 @@ import Glibc
 import SpoorKit
 
 /// One output file being written: under a hidden temporary name until `close`, which
-/// syncs it and renames it into place, so readers never see a half-written file.
+/// renames it into place, so readers never see a half-written file. The sink makes its
+/// files durable together when it finishes (`syncFileSystem`), before the job commits.
 final class PartitionFile {
     let finalPath: String
     let temporaryPath: String
@@ -32,18 +33,17 @@ final class PartitionFile {
             }
             done += n
         }
+        startWriteback(fd, offset: bytes, length: data.count)
         bytes += data.count
         self.rows += rows
     }
 
-    /// Syncs, closes and renames into place; returns what became visible.
+    /// Closes and renames into place; returns what became visible.
     func close() throws -> OutputFile {
-        guard fsync(fd) == 0 else { throw SinkFailure(path: temporaryPath, operation: "fsync", errno: errno) }
-        Glibc.close(fd)
+        guard Glibc.close(fd) == 0 else { throw SinkFailure(path: temporaryPath, operation: "write", errno: errno) }
         guard rename(temporaryPath, finalPath) == 0 else {
             throw SinkFailure(path: finalPath, operation: "rename", errno: errno)
         }
-        syncDirectory(of: finalPath)
         return OutputFile(path: finalPath, rows: rows, bytes: bytes, kind: kind)
     }
 }
@@ -71,10 +71,4 @@ func makeDirectories(_ path: String) throws {
             throw SinkFailure(path: current, operation: "create directory", errno: errno)
         }
     }
-}
-
-func syncDirectory(of path: String) {
-    let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-    let fd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY)
-    if fd >= 0 { fsync(fd); close(fd) }
 }

@@ -107,11 +107,12 @@ public final class DatasetStore {
                 guard rename(from, to) == 0 else {
                     throw JobError(description: "cannot move \(from) to \(to): \(String(cString: strerror(errno)))")
                 }
-                syncDirectory((to as NSString).deletingLastPathComponent)
             } else if !fm.fileExists(atPath: to) {
                 throw JobError(description: "journal of job \(journal.job) names \(file), which is neither staged nor in place")
             }
         }
+        // The moves are durable before the state that counts them is written.
+        try syncFileSystem(of: root)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try writeDurably(try encoder.encode(journal.state), to: root + "/_state.json")
