@@ -37,10 +37,10 @@ let package = Package(
 
         // A prefetch hint for loops over scattered memory (Swift has none).
         .target(name: "CPrefetch"),
-        // syncfs(2) and sync_file_range(2), which Swift's C library module does not declare.
-        .target(name: "CFileSync"),
-        .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4", "CFileSync"], swiftSettings: hotPath),
-        .target(name: "SpoorParquet", dependencies: ["CLZ4", "CZstd"], swiftSettings: hotPath),
+        // Linux and glibc calls Swift's C library module does not declare (syncfs, mallopt, …).
+        .target(name: "CLinux"),
+        .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4", "CLinux"], swiftSettings: hotPath),
+        .target(name: "SpoorParquet", dependencies: ["CLZ4", "CZstd", "CLinux"], swiftSettings: hotPath),
         .target(name: "SpoorRules", dependencies: ["SpoorKit", "CPrefetch", .product(name: "Yams", package: "Yams")], swiftSettings: hotPath),
         // Declarative parser modules (YAML + PCRE2): the file format, its loader and its runtime.
         .target(name: "SpoorModules", dependencies: ["SpoorKit", .product(name: "Yams", package: "Yams")], swiftSettings: hotPath),
@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "spoor",
             dependencies: [
-                "SpoorKit", "SpoorBuiltins", "DatasetSinks", "SpoorModules", "SpoorRules", "DeclarativeParsers",
+                "CLinux", "SpoorKit", "SpoorBuiltins", "DatasetSinks", "SpoorModules", "SpoorRules", "DeclarativeParsers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

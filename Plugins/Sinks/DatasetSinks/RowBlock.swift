@@ -25,6 +25,20 @@ struct RowBlockBuilder {
     /// `repeated[c]`: column `c` holds several values per row (a list, a map).
     let repeated: [Bool]
     let partitioning: Partitioning
+    /// `repeated` as bits (columns 0...63, then 64...127): read for every value, where an
+    /// array's bounds check and reference cost more than the test.
+    private let repeatedBits: (UInt64, UInt64)
+
+    init(repeated: [Bool], partitioning: Partitioning) {
+        precondition(repeated.count <= 128, "a schema of more than 128 columns needs wider sets here")
+        self.repeated = repeated
+        self.partitioning = partitioning
+        var bits: (UInt64, UInt64) = (0, 0)
+        for (c, r) in repeated.enumerated() where r {
+            if c < 64 { bits.0 |= 1 << UInt64(c) } else { bits.1 |= 1 << UInt64(c - 64) }
+        }
+        repeatedBits = bits
+    }
 
     /// The batch's blocks, and the arena their cells point into: a copy of the batch's chunk
     /// (most values are pieces of records, and are not copied again), then the other values.
@@ -129,33 +143,35 @@ struct RowBlockBuilder {
         var seen: (UInt64, UInt64) = (0, 0)
         for slot in slots {
             let f = Int(slot.field.rawValue)
-            if !repeated[f] {
-                let bit: UInt64 = 1 << UInt64(f & 63)
-                if f < 64 {
+            let bit: UInt64 = 1 << UInt64(f & 63)
+            if f < 64 {
+                if repeatedBits.0 & bit == 0 {
                     if seen.0 & bit != 0 { continue }
                     seen.0 |= bit
-                } else {
-                    if seen.1 & bit != 0 { continue }
-                    seen.1 |= bit
                 }
+            } else if repeatedBits.1 & bit == 0 {
+                if seen.1 & bit != 0 { continue }
+                seen.1 |= bit
             }
             body(slot, f)
         }
     }
 }
 
-/// The arena offsets of the last few constants copied (by address): a parser sets the same
-/// static strings ("authentication", "failure") on most of its events.
+/// The arena offsets of constants copied (by address): a parser sets the same static
+/// strings ("authentication", "failure") on most of its events. Direct-mapped by address,
+/// so a lookup is one compare; a constant pushed out is copied again, which costs bytes,
+/// never a wrong value.
 private struct ConstantCache {
-    private var entries: [(address: UnsafeRawPointer?, count: Int, offset: Int)] = Array(repeating: (nil, 0, 0), count: 16)
-    private var next = 0
+    private var entries: [(address: UnsafeRawPointer?, count: Int, offset: Int)] = Array(repeating: (nil, 0, 0), count: 64)
 
     mutating func offset(of bytes: UnsafeRawBufferPointer, in arena: inout [UInt8]) -> Int {
-        for e in entries where e.address == bytes.baseAddress && e.count == bytes.count && e.address != nil { return e.offset }
+        let i = Int(truncatingIfNeeded: (UInt(bitPattern: bytes.baseAddress) &* 0x9E37_79B9_7F4A_7C15) >> 58)
+        let e = entries[i]
+        if e.address == bytes.baseAddress, e.count == bytes.count, e.address != nil { return e.offset }
         let offset = arena.count
         arena.append(contentsOf: bytes)
-        entries[next] = (bytes.baseAddress, bytes.count, offset)
-        next = (next + 1) & 15
+        entries[i] = (bytes.baseAddress, bytes.count, offset)
         return offset
     }
 }

@@ -1,4 +1,4 @@
-import CFileSync
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
