@@ -76,13 +76,7 @@ public struct PartitionIndex {
             let hour = event.timestamp >= 0 ? event.timestamp / 3_600_000_000 : (event.timestamp - 3_599_999_999) / 3_600_000_000
             return (2, UInt64(bitPattern: hour))
         case .field(let field):
-            let slot: Slot?
-            if field == .eventDataset {
-                slot = reader.slots[Int(event.datasetSlot)]
-            } else {
-                slot = reader.slots(of: event).first { $0.field == field }
-            }
-            guard let slot else { return (3, 0) }
+            guard let slot = Partitioning.slot(field, of: event, reader) else { return (3, 0) }
             return (UInt64(4 + slot.kind.rawValue) << 32 | UInt64(slot.length), UInt64(bitPattern: slot.value))
         }
     }

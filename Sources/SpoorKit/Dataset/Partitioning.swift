@@ -80,13 +80,7 @@ public struct Partitioning: Sendable, Equatable, CustomStringConvertible {
                 let seconds = event.timestamp >= 0 ? event.timestamp / 1_000_000 : (event.timestamp - 999_999) / 1_000_000
                 appendNumber(((seconds % 86_400) + 86_400) % 86_400 / 3_600, to: &signature)
             case .field(let field):
-                let slot: Slot?
-                if field == .eventDataset {
-                    slot = reader.slots[Int(event.datasetSlot)]
-                } else {
-                    slot = reader.slots(of: event).first { $0.field == field }
-                }
-                guard let slot else {
+                guard let slot = Self.slot(field, of: event, reader) else {
                     signature.append(0)
                     continue
                 }
@@ -101,6 +95,12 @@ public struct Partitioning: Sendable, Equatable, CustomStringConvertible {
                 }
             }
         }
+    }
+
+    /// The slot of a partition key's field in `event` (the dataset's is kept in its header).
+    @inline(__always)
+    static func slot(_ field: Field, of event: EventHeader, _ reader: BatchReader) -> Slot? {
+        field == .eventDataset ? reader.slots[Int(event.datasetSlot)] : reader.slots(of: event).first { $0.field == field }
     }
 
     /// The partition's directory below `events/`, e.g. `event.dataset=sshd/date=2026-01-03`.
