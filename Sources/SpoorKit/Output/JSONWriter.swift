@@ -6,9 +6,10 @@ public enum JSONWriter {
     /// Appends `{…}\n` for `event`.
     ///
     /// Room for the longest JSON the event's slots can make is reserved first, then every
-    /// piece is stored through a pointer held in a register: a check and a count update per
-    /// piece of a `ByteBuffer` (whose count the stores might alias) cost a fifth of ingest's
-    /// instructions.
+    /// piece is stored through a pointer held in a register. Through the `ByteBuffer`, whose
+    /// count the stores might alias, every piece reloaded and stored the count: this
+    /// function's own code took 2,210 instructions per line of the bench, 12.8% of a run
+    /// without rules.
     public static func appendEvent(_ event: EventHeader, _ reader: BatchReader, to out: inout ByteBuffer) {
         let keys = KeyTable.shared
         let types = KeyTable.types
