@@ -63,6 +63,16 @@ struct EventJSONTests {
         }
     }
 
+    @Test("A time whose year has more than four digits, or is before year 0, keeps four digits")
+    func yearsOutsideFourDigits() throws {
+        // 12345-06-07 and -1-06-07 (2 BC): the digit-pair table is read only within its 100 entries.
+        for (year, date) in [(12_345, "2345-06-07"), (-1, "9999-06-07")] {
+            let micros = CivilTime.days(year: year, month: 6, day: 7) * 86_400_000_000
+            let (json, _, _) = Self.encode { $0.set(.timestamp, int: micros) }
+            #expect(String(decoding: json, as: UTF8.self).hasPrefix("{\"@timestamp\":\"\(date)T00:00:00.000000Z\""), "year \(year)")
+        }
+    }
+
     @Test("Numbers of every length and sign read back as they were")
     func numbers() throws {
         var values: [Int64] = [0, -1, .min, .max, .min + 1, .max - 1]

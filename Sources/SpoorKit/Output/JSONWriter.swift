@@ -146,7 +146,10 @@ public enum JSONWriter {
         let inDay = micros - day * 86_400_000_000
         let (y, m, d) = CivilTime.date(days: day)
         let s = Int(inDay / 1_000_000), us = Int(inDay % 1_000_000)
-        twoDigits(y / 100, w); twoDigits(y % 100, w + 2); w.storeBytes(of: 0x2D, toByteOffset: 4, as: UInt8.self)
+        // Four digits, as the format has: a year outside 0...9999 (a bogus stamp) keeps its
+        // last four, so that every index into the digit pairs stays in 0...99.
+        let year = (y % 10_000 + 10_000) % 10_000
+        twoDigits(year / 100, w); twoDigits(year % 100, w + 2); w.storeBytes(of: 0x2D, toByteOffset: 4, as: UInt8.self)
         twoDigits(m, w + 5); w.storeBytes(of: 0x2D, toByteOffset: 7, as: UInt8.self)
         twoDigits(d, w + 8); w.storeBytes(of: 0x54, toByteOffset: 10, as: UInt8.self)
         twoDigits(s / 3600, w + 11); w.storeBytes(of: 0x3A, toByteOffset: 13, as: UInt8.self)

@@ -47,18 +47,12 @@ public enum CivilTime {
         appendDigits(d, 2, &out)
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` of a µs timestamp.
+    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` of a µs timestamp, as the events' JSON writes it.
     public static func appendISO8601(micros: Int64, to out: inout [UInt8]) {
-        let dayNumber = day(ofMicros: micros)
-        let inDay = micros - dayNumber * 86_400_000_000
-        appendDate(days: dayNumber, to: &out)
-        out.append(0x54)
-        let s = Int(inDay / 1_000_000)
-        appendDigits(s / 3600, 2, &out); out.append(0x3A)
-        appendDigits(s / 60 % 60, 2, &out); out.append(0x3A)
-        appendDigits(s % 60, 2, &out); out.append(0x2E)
-        appendDigits(Int(inDay % 1_000_000), 6, &out)
-        out.append(0x5A)
+        withUnsafeTemporaryAllocation(byteCount: 27, alignment: 1) { b in
+            _ = JSONWriter.writeISO8601(micros: micros, b.baseAddress!)
+            out.append(contentsOf: UnsafeRawBufferPointer(b))
+        }
     }
 
     public static func iso8601(micros: Int64) -> String {
