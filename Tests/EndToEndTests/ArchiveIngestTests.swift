@@ -121,6 +121,8 @@ func decodeLZ4Frames(_ data: Data) throws -> [UInt8] {
     defer { LZ4F_freeDecompressionContext(ctx) }
     var out: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    // What the decoder still expects: 0 once a frame has ended.
+    var expecting = 0
     try data.withUnsafeBytes { (src: UnsafeRawBufferPointer) in
         var offset = 0
         while offset < src.count {
@@ -128,11 +130,13 @@ func decodeLZ4Frames(_ data: Data) throws -> [UInt8] {
             var srcSize = src.count - offset
             let rc = buffer.withUnsafeMutableBytes { LZ4F_decompress(ctx, $0.baseAddress, &dstSize, src.baseAddress! + offset, &srcSize, nil) }
             if LZ4F_isError(rc) != 0 { throw DecodeError(String(cString: LZ4F_getErrorName(rc))) }
+            expecting = rc
             out.append(contentsOf: buffer[0..<dstSize])
             offset += srcSize
             if srcSize == 0 && dstSize == 0 { throw DecodeError("LZ4 stream stalled") }
         }
     }
+    if expecting != 0 { throw DecodeError("LZ4 frame not ended") }
     return out
 }
 

@@ -5,7 +5,7 @@ import Testing
 @testable import DatasetSinks
 
 /// The LZ4 frames Spoor writes itself, read back by liblz4's own decoder, which checks the
-/// header checksum, the content size and the XXH32 content checksum.
+/// header checksum and each block's XXH32 checksum.
 @Suite struct LZ4FrameTests {
     /// Text that compresses, and random bytes that do not (stored blocks), at sizes around
     /// the hash's 16-byte stripes and the frame's 256 KB blocks.
@@ -20,21 +20,26 @@ import Testing
         return Array(out.prefix(count))
     }
 
+    static func frame(_ data: [UInt8]) -> [UInt8] {
+        LZ4Frame.header + data.withUnsafeBytes { LZ4Frame.blocks($0) } + LZ4Frame.endMark
+    }
+
     @Test(arguments: sizes)
     func oneCallFramesDecode(size: Int) throws {
         for random in [false, true] {
             let data = Self.input(size, random: random)
-            let frame = data.withUnsafeBytes { LZ4Frame.compress($0) }
-            #expect(try decodeLZ4Frames(Data(frame)) == data, "size \(size), random \(random)")
+            #expect(try decodeLZ4Frames(Data(Self.frame(data))) == data, "size \(size), random \(random)")
         }
     }
 
-    /// The sink feeds a frame as a partition's JSON grows: pieces of any size, in order.
-    @Test func framesWrittenInPiecesDecode() throws {
+    /// A file is one frame whose blocks come from the sink's workers: each compresses a
+    /// partition's JSON in pieces of any size as it grows, and its batches' blocks follow
+    /// each other's in the file, in the order written.
+    @Test func blocksOfSeveralBatchesMakeOneFrame() throws {
         let data = Self.input(1_100_000, random: false) + Self.input(300_000, random: true)
         var rng = Noise(seed: 7)
         let stream = LZ4Stream()
-        var encoder = LZ4FrameEncoder()
+        var encoder = LZ4BlockEncoder()
         let (first, second) = data.withUnsafeBytes { all -> ([UInt8], [UInt8]) in
             var offset = 0
             while offset < all.count {
@@ -43,41 +48,56 @@ import Testing
                 offset += n
             }
             let first = encoder.finish()
-            // A second frame from the same encoder and stream, as a worker's next batch.
-            encoder.reset()
+            // The next batch, from the same encoder and stream.
             encoder.append(Bytes(rebasing: all[0..<5000]), stream: stream)
             return (first, encoder.finish())
         }
-        #expect(try decodeLZ4Frames(Data(first + second)) == data + Array(data[0..<5000]))
+        let file = LZ4Frame.header + second + first + LZ4Frame.endMark
+        #expect(try decodeLZ4Frames(Data(file)) == Array(data[0..<5000]) + data)
+    }
+
+    /// What `PartitionFile` writes is a whole frame that the `lz4` command reads.
+    @Test func partitionFilesAreOneFrame() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spoor-lz4-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = try PartitionFile(directory: dir, name: "part.ndjson.lz4", kind: "events")
+        let rows = [Self.input(300_000, random: false), Self.input(20, random: true), Self.input(70_000, random: false)]
+        for r in rows { try file.append(blocks: r.withUnsafeBytes { LZ4Frame.blocks($0) }, rows: 1) }
+        let done = try file.close()
+        #expect(done.rows == 3)
+        let written = try Data(contentsOf: URL(fileURLWithPath: done.path))
+        #expect(try decodeLZ4Frames(written) == rows.flatMap { $0 })
+        let lz4 = Process()
+        lz4.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        lz4.arguments = ["lz4", "-t", "-q", done.path]
+        try lz4.run()
+        lz4.waitUntilExit()
+        #expect(lz4.terminationStatus == 0, "lz4 -t refused \(done.path)")
+        // Without its end mark the frame is incomplete, and the decoder says so.
+        #expect(throws: DecodeError.self) { try decodeLZ4Frames(written.dropLast(4)) }
     }
 
     /// A wrong checksum is refused: the decoder above does check them, so the tests that
     /// pass are checking that Spoor's are right.
     @Test func corruptedChecksumsAreRefused() throws {
         let data = Self.input(70_000, random: false)
-        let frame = data.withUnsafeBytes { LZ4Frame.compress($0) }
-        var badContent = frame
-        badContent[badContent.count - 1] ^= 0x01
-        #expect(throws: DecodeError.self) { try decodeLZ4Frames(Data(badContent)) }
+        let frame = Self.frame(data)
+        let header = LZ4Frame.header.count
+        let stored = Int(frame[header]) | Int(frame[header + 1]) << 8 | Int(frame[header + 2]) << 16
+        var badBlockChecksum = frame
+        badBlockChecksum[header + 4 + stored] ^= 0x01
+        #expect(throws: DecodeError.self) { try decodeLZ4Frames(Data(badBlockChecksum)) }
+        var badBlock = frame
+        badBlock[header + 4 + stored / 2] ^= 0x01
+        #expect(throws: DecodeError.self) { try decodeLZ4Frames(Data(badBlock)) }
         var badHeader = frame
-        badHeader[14] ^= 0x01   // the header checksum byte
+        badHeader[header - 1] ^= 0x01   // the header checksum byte
         #expect(throws: DecodeError.self) { try decodeLZ4Frames(Data(badHeader)) }
     }
 
     @Test func xxh32OfKnownInputs() {
         #expect(XXH32.hash(UnsafeRawBufferPointer(start: nil, count: 0)) == 0x02CC_5D05)
-        // One input hashed whole and in pieces across stripe boundaries gives one hash.
-        let data = Self.input(1000, random: true)
-        data.withUnsafeBytes { all in
-            let whole = XXH32.hash(all)
-            for cut in [1, 5, 15, 16, 17, 500, 999] {
-                var h = XXH32()
-                h.update(Bytes(rebasing: all[0..<cut]))
-                h.update(Bytes(rebasing: all[cut..<cut]))   // an empty piece changes nothing
-                h.update(Bytes(rebasing: all[cut...]))
-                #expect(h.digest() == whole, "cut at \(cut)")
-            }
-        }
+        #expect(LZ4Frame.header == [0x04, 0x22, 0x4D, 0x18, 0x70, 0x50, 0x84])
     }
 }
 

@@ -77,12 +77,12 @@ public final class FindingsDatasetWriter: FindingsOutput {
     private func appendNDJSON(_ list: [Finding], _ dir: String, _ s: inout State) throws {
         var json = ByteBuffer(capacity: 4096)
         for f in list { f.appendJSON(to: &json) }
-        let frame = LZ4Frame.compress(json.bytes)
+        let blocks = LZ4Frame.blocks(json.bytes)
         if s.ndjson[dir] == nil {
             s.sequence += 1
             s.ndjson[dir] = try PartitionFile(directory: dir, name: "part-\(job.jobID)-\(s.sequence).ndjson.lz4", kind: "findings")
         }
-        try s.ndjson[dir]!.append(frame, rows: list.count)
+        try s.ndjson[dir]!.append(blocks: blocks, rows: list.count)
     }
 
     private func appendParquet(_ list: [Finding], _ dir: String, _ s: inout State) throws {

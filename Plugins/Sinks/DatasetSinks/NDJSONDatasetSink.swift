@@ -5,22 +5,22 @@ import Glibc
 import Foundation
 import Synchronization
 
-/// Writes the dataset as NDJSON in LZ4 frames, Hive-partitioned (by default
+/// Writes the dataset as NDJSON, each file one LZ4 frame, Hive-partitioned (by default
 /// `events/event.dataset=<d>/date=<YYYY-MM-DD>/part-<job>-<n>.ndjson.lz4`, see `Partitioning`) and
 /// `dead_letter/date=<job date>/part-<job>-<n>.ndjson.lz4`.
 public final class NDJSONDatasetSink: Sink {
     public static let manifest = PluginManifest(
         id: "ndjson", kind: .sink, version: "1.0.0",
-        summary: "Hive-partitioned NDJSON dataset in LZ4 frames (lz4 -d reads it)",
+        summary: "Hive-partitioned NDJSON dataset, LZ4-compressed (lz4 -d reads it)",
         options: [
             OptionSpec("max_file_bytes", .int, default: .int(256 << 20), "Start a new part file past this many compressed bytes."),
             OptionSpec("max_open_files", .int, default: .int(128), "Partitions written at once; the least recently used is closed beyond."),
         ])
 
     public struct Payload: Sendable {
-        /// Per partition: its directory below `events/`, its rows and their frame.
-        var partitions: [(directory: String, rows: Int, frame: [UInt8])]
-        var deadLetters: (rows: Int, frame: [UInt8])?
+        /// Per partition: its directory below `events/`, its rows and their LZ4 blocks.
+        var partitions: [(directory: String, rows: Int, blocks: [UInt8])]
+        var deadLetters: (rows: Int, blocks: [UInt8])?
     }
 
     private let job: JobContext
@@ -62,25 +62,25 @@ public final class NDJSONDatasetSink: Sink {
                 let group = groups[g]
                 group.rows += 1
                 JSONWriter.appendEvent(event, reader, to: &group.json)
-                if group.json.count >= LZ4FrameEncoder.blockSize { group.compressBlocks(stream: scratch.stream) }
+                if group.json.count >= LZ4BlockEncoder.blockSize { group.compressBlocks(stream: scratch.stream) }
             }
         }
         var payload = Payload(partitions: groups.map {
-            (job.partitioning.directory(of: $0.signature), $0.rows, $0.finishFrame(stream: scratch.stream))
+            (job.partitioning.directory(of: $0.signature), $0.rows, $0.finishBlocks(stream: scratch.stream))
         })
-        payload.deadLetters = scratch.deadLetterFrame(batch, input: input, job: job)
+        payload.deadLetters = scratch.deadLetterBlocks(batch, input: input, job: job)
         return payload
     }
 
     public func write(_ payload: Payload) throws {
         try writer.withLock { state in
             for p in payload.partitions {
-                try append(p.frame, rows: p.rows, directory: root + "/events/" + p.directory, kind: "events", state: &state)
+                try append(p.blocks, rows: p.rows, directory: root + "/events/" + p.directory, kind: "events", state: &state)
             }
             if let dead = payload.deadLetters {
                 var date: [UInt8] = []
                 CivilTime.appendDate(days: CivilTime.day(ofMicros: job.startedAt), to: &date)
-                try append(dead.frame, rows: dead.rows, directory: root + "/dead_letter/date=" + String(decoding: date, as: UTF8.self),
+                try append(dead.blocks, rows: dead.rows, directory: root + "/dead_letter/date=" + String(decoding: date, as: UTF8.self),
                            kind: "dead_letter", state: &state)
             }
         }
@@ -96,9 +96,9 @@ public final class NDJSONDatasetSink: Sink {
         }
     }
 
-    private func append(_ frame: [UInt8], rows: Int, directory: String, kind: String, state: inout WriterState) throws {
+    private func append(_ blocks: [UInt8], rows: Int, directory: String, kind: String, state: inout WriterState) throws {
         state.tick += 1
-        if let file = state.open[directory], file.bytes + frame.count > maxFileBytes, file.bytes > 0 {
+        if let file = state.open[directory], file.bytes + blocks.count > maxFileBytes, file.rows > 0 {
             state.done.append(try file.close())
             state.open[directory] = nil
         }
@@ -113,7 +113,7 @@ public final class NDJSONDatasetSink: Sink {
                                                       kind: kind)
         }
         state.lastUse[directory] = state.tick
-        try state.open[directory]!.append(frame, rows: rows)
+        try state.open[directory]!.append(blocks: blocks, rows: rows)
     }
 }
 
@@ -123,8 +123,8 @@ final class Group {
     var signature: [UInt8] = []
     var rows = 0
     /// JSON not compressed yet: less than a block, and the event that filled it.
-    var json = ByteBuffer(capacity: LZ4FrameEncoder.blockSize * 2)
-    private var encoder = LZ4FrameEncoder()
+    var json = ByteBuffer(capacity: LZ4BlockEncoder.blockSize * 2)
+    private var encoder = LZ4BlockEncoder()
 
     func reset(signature: [UInt8]) {
         self.signature = signature
@@ -135,12 +135,12 @@ final class Group {
 
     /// Compresses the whole blocks of JSON written so far and keeps the rest.
     func compressBlocks(stream: LZ4Stream) {
-        let whole = json.count - json.count % LZ4FrameEncoder.blockSize
+        let whole = json.count - json.count % LZ4BlockEncoder.blockSize
         encoder.append(Bytes(start: json.base, count: whole), stream: stream)
         json.removeFirst(whole)
     }
 
-    func finishFrame(stream: LZ4Stream) -> [UInt8] {
+    func finishBlocks(stream: LZ4Stream) -> [UInt8] {
         encoder.append(json.bytes, stream: stream)
         json.removeAll()
         return encoder.finish()
@@ -162,12 +162,12 @@ final class EncoderScratch {
         return g
     }
 
-    /// The batch's dead letters as NDJSON in one LZ4 frame: how both dataset sinks write them.
-    func deadLetterFrame(_ batch: EventBatch, input: InputFile, job: JobContext) -> (rows: Int, frame: [UInt8])? {
+    /// The batch's dead letters as NDJSON in LZ4 blocks: how both dataset sinks write them.
+    func deadLetterBlocks(_ batch: EventBatch, input: InputFile, job: JobContext) -> (rows: Int, blocks: [UInt8])? {
         guard !batch.deadLetters.isEmpty else { return nil }
         let dead = group(signature: [])
         for letter in batch.deadLetters { JSONWriter.appendDeadLetter(letter, input: input, job: job, to: &dead.json) }
-        return (batch.deadLetters.count, dead.finishFrame(stream: stream))
+        return (batch.deadLetters.count, dead.finishBlocks(stream: stream))
     }
 
     func reset() {

@@ -24,7 +24,7 @@ public final class ParquetDatasetSink: Sink {
         /// The batch's chunk, then the values from outside it: what the blocks' cells point into.
         var arena: [UInt8]
         var blocks: [RowBlock]
-        var deadLetters: (rows: Int, frame: [UInt8])?
+        var deadLetters: (rows: Int, blocks: [UInt8])?
     }
 
     /// The file's columns: the schema's fields in order.
@@ -81,7 +81,7 @@ public final class ParquetDatasetSink: Sink {
         if !batch.deadLetters.isEmpty {
             let scratch = deadLetterScratch.take()
             defer { deadLetterScratch.give(scratch) }
-            payload.deadLetters = scratch.deadLetterFrame(batch, input: input, job: job)
+            payload.deadLetters = scratch.deadLetterBlocks(batch, input: input, job: job)
         }
         return payload
     }
@@ -97,7 +97,7 @@ public final class ParquetDatasetSink: Sink {
                     s.sequence += 1
                     s.deadLetters[dir] = try PartitionFile(directory: dir, name: "part-\(job.jobID)-\(s.sequence).ndjson.lz4", kind: "dead_letter")
                 }
-                try s.deadLetters[dir]!.append(dead.frame, rows: dead.rows)
+                try s.deadLetters[dir]!.append(blocks: dead.blocks, rows: dead.rows)
             }
         }
     }

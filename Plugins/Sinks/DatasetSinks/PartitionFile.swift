@@ -3,9 +3,11 @@ import Glibc
 #endif
 import SpoorKit
 
-/// One output file being written: under a hidden temporary name until `close`, which
-/// renames it into place, so readers never see a half-written file. The sink makes its
-/// files durable together when it finishes (`syncFileSystem`), before the job commits.
+/// One `.ndjson.lz4` file being written, as one LZ4 frame: the header when it is created,
+/// the blocks workers compressed (`LZ4BlockEncoder`) as they come, the end mark when it is
+/// closed. It stays under a hidden temporary name until `close`, which renames it into
+/// place, so readers never see a half-written file. The sink makes its files durable
+/// together when it finishes (`syncFileSystem`), before the job commits.
 final class PartitionFile {
     let finalPath: String
     let temporaryPath: String
@@ -21,9 +23,16 @@ final class PartitionFile {
         self.kind = kind
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SinkFailure(path: temporaryPath, operation: "create", errno: errno) }
+        try write(LZ4Frame.header)
     }
 
-    func append(_ data: [UInt8], rows: Int) throws {
+    /// Appends LZ4 blocks holding `rows` rows.
+    func append(blocks: [UInt8], rows: Int) throws {
+        try write(blocks)
+        self.rows += rows
+    }
+
+    private func write(_ data: [UInt8]) throws {
         var done = 0
         while done < data.count {
             let n = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, data.count - done) }
@@ -35,11 +44,11 @@ final class PartitionFile {
         }
         startWriteback(fd, offset: bytes, length: data.count)
         bytes += data.count
-        self.rows += rows
     }
 
-    /// Closes and renames into place; returns what became visible.
+    /// Ends the frame, closes and renames into place; returns what became visible.
     func close() throws -> OutputFile {
+        try write(LZ4Frame.endMark)
         guard Glibc.close(fd) == 0 else { throw SinkFailure(path: temporaryPath, operation: "write", errno: errno) }
         guard rename(temporaryPath, finalPath) == 0 else {
             throw SinkFailure(path: finalPath, operation: "rename", errno: errno)

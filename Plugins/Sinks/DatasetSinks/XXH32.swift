@@ -1,95 +1,60 @@
-/// XXH32 with seed 0, fed in pieces: the LZ4 frame's header and content checksums.
+/// XXH32 with seed 0: the LZ4 frame's header and block checksums.
 ///
-/// The frame encoder hashes each block right after compressing it, while the block is
-/// still in the cache. liblz4 exports no hash, and its one-call frame compressor hashes
-/// the whole input in a pass of its own. Debian's build of that hash is vectorized for
-/// SSE2, which has no 32-bit multiply: on the bench it took 9% of a whole ingest.
-struct XXH32 {
+/// liblz4 exports no hash, and Debian's build of its own is vectorized for SSE2, which has
+/// no 32-bit multiply: hashing the JSON with it, liblz4's one-call frame compressor spent
+/// 9% of a whole ingest. Four scalar lanes run at about two bytes a cycle.
+enum XXH32 {
     private static let prime1: UInt32 = 0x9E37_79B1
     private static let prime2: UInt32 = 0x85EB_CA77
     private static let prime3: UInt32 = 0xC2B2_AE3D
     private static let prime4: UInt32 = 0x27D4_EB2F
     private static let prime5: UInt32 = 0x1656_67B1
 
-    private var v1 = prime1 &+ prime2
-    private var v2 = prime2
-    private var v3: UInt32 = 0
-    private var v4: UInt32 = 0 &- prime1
-    private var length = 0
-    /// Bytes short of a 16-byte stripe, kept for the next piece or the digest.
-    private var pending = (UInt64(0), UInt64(0))
-    private var pendingCount = 0
-
-    init() {}
-
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var h = XXH32()
-        h.update(bytes)
-        return h.digest()
-    }
-
     @inline(__always)
     private static func round(_ acc: UInt32, _ lane: UInt32) -> UInt32 {
         (acc &+ lane &* prime2).rotatedLeft(13) &* prime1
     }
 
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        guard var p = bytes.baseAddress, bytes.count > 0 else { return }
-        var n = bytes.count
-        length += n
-        if pendingCount > 0 {
-            let take = min(16 - pendingCount, n)
-            withUnsafeMutableBytes(of: &pending) { ($0.baseAddress! + pendingCount).copyMemory(from: p, byteCount: take) }
-            pendingCount += take
-            p += take
-            n -= take
-            guard pendingCount == 16 else { return }
-            withUnsafeBytes(of: pending) { stripes(UnsafeRawPointer($0.baseAddress!), 16) }
-            pendingCount = 0
-        }
-        let whole = n & ~15
-        stripes(p, whole)
-        if whole < n {
-            withUnsafeMutableBytes(of: &pending) { $0.baseAddress!.copyMemory(from: p + whole, byteCount: n - whole) }
-            pendingCount = n - whole
-        }
-    }
-
-    /// Hashes `count` bytes (a multiple of 16) a stripe of four lanes at a time.
-    @inline(__always)
-    private mutating func stripes(_ p: UnsafeRawPointer, _ count: Int) {
-        var a = v1, b = v2, c = v3, d = v4
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        let n = bytes.count
+        guard let p = bytes.baseAddress, n > 0 else { return avalanche(prime5) }
+        @inline(__always) func word(_ i: Int) -> UInt32 { UInt32(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt32.self)) }
         var i = 0
-        while i < count {
-            a = Self.round(a, UInt32(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt32.self)))
-            b = Self.round(b, UInt32(littleEndian: p.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self)))
-            c = Self.round(c, UInt32(littleEndian: p.loadUnaligned(fromByteOffset: i + 8, as: UInt32.self)))
-            d = Self.round(d, UInt32(littleEndian: p.loadUnaligned(fromByteOffset: i + 12, as: UInt32.self)))
-            i += 16
+        var h: UInt32
+        if n >= 16 {
+            // Four lanes, each a 4-byte word of every 16-byte stripe.
+            var a = prime1 &+ prime2, b = prime2, c: UInt32 = 0, d: UInt32 = 0 &- prime1
+            let whole = n & ~15
+            while i < whole {
+                a = round(a, word(i))
+                b = round(b, word(i + 4))
+                c = round(c, word(i + 8))
+                d = round(d, word(i + 12))
+                i += 16
+            }
+            h = a.rotatedLeft(1) &+ b.rotatedLeft(7) &+ c.rotatedLeft(12) &+ d.rotatedLeft(18)
+        } else {
+            h = prime5
         }
-        v1 = a; v2 = b; v3 = c; v4 = d
+        h &+= UInt32(truncatingIfNeeded: n)
+        while i + 4 <= n {
+            h = (h &+ word(i) &* prime3).rotatedLeft(17) &* prime4
+            i += 4
+        }
+        while i < n {
+            h = (h &+ UInt32(p.load(fromByteOffset: i, as: UInt8.self)) &* prime5).rotatedLeft(11) &* prime1
+            i += 1
+        }
+        return avalanche(h)
     }
 
-    func digest() -> UInt32 {
-        var h: UInt32 = length >= 16
-            ? v1.rotatedLeft(1) &+ v2.rotatedLeft(7) &+ v3.rotatedLeft(12) &+ v4.rotatedLeft(18)
-            : Self.prime5
-        h &+= UInt32(truncatingIfNeeded: length)
-        withUnsafeBytes(of: pending) { tail in
-            var i = 0
-            while i + 4 <= pendingCount {
-                h = (h &+ UInt32(littleEndian: tail.loadUnaligned(fromByteOffset: i, as: UInt32.self)) &* Self.prime3).rotatedLeft(17) &* Self.prime4
-                i += 4
-            }
-            while i < pendingCount {
-                h = (h &+ UInt32(tail[i]) &* Self.prime5).rotatedLeft(11) &* Self.prime1
-                i += 1
-            }
-        }
+    @inline(__always)
+    private static func avalanche(_ x: UInt32) -> UInt32 {
+        var h = x
         h ^= h >> 15
-        h &*= Self.prime2
+        h &*= prime2
         h ^= h >> 13
-        h &*= Self.prime3
+        h &*= prime3
         h ^= h >> 16
         return h
     }
