@@ -68,34 +68,40 @@ enum DeltaBinaryPacked {
 /// DELTA_LENGTH_BYTE_ARRAY: their lengths (DELTA_BINARY_PACKED), then their bytes.
 enum DeltaByteArray {
     /// Appends the encoding of `plain` (PLAIN BYTE_ARRAY values: 4-byte length, bytes) to `out`.
-    static func append(plain: [UInt8], to out: inout [UInt8]) {
-        var prefixes: [Int64] = []
-        var suffixLengths: [Int64] = []
-        var suffixes: [UInt8] = []
-        suffixes.reserveCapacity(plain.count)
-        plain.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
+    static func append(plain raw: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        var prefixes = PageBuffer<Int64>(capacity: raw.count / 16 + 1)
+        var suffixLengths = PageBuffer<Int64>(capacity: raw.count / 16 + 1)
+        var suffixes = PageBuffer<UInt8>(capacity: raw.count)
+        if let base = raw.baseAddress {
             var at = 0
             var previous = 0, previousLength = 0
             while at + 4 <= raw.count {
                 let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
                 let start = at + 4
-                var shared = 0
-                let limit = min(length, previousLength)
-                while shared < limit && base.load(fromByteOffset: start + shared, as: UInt8.self)
-                    == base.load(fromByteOffset: previous + shared, as: UInt8.self) {
-                    shared += 1
-                }
+                let shared = sharedPrefix(base + start, base + previous, min(length, previousLength))
                 prefixes.append(Int64(shared))
                 suffixLengths.append(Int64(length - shared))
-                suffixes.append(contentsOf: UnsafeRawBufferPointer(start: base + start + shared, count: length - shared))
+                suffixes.append(bytes: UnsafeRawBufferPointer(start: base + start + shared, count: length - shared))
                 previous = start
                 previousLength = length
                 at = start + length
             }
         }
-        prefixes.withUnsafeBufferPointer { DeltaBinaryPacked.append($0, to: &out) }
-        suffixLengths.withUnsafeBufferPointer { DeltaBinaryPacked.append($0, to: &out) }
-        out.append(contentsOf: suffixes)
+        DeltaBinaryPacked.append(prefixes.buffer, to: &out)
+        DeltaBinaryPacked.append(suffixLengths.buffer, to: &out)
+        out.append(contentsOf: suffixes.buffer)
+    }
+
+    /// How many of the first `limit` bytes at `a` and `b` are equal, eight at a time.
+    @inline(__always)
+    static func sharedPrefix(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ limit: Int) -> Int {
+        var n = 0
+        while n + 8 <= limit {
+            let x = a.loadUnaligned(fromByteOffset: n, as: UInt64.self) ^ b.loadUnaligned(fromByteOffset: n, as: UInt64.self)
+            if x != 0 { return n + UInt64(littleEndian: x).trailingZeroBitCount / 8 }
+            n += 8
+        }
+        while n < limit && a.load(fromByteOffset: n, as: UInt8.self) == b.load(fromByteOffset: n, as: UInt8.self) { n += 1 }
+        return n
     }
 }

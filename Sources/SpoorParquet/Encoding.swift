@@ -103,10 +103,10 @@ struct BitPacker {
 }
 
 /// Levels for a v1 data page: the hybrid encoding prefixed by its 4-byte little-endian length.
-func appendLevels(_ levels: [UInt8], bitWidth: Int, to out: inout [UInt8]) {
+func appendLevels(_ levels: UnsafeBufferPointer<UInt8>, bitWidth: Int, to out: inout [UInt8]) {
     let lengthAt = out.count
     out.append(contentsOf: [0, 0, 0, 0] as [UInt8])
-    levels.withUnsafeBufferPointer { appendHybrid($0, bitWidth: bitWidth, to: &out) }
+    appendHybrid(levels, bitWidth: bitWidth, to: &out)
     let length = UInt32(out.count - lengthAt - 4)
     out[lengthAt] = UInt8(truncatingIfNeeded: length)
     out[lengthAt + 1] = UInt8(truncatingIfNeeded: length >> 8)
@@ -115,7 +115,7 @@ func appendLevels(_ levels: [UInt8], bitWidth: Int, to out: inout [UInt8]) {
 }
 
 /// PLAIN booleans: one bit per value, LSB first, no header.
-func appendPackedBooleans(_ flags: [UInt8], to out: inout [UInt8]) {
+func appendPackedBooleans(_ flags: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
     var byte: UInt8 = 0
     var bit: UInt8 = 0
     for f in flags {

@@ -9,12 +9,12 @@ final class LeafWriter {
     private let repetitionBits: Int
 
     // The current page.
-    private(set) var definitions: [UInt8] = []
-    private(set) var repetitions: [UInt8] = []
+    private var definitions = PageBuffer<UInt8>()
+    private var repetitions = PageBuffer<UInt8>()
     /// PLAIN values (booleans: one byte 0/1 each, packed when the page is written).
-    private var values: [UInt8] = []
+    private var values = PageBuffer<UInt8>()
     /// Dictionary indices, while the chunk is dictionary-encoded.
-    private var indices: [UInt32] = []
+    private var indices = PageBuffer<UInt32>()
     private var pageRows = 0
     private var lastPageEstimate = 0
 
@@ -95,8 +95,8 @@ final class LeafWriter {
     @inline(__always)
     func appendNulls(_ count: Int) {
         guard count > 0 else { return }
-        definitions.append(contentsOf: repeatElement(0, count: count))
-        if maxRepetition > 0 { repetitions.append(contentsOf: repeatElement(0, count: count)) }
+        definitions.append(repeating: 0, count: count)
+        if maxRepetition > 0 { repetitions.append(repeating: 0, count: count) }
         nullCount += count
     }
 
@@ -105,14 +105,14 @@ final class LeafWriter {
         if v < lastInt { ascending = false }
         lastInt = v
         definitions.append(maxDefinition)
-        appendLE(v, to: &values)
+        values.appendLE(v)
         noteInt(v)
     }
 
     @inline(__always)
     func appendInt32(_ v: Int32) {
         definitions.append(maxDefinition)
-        appendLE(v, to: &values)
+        values.appendLE(v)
         noteInt(Int64(v))
     }
 
@@ -141,8 +141,8 @@ final class LeafWriter {
             }
             return index
         }
-        appendLE(UInt32(truncatingIfNeeded: p.count), to: &values)
-        values.append(contentsOf: p)
+        values.appendLE(UInt32(truncatingIfNeeded: p.count))
+        values.append(bytes: p)
         noteBytes(p)
         return nil
     }
@@ -231,10 +231,10 @@ final class LeafWriter {
     /// Drops what was appended since the last committed row. (Dictionary entries and min/max it
     /// added stay: unused entries are harmless, and the bounds remain valid bounds.)
     func discardRow() {
-        definitions.removeSubrange(rowStartLevels...)
-        if maxRepetition > 0 { repetitions.removeSubrange(rowStartLevels...) }
-        values.removeSubrange(rowStartValues...)
-        indices.removeSubrange(rowStartIndices...)
+        definitions.truncate(to: rowStartLevels)
+        if maxRepetition > 0 { repetitions.truncate(to: rowStartLevels) }
+        values.truncate(to: rowStartValues)
+        indices.truncate(to: rowStartIndices)
         nullCount = rowStartNulls
     }
 
@@ -271,31 +271,29 @@ final class LeafWriter {
         }
         if definitions.isEmpty { return }
         scratch.removeAll(keepingCapacity: true)
-        if maxRepetition > 0 { appendLevels(repetitions, bitWidth: repetitionBits, to: &scratch) }
-        if maxDefinition > 0 { appendLevels(definitions, bitWidth: definitionBits, to: &scratch) }
+        if maxRepetition > 0 { appendLevels(repetitions.buffer, bitWidth: repetitionBits, to: &scratch) }
+        if maxDefinition > 0 { appendLevels(definitions.buffer, bitWidth: definitionBits, to: &scratch) }
         let encoding: Encoding
         if dictionaryActive && !indices.isEmpty {
             let bits = indexBits
             scratch.append(UInt8(bits))
-            indices.withUnsafeBufferPointer { appendHybrid($0, bitWidth: bits, to: &scratch) }
+            appendHybrid(indices.buffer, bitWidth: bits, to: &scratch)
             encoding = .rleDictionary
             dictionaryPages += 1
         } else {
             if physical == .int64 && deltaIntegers {
-                values.withUnsafeBytes { raw in
-                    raw.withMemoryRebound(to: Int64.self) { DeltaBinaryPacked.append($0, to: &scratch) }
-                }
+                values.bytes.withMemoryRebound(to: Int64.self) { DeltaBinaryPacked.append($0, to: &scratch) }
                 encoding = .deltaBinaryPacked
                 deltaPages += 1
             } else if physical == .byteArray && deltaStrings {
-                DeltaByteArray.append(plain: values, to: &scratch)
+                DeltaByteArray.append(plain: values.bytes, to: &scratch)
                 encoding = .deltaByteArray
                 deltaPages += 1
             } else {
                 if physical == .boolean {
-                    appendPackedBooleans(values, to: &scratch)
+                    appendPackedBooleans(values.buffer, to: &scratch)
                 } else {
-                    scratch.append(contentsOf: values)
+                    scratch.append(contentsOf: values.buffer)
                 }
                 encoding = .plain
                 plainPages += 1
@@ -313,10 +311,10 @@ final class LeafWriter {
         pagesUncompressedSize += header.count + scratch.count
         chunkLevelCount += definitions.count
 
-        definitions.removeAll(keepingCapacity: true)
-        repetitions.removeAll(keepingCapacity: true)
-        values.removeAll(keepingCapacity: true)
-        indices.removeAll(keepingCapacity: true)
+        definitions.removeAll()
+        repetitions.removeAll()
+        values.removeAll()
+        indices.removeAll()
         pageRows = 0
         lastPageEstimate = 0
         rowStartLevels = 0

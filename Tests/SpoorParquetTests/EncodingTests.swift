@@ -75,7 +75,7 @@ struct EncodingTests {
     @Test("levels: one RLE run for a constant page, with a 4-byte length prefix")
     func levelsPrefix() {
         var out: [UInt8] = []
-        appendLevels([UInt8](repeating: 1, count: 1000), bitWidth: 1, to: &out)
+        [UInt8](repeating: 1, count: 1000).withUnsafeBufferPointer { appendLevels($0, bitWidth: 1, to: &out) }
         // length 3, then varint(1000 << 1) = d0 0f, then the value 1
         #expect(out == [3, 0, 0, 0, 0xD0, 0x0F, 1])
     }
@@ -83,7 +83,7 @@ struct EncodingTests {
     @Test("booleans are bit-packed LSB first")
     func booleans() {
         var out: [UInt8] = []
-        appendPackedBooleans([1, 0, 1, 1, 0, 0, 0, 0, 1], to: &out)
+        ([1, 0, 1, 1, 0, 0, 0, 0, 1] as [UInt8]).withUnsafeBufferPointer { appendPackedBooleans($0, to: &out) }
         #expect(out == [0b0000_1101, 0b0000_0001])
     }
 
@@ -193,6 +193,26 @@ struct BytesEqualTests {
                 b[i] ^= 0x80
                 a.withUnsafeBytes { pa in
                     b.withUnsafeBytes { pb in #expect(!bytesEqual(pa.baseAddress!, pb.baseAddress!, n), "length \(n), byte \(i)") }
+                }
+            }
+        }
+    }
+}
+
+@Suite("DELTA_BYTE_ARRAY")
+struct DeltaByteArrayTests {
+    @Test("the shared prefix stops at the first difference, at every position of every length up to 40")
+    func sharedPrefixAtEveryPosition() {
+        let a: [UInt8] = (0..<40).map { UInt8($0 * 11 & 0xFF) }
+        for limit in 0...40 {
+            a.withUnsafeBytes { pa in #expect(DeltaByteArray.sharedPrefix(pa.baseAddress!, pa.baseAddress!, limit) == limit) }
+            for i in 0..<limit {
+                var b = a
+                b[i] ^= 0x01
+                a.withUnsafeBytes { pa in
+                    b.withUnsafeBytes { pb in
+                        #expect(DeltaByteArray.sharedPrefix(pa.baseAddress!, pb.baseAddress!, limit) == i, "limit \(limit), byte \(i)")
+                    }
                 }
             }
         }
