@@ -89,17 +89,19 @@ extension UnsafeRawBufferPointer {
         return search(base, from, needle.baseAddress!, needle.count)
     }
 
-    /// memchr for the needle's first byte, then memcmp (memmem is not portable C).
+    /// memchr for the needle's first byte; its last byte then rules out most candidates
+    /// before a call to memcmp does (memmem is not portable C).
     @inline(__always)
     private func search(_ base: UnsafeRawPointer, _ from: Int, _ needle: UnsafeRawPointer, _ n: Int) -> Int? {
         guard n > 0 else { return from }
         let first = Int32(needle.load(as: UInt8.self))
+        let last = needle.load(fromByteOffset: n - 1, as: UInt8.self)
         var p = base + from
-        let last = base + count - n
-        while p <= last {
-            guard let hit = memchr(p, first, last - p + 1) else { return nil }
+        let end = base + count - n
+        while p <= end {
+            guard let hit = memchr(p, first, end - p + 1) else { return nil }
             let h = UnsafeRawPointer(hit)
-            if memcmp(h, needle, n) == 0 { return h - base }
+            if h.load(fromByteOffset: n - 1, as: UInt8.self) == last && memcmp(h, needle, n) == 0 { return h - base }
             p = h + 1
         }
         return nil
