@@ -180,21 +180,25 @@ struct UTF8Tests {
     }
 }
 
+/// Calls `body` with 40 bytes and a copy, for every length `n` up to 40: first equal
+/// (`difference` nil), then differing at each position below `n`.
+func forEveryDifference(_ body: (_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int, _ difference: Int?) -> Void) {
+    let a: [UInt8] = (0..<40).map { UInt8($0 * 7 & 0xFF) }
+    for n in 0...40 {
+        for difference in [nil] + (0..<n).map(Optional.some) {
+            var b = a
+            if let d = difference { b[d] ^= 0x81 }
+            a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in body(pa.baseAddress!, pb.baseAddress!, n, difference) } }
+        }
+    }
+}
+
 @Suite("Byte equality")
 struct BytesEqualTests {
     @Test("inline equality agrees with memcmp for every length up to 40 and a difference at every position")
     func agreesWithMemcmp() {
-        let a: [UInt8] = (0..<40).map { UInt8($0 * 7 & 0xFF) }
-        for n in 0...40 {
-            var b = a
-            a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in #expect(bytesEqual(pa.baseAddress!, pb.baseAddress!, n)) } }
-            for i in 0..<n {
-                b = a
-                b[i] ^= 0x80
-                a.withUnsafeBytes { pa in
-                    b.withUnsafeBytes { pb in #expect(!bytesEqual(pa.baseAddress!, pb.baseAddress!, n), "length \(n), byte \(i)") }
-                }
-            }
+        forEveryDifference { a, b, n, difference in
+            #expect(bytesEqual(a, b, n) == (difference == nil), "length \(n), byte \(difference ?? -1)")
         }
     }
 }
@@ -203,18 +207,8 @@ struct BytesEqualTests {
 struct DeltaByteArrayTests {
     @Test("the shared prefix stops at the first difference, at every position of every length up to 40")
     func sharedPrefixAtEveryPosition() {
-        let a: [UInt8] = (0..<40).map { UInt8($0 * 11 & 0xFF) }
-        for limit in 0...40 {
-            a.withUnsafeBytes { pa in #expect(DeltaByteArray.sharedPrefix(pa.baseAddress!, pa.baseAddress!, limit) == limit) }
-            for i in 0..<limit {
-                var b = a
-                b[i] ^= 0x01
-                a.withUnsafeBytes { pa in
-                    b.withUnsafeBytes { pb in
-                        #expect(DeltaByteArray.sharedPrefix(pa.baseAddress!, pb.baseAddress!, limit) == i, "limit \(limit), byte \(i)")
-                    }
-                }
-            }
+        forEveryDifference { a, b, n, difference in
+            #expect(DeltaByteArray.sharedPrefix(a, b, n) == difference ?? n, "length \(n), byte \(difference ?? -1)")
         }
     }
 }
