@@ -23,7 +23,13 @@ final class PartitionFile {
         self.kind = kind
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SinkFailure(path: temporaryPath, operation: "create", errno: errno) }
-        try write(LZ4Frame.header)
+        do {
+            try write(LZ4Frame.header)
+        } catch {
+            Glibc.close(fd)
+            unlink(temporaryPath)
+            throw error
+        }
     }
 
     /// Appends LZ4 blocks holding `rows` rows.
@@ -48,8 +54,10 @@ final class PartitionFile {
 
     /// Ends the frame, closes and renames into place; returns what became visible.
     func close() throws -> OutputFile {
-        try write(LZ4Frame.endMark)
+        // The descriptor is closed even when the end mark cannot be written.
+        let ended = Result { try write(LZ4Frame.endMark) }
         guard Glibc.close(fd) == 0 else { throw SinkFailure(path: temporaryPath, operation: "write", errno: errno) }
+        try ended.get()
         guard rename(temporaryPath, finalPath) == 0 else {
             throw SinkFailure(path: finalPath, operation: "rename", errno: errno)
         }
