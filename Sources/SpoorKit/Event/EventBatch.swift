@@ -57,8 +57,10 @@ public struct DeadLetter: Sendable {
 /// sink on the same worker before the chunk is released, and is never kept past that.
 public struct EventBatch {
     public internal(set) var events: [EventHeader] = []
-    public internal(set) var slots: [Slot] = []
-    public internal(set) var arena: [UInt8] = []
+    /// Every event's values, in order; shared by the copies of a batch, which its contract
+    /// allows (a batch is not kept past its encoding).
+    @usableFromInline let slots: BatchStorage<Slot>
+    @usableFromInline let arena: BatchStorage<UInt8>
     public var deadLetters: [DeadLetter] = []
     /// Records deliberately not turned into events (empty lines, parser filters).
     public var filtered = 0
@@ -74,14 +76,14 @@ public struct EventBatch {
     /// Room for `capacity` events without growing.
     init(capacity: Int) {
         events.reserveCapacity(capacity)
-        slots.reserveCapacity(capacity * 16)
-        arena.reserveCapacity(capacity * 64)
+        slots = BatchStorage(capacity: capacity * 16)
+        arena = BatchStorage(capacity: capacity * 64)
     }
 
     public mutating func removeAll() {
         events.removeAll(keepingCapacity: true)
-        slots.removeAll(keepingCapacity: true)
-        arena.removeAll(keepingCapacity: true)
+        slots.removeAll()
+        arena.removeAll()
         deadLetters.removeAll(keepingCapacity: true)
         filtered = 0
         records = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -89,12 +91,8 @@ public struct EventBatch {
 
     /// Gives a reader that resolves byte slots; valid only inside `body`.
     public func withReader<R>(_ body: (BatchReader) throws -> R) rethrows -> R {
-        try arena.withUnsafeBytes { arenaBytes in
-            try slots.withUnsafeBufferPointer { slotBuffer in
-                try events.withUnsafeBufferPointer { eventBuffer in
-                    try body(BatchReader(arena: arenaBytes, slots: slotBuffer, events: eventBuffer))
-                }
-            }
+        try events.withUnsafeBufferPointer { eventBuffer in
+            try body(BatchReader(arena: arena.bytes, slots: slots.buffer, events: eventBuffer))
         }
     }
 }

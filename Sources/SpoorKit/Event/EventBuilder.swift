@@ -9,24 +9,40 @@ import Glibc
 /// append. Bytes that lie inside the record being parsed are referenced, not copied; any
 /// other bytes are copied, so a parser may pass a temporary buffer safely.
 public final class EventBuilder {
-    public private(set) var batch = EventBatch()
+    public private(set) var batch: EventBatch
+    /// The batch's storage, held here too: reached through `batch`, a `var`, every access
+    /// retained and released it.
+    @usableFromInline let slots: BatchStorage<Slot>
+    @usableFromInline let arena: BatchStorage<UInt8>
 
     private var current = EventHeader(slotStart: 0, slotCount: 0, timestamp: .min, datasetSlot: -1)
     // Read by the inlined `value(of:)` / `number(of:)` in other modules (the rules call them
     // a dozen times per event).
-    @usableFromInline var slotOfField = [Int32](repeating: -1, count: Field.allCases.count)
+    // A pointer, not an array: an array's element store checks that its storage is not
+    // shared, a call per value set.
+    @usableFromInline let slotOfField: UnsafeMutablePointer<Int32> = {
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: Field.allCases.count)
+        p.initialize(repeating: -1, count: Field.allCases.count)
+        return p
+    }()
     @usableFromInline var record = UnsafeRawBufferPointer(start: nil, count: 0)
     private var open = false
     /// Values overwritten in place since the current event began, so a rollback can put
     /// them back (a parser that overwrote `event.dataset` and then said `.notMine`).
     private var overwritten: [(index: Int32, slot: Slot)] = []
 
-    public init() {}
+    public convenience init() { self.init(batch: EventBatch()) }
 
     /// A builder for one event at a time (a run-time plugin's side), without a chunk's reserve.
-    init(capacity: Int) {
-        batch = EventBatch(capacity: capacity)
+    convenience init(capacity: Int) { self.init(batch: EventBatch(capacity: capacity)) }
+
+    private init(batch: EventBatch) {
+        self.batch = batch
+        slots = batch.slots
+        arena = batch.arena
     }
+
+    deinit { slotOfField.deallocate() }
 
     // MARK: - Pipeline side
 
@@ -34,8 +50,8 @@ public final class EventBuilder {
     public func begin(record: UnsafeRawBufferPointer) {
         if open { discard() }
         self.record = record
-        current = EventHeader(slotStart: Int32(batch.slots.count), slotCount: 0, timestamp: .min, datasetSlot: -1)
-        for i in slotOfField.indices { slotOfField[i] = -1 }
+        current = EventHeader(slotStart: Int32(slots.count), slotCount: 0, timestamp: .min, datasetSlot: -1)
+        slotOfField.update(repeating: -1, count: Field.allCases.count)
         overwritten.removeAll(keepingCapacity: true)
         open = true
     }
@@ -43,7 +59,7 @@ public final class EventBuilder {
     /// Drops whatever the current event holds.
     public func discard() {
         guard open else { return }
-        batch.slots.removeSubrange(Int(current.slotStart)...)
+        slots.truncate(to: Int(current.slotStart))
         open = false
     }
 
@@ -56,12 +72,12 @@ public final class EventBuilder {
         let ts = slotOfField[Int(Field.timestamp.rawValue)]
         let ds = slotOfField[Int(Field.eventDataset.rawValue)]
         guard ts >= 0, ds >= 0 else {
-            batch.slots.removeSubrange(Int(current.slotStart)...)
+            slots.truncate(to: Int(current.slotStart))
             return false
         }
-        current.timestamp = batch.slots[Int(ts)].value
+        current.timestamp = slots[Int(ts)].value
         current.datasetSlot = ds
-        current.slotCount = Int32(batch.slots.count) - current.slotStart
+        current.slotCount = Int32(slots.count) - current.slotStart
         batch.events.append(current)
         return true
     }
@@ -72,7 +88,7 @@ public final class EventBuilder {
         let overwritten: Int
     }
 
-    public func mark() -> Mark { Mark(slots: batch.slots.count, overwritten: overwritten.count) }
+    public func mark() -> Mark { Mark(slots: slots.count, overwritten: overwritten.count) }
 
     /// Removes every value of the current event (it stays open).
     public func clearEvent() {
@@ -85,13 +101,13 @@ public final class EventBuilder {
         guard open else { return }
         while overwritten.count > mark.overwritten {
             let (index, slot) = overwritten.removeLast()
-            if Int(index) < batch.slots.count { batch.slots[Int(index)] = slot }
+            if Int(index) < slots.count { slots[Int(index)] = slot }
         }
-        guard mark.slots < batch.slots.count else { return }
-        for i in mark.slots..<batch.slots.count where slotOfField[Int(batch.slots[i].field.rawValue)] == Int32(i) {
-            slotOfField[Int(batch.slots[i].field.rawValue)] = -1
+        guard mark.slots < slots.count else { return }
+        for i in mark.slots..<slots.count where slotOfField[Int(slots[i].field.rawValue)] == Int32(i) {
+            slotOfField[Int(slots[i].field.rawValue)] = -1
         }
-        batch.slots.removeSubrange(mark.slots...)
+        slots.truncate(to: mark.slots)
     }
 
     /// The bytes of a string field of the current event (what enrichers read), valid until
@@ -101,12 +117,12 @@ public final class EventBuilder {
     public func value(of field: Field) -> Bytes? {
         let i = slotOfField[Int(field.rawValue)]
         guard i >= 0 else { return field == .eventOriginal && record.count > 0 ? record : nil }
-        let slot = batch.slots[Int(i)]
+        let slot = slots[Int(i)]
         switch slot.kind {
         case .external:
             return Bytes(start: UnsafeRawPointer(bitPattern: Int(slot.value)), count: Int(slot.length))
         case .arena, .label:
-            return batch.arena.withUnsafeBytes { Bytes(rebasing: $0[Int(slot.value)..<Int(slot.value) + Int(slot.length)]) }
+            return Bytes(start: arena.base + Int(slot.value), count: Int(slot.length))
         case .number:
             return nil
         }
@@ -116,8 +132,8 @@ public final class EventBuilder {
     @inlinable @inline(__always)
     public func number(of field: Field) -> Int64? {
         let i = slotOfField[Int(field.rawValue)]
-        guard i >= 0, batch.slots[Int(i)].kind == .number else { return nil }
-        return batch.slots[Int(i)].value
+        guard i >= 0, slots[Int(i)].kind == .number else { return nil }
+        return slots[Int(i)].value
     }
 
     /// Runs `body` on the batch in place. Passing `batch` itself copies the struct, which
@@ -128,7 +144,7 @@ public final class EventBuilder {
     /// The `event.dataset` of the last committed event (valid until the next change).
     public var lastDataset: Bytes {
         guard let event = batch.events.last else { return Bytes(start: nil, count: 0) }
-        let slot = batch.slots[Int(event.datasetSlot)]
+        let slot = slots[Int(event.datasetSlot)]
         if slot.kind == .external {
             return Bytes(start: UnsafeRawPointer(bitPattern: Int(slot.value)), count: Int(slot.length))
         }
@@ -151,14 +167,13 @@ public final class EventBuilder {
     /// for `labels`, each entry's key and value together (see `label(_:)`).
     public func forEachValue(of field: Field, _ body: (Bytes) -> Void) {
         guard open else { return }
-        batch.arena.withUnsafeBytes { arena in
-            for i in Int(current.slotStart)..<batch.slots.count where batch.slots[i].field == field {
-                let slot = batch.slots[i]
-                switch slot.kind {
-                case .external: body(Bytes(start: UnsafeRawPointer(bitPattern: Int(slot.value)), count: Int(slot.length)))
-                case .arena, .label: body(Bytes(rebasing: arena[Int(slot.value)..<Int(slot.value) + Int(slot.length)]))
-                case .number: break
-                }
+        let bytes = arena.bytes
+        for i in Int(current.slotStart)..<slots.count where slots[i].field == field {
+            let slot = slots[i]
+            switch slot.kind {
+            case .external: body(Bytes(start: UnsafeRawPointer(bitPattern: Int(slot.value)), count: Int(slot.length)))
+            case .arena, .label: body(Bytes(rebasing: bytes[Int(slot.value)..<Int(slot.value) + Int(slot.length)]))
+            case .number: break
             }
         }
     }
@@ -183,16 +198,14 @@ public final class EventBuilder {
     public func label(_ key: Bytes) -> Bytes? {
         guard open else { return nil }
         var found: (Int, Int)?
-        for i in Int(current.slotStart)..<batch.slots.count where batch.slots[i].field == .labels {
-            let slot = batch.slots[i]
+        for i in Int(current.slotStart)..<slots.count where slots[i].field == .labels {
+            let slot = slots[i]
             let k = Int(slot.keyLength), start = Int(slot.value)
-            let matches = batch.arena.withUnsafeBytes { a in
-                k == key.count && (k == 0 || memcmp(a.baseAddress! + start, key.baseAddress!, k) == 0)
-            }
+            let matches = k == key.count && (k == 0 || memcmp(arena.base + start, key.baseAddress!, k) == 0)
             if matches { found = (start + k, Int(slot.length) - k) }
         }
         guard let (start, count) = found else { return nil }
-        return batch.arena.withUnsafeBytes { Bytes(rebasing: $0[start..<start + count]) }
+        return Bytes(start: arena.base + start, count: count)
     }
 
     /// The index the current event will have in the batch when committed.
@@ -264,44 +277,44 @@ public final class EventBuilder {
 
     /// Adds a value to a list field (`email.to.address`, `threat.group.alias`).
     public func append(_ field: Field, _ bytes: UnsafeRawBufferPointer) {
-        batch.slots.append(bytesSlot(field, bytes))
+        slots.append(bytesSlot(field, bytes))
     }
 
     public func append(_ field: Field, string: String) {
         var s = string
-        s.withUTF8 { batch.slots.append(arenaSlot(field, UnsafeRawBufferPointer($0))) }
+        s.withUTF8 { slots.append(arenaSlot(field, UnsafeRawBufferPointer($0))) }
     }
 
     /// Adds a `labels` entry.
     public func label(_ key: String, _ value: UnsafeRawBufferPointer) {
         var k = key
-        let offset = batch.arena.count
-        k.withUTF8 { batch.arena.append(contentsOf: $0) }
-        let keyLength = batch.arena.count - offset
-        batch.arena.append(contentsOf: value)
+        let offset = arena.count
+        k.withUTF8 { arena.append(UnsafeRawBufferPointer($0)) }
+        let keyLength = arena.count - offset
+        arena.append(value)
         addLabel(from: offset, keyLength: keyLength)
     }
 
     /// Adds a `labels` entry whose key (its first `keyLength` bytes) and value lie side by
     /// side in `entry`, in one copy: for a stage that adds one of a few entries to most events.
     public func label(entry: UnsafeRawBufferPointer, keyLength: Int) {
-        let offset = batch.arena.count
-        batch.arena.append(contentsOf: entry)
+        let offset = arena.count
+        arena.append(entry)
         addLabel(from: offset, keyLength: keyLength)
     }
 
     /// Adds a `labels` entry from bytes (both copied).
     public func label(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
-        let offset = batch.arena.count
-        batch.arena.append(contentsOf: key)
-        batch.arena.append(contentsOf: value)
+        let offset = arena.count
+        arena.append(key)
+        arena.append(value)
         addLabel(from: offset, keyLength: key.count)
     }
 
     /// The slot of the `labels` entry the arena holds from `offset` on, its key first.
     private func addLabel(from offset: Int, keyLength: Int) {
-        batch.slots.append(Slot(field: .labels, kind: .label, keyLength: UInt32(keyLength),
-                                length: UInt32(batch.arena.count - offset), value: Int64(offset)))
+        slots.append(Slot(field: .labels, kind: .label, keyLength: UInt32(keyLength),
+                                length: UInt32(arena.count - offset), value: Int64(offset)))
     }
 
     public func label(_ key: String, string: String) {
@@ -316,11 +329,11 @@ public final class EventBuilder {
         let i = Int(field.rawValue)
         let existing = slotOfField[i]
         if existing >= 0 {
-            overwritten.append((existing, batch.slots[Int(existing)]))
-            batch.slots[Int(existing)] = slot
+            overwritten.append((existing, slots[Int(existing)]))
+            slots[Int(existing)] = slot
         } else {
-            slotOfField[i] = Int32(batch.slots.count)
-            batch.slots.append(slot)
+            slotOfField[i] = Int32(slots.count)
+            slots.append(slot)
         }
     }
 
@@ -335,8 +348,8 @@ public final class EventBuilder {
     }
 
     private func arenaSlot(_ field: Field, _ bytes: UnsafeRawBufferPointer) -> Slot {
-        let offset = batch.arena.count
-        batch.arena.append(contentsOf: bytes)
+        let offset = arena.count
+        arena.append(bytes)
         return Slot(field: field, kind: .arena, keyLength: 0, length: UInt32(bytes.count), value: Int64(offset))
     }
 }
