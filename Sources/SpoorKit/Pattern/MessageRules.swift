@@ -6,14 +6,21 @@ import Glibc
 /// as reviewable data. Each rule has a cheap literal prefilter (`when`), a PCRE2 pattern
 /// with named groups, a mapping of groups to fields, constant fields, and an optional
 /// closure for what a mapping cannot say.
-public struct MessageRule: Sendable {
+///
+/// Sendable: it is never changed after `init`, and the memory its pointers read is its own.
+public struct MessageRule: @unchecked Sendable {
     public let id: String
-    let prefix: [UInt8]?
-    let literal: [UInt8]?
     let pattern: Pattern
-    let mapping: [(group: Int, field: Field)]
-    let constants: [(Field, StaticString)]
     let then: (@Sendable (PatternMatch, EventBuilder) -> Void)?
+    // What the rule reads for each line it is tried on, in memory `tables` owns, and the
+    // pattern borrowed: read through the rule's pointer, arrays and the pattern were
+    // retained and released each time.
+    private let tables: RuleTables
+    let prefix: UnsafeRawBufferPointer?
+    let literal: UnsafeRawBufferPointer?
+    let mapping: UnsafeBufferPointer<(group: Int, field: Field)>
+    let constants: UnsafeBufferPointer<(Field, StaticString)>
+    let borrowedPattern: Unmanaged<Pattern>
 
     /// - Parameters:
     ///   - prefix: the message must start with this (checked before the pattern runs).
@@ -24,8 +31,6 @@ public struct MessageRule: Sendable {
                 fields: [String: Field] = [:], set constants: [(Field, StaticString)] = [],
                 then: (@Sendable (PatternMatch, EventBuilder) -> Void)? = nil) throws(PatternError) {
         self.id = id
-        self.prefix = prefix.map { Array($0.utf8) }
-        literal = contains.map { Array($0.utf8) }
         self.pattern = try Pattern(pattern)
         var mapping: [(Int, Field)] = []
         for (name, field) in fields.sorted(by: { $0.key < $1.key }) {
@@ -34,8 +39,12 @@ public struct MessageRule: Sendable {
             }
             mapping.append((group, field))
         }
-        self.mapping = mapping
-        self.constants = constants
+        tables = RuleTables(prefix: prefix, literal: contains, mapping: mapping, constants: constants)
+        self.prefix = tables.prefix
+        literal = tables.literal
+        self.mapping = UnsafeBufferPointer(tables.mapping)
+        self.constants = UnsafeBufferPointer(tables.constants)
+        borrowedPattern = Unmanaged.passUnretained(self.pattern)
         self.then = then
     }
 
@@ -46,20 +55,16 @@ public struct MessageRule: Sendable {
     static func apply(_ r: UnsafePointer<MessageRule>, _ message: Bytes, _ event: EventBuilder, _ scratch: MatchScratch) -> Bool {
         // The first byte first: most rules a message is tried against differ there, and
         // the compare of the rest is a call.
-        if let starts = r.pointee.prefix?.withUnsafeBytes({ p in
-            message.count >= p.count && (p.count == 0 || (message.load(as: UInt8.self) == p.load(as: UInt8.self)
-                && memcmp(message.baseAddress!, p.baseAddress!, p.count) == 0))
-        }), !starts {
+        if let p = r.pointee.prefix, !(message.count >= p.count && (p.count == 0
+            || (message.load(as: UInt8.self) == p.load(as: UInt8.self) && memcmp(message.baseAddress!, p.baseAddress!, p.count) == 0))) {
             return false
         }
-        if let found = r.pointee.literal?.withUnsafeBytes({ message.firstIndex(of: $0) != nil }), !found { return false }
-        guard let m = r.pointee.pattern.match(message, scratch) else { return false }
-        r.pointee.constants.withUnsafeBufferPointer { for (field, value) in $0 { event.set(field, value) } }
-        r.pointee.mapping.withUnsafeBufferPointer {
-            for (group, field) in $0 {
-                guard let value = m[group], value.count > 0 else { continue }
-                MessageRule.store(value, field, event)
-            }
+        if let literal = r.pointee.literal, message.firstIndex(of: literal) == nil { return false }
+        guard let m = r.pointee.borrowedPattern._withUnsafeGuaranteedRef({ $0.match(message, scratch) }) else { return false }
+        for (field, value) in r.pointee.constants { event.set(field, value) }
+        for (group, field) in r.pointee.mapping {
+            guard let value = m[group], value.count > 0 else { continue }
+            MessageRule.store(value, field, event)
         }
         r.pointee.then?(m, event)
         return true
@@ -104,5 +109,37 @@ public struct MessageRules: Sendable {
             context.note("no rule matched (\(list.count) tried)")
             return nil
         }
+    }
+}
+
+/// The memory a `MessageRule` reads on every line (see there), freed with the last copy
+/// of the rule.
+private final class RuleTables: @unchecked Sendable {
+    let prefix: UnsafeRawBufferPointer?
+    let literal: UnsafeRawBufferPointer?
+    let mapping: UnsafeMutableBufferPointer<(group: Int, field: Field)>
+    let constants: UnsafeMutableBufferPointer<(Field, StaticString)>
+
+    init(prefix: String?, literal: String?, mapping: [(Int, Field)], constants: [(Field, StaticString)]) {
+        self.prefix = prefix.map(Self.copy)
+        self.literal = literal.map(Self.copy)
+        self.mapping = .allocate(capacity: mapping.count)
+        _ = self.mapping.initialize(from: mapping.map { (group: $0.0, field: $0.1) })
+        self.constants = .allocate(capacity: constants.count)
+        _ = self.constants.initialize(from: constants)
+    }
+
+    deinit {
+        prefix?.deallocate()
+        literal?.deallocate()
+        mapping.deallocate()
+        constants.deallocate()
+    }
+
+    private static func copy(_ s: String) -> UnsafeRawBufferPointer {
+        let bytes = Array(s.utf8)
+        let p = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 1)
+        bytes.withUnsafeBytes { if let from = $0.baseAddress { p.baseAddress!.copyMemory(from: from, byteCount: $0.count) } }
+        return UnsafeRawBufferPointer(rebasing: p[0..<bytes.count])
     }
 }
