@@ -13,7 +13,12 @@ public final class ProgramRouter: Sendable {
     /// Parsers keep their ids beside them: several parsers may share one type (declarative
     /// modules), so the id cannot come from the type.
     typealias Candidate = (id: String, parser: any Parser)
-    private let exact: [UInt64: [(name: [UInt8], parsers: [Candidate])]]
+    private let exact: [(name: [UInt8], parsers: [Candidate])]
+    /// Open addressing on the name's FNV-1a hash: `exact`'s index + 1 (0: empty), in slots
+    /// a power of two at most half full. A `Dictionary` keyed by the hash hashed it again
+    /// (SipHash), on every line.
+    private let slots: [Int32]
+    private let hashes: [UInt64]
     private let prefixes: [(prefix: [UInt8], parsers: [Candidate])]
     private let fallbacks: [Candidate]
 
@@ -31,13 +36,17 @@ public final class ProgramRouter: Sendable {
                 }
             }
         }
-        var exact: [UInt64: [(name: [UInt8], parsers: [Candidate])]] = [:]
-        for (name, list) in byName {
-            let bytes = Array(name.utf8)
-            let h = bytes.withUnsafeBytes { Hash.fnv1a($0) }
-            exact[h, default: []].append((bytes, list + fallbacks))
+        exact = byName.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value + fallbacks) }
+        hashes = exact.map { entry in entry.name.withUnsafeBytes { Hash.fnv1a($0) } }
+        var size = 4
+        while size < exact.count * 2 { size *= 2 }
+        var slots = [Int32](repeating: 0, count: size)
+        for (i, h) in hashes.enumerated() {
+            var s = Int(truncatingIfNeeded: h) & (slots.count - 1)
+            while slots[s] != 0 { s = (s + 1) & (slots.count - 1) }
+            slots[s] = Int32(i + 1)
         }
-        self.exact = exact
+        self.slots = slots
         prefixes = byPrefix.map { (Array($0.key.utf8), $0.value + fallbacks) }.sorted { $0.prefix.count > $1.prefix.count }
         self.fallbacks = fallbacks
     }
@@ -72,9 +81,15 @@ public final class ProgramRouter: Sendable {
 
     @inline(__always)
     private func lookup(_ name: Bytes) -> [Candidate]? {
-        guard let bucket = exact[Hash.fnv1a(name)] else { return nil }
-        for entry in bucket where entry.name.count == name.count {
-            if entry.name.withUnsafeBytes({ memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }) { return entry.parsers }
+        let h = Hash.fnv1a(name)
+        var s = Int(truncatingIfNeeded: h) & (slots.count - 1)
+        while slots[s] != 0 {
+            let i = Int(slots[s]) - 1
+            if hashes[i] == h, exact[i].name.count == name.count,
+               exact[i].name.withUnsafeBytes({ name.count == 0 || memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }) {
+                return exact[i].parsers
+            }
+            s = (s + 1) & (slots.count - 1)
         }
         return nil
     }
