@@ -29,7 +29,7 @@ public final class EventBuilder {
     private var open = false
     /// Values overwritten in place since the current event began, so a rollback can put
     /// them back (a parser that overwrote `event.dataset` and then said `.notMine`).
-    private var overwritten: [(index: Int32, slot: Slot)] = []
+    private let overwritten = BatchStorage<(index: Int32, slot: Slot)>(capacity: 64)
 
     public convenience init() { self.init(batch: EventBatch()) }
 
@@ -52,7 +52,7 @@ public final class EventBuilder {
         self.record = record
         current = EventHeader(slotStart: Int32(slots.count), slotCount: 0, timestamp: .min, datasetSlot: -1)
         slotOfField.update(repeating: -1, count: Field.allCases.count)
-        overwritten.removeAll(keepingCapacity: true)
+        overwritten.removeAll()
         open = true
     }
 
@@ -100,7 +100,8 @@ public final class EventBuilder {
     public func rollback(to mark: Mark) {
         guard open else { return }
         while overwritten.count > mark.overwritten {
-            let (index, slot) = overwritten.removeLast()
+            let (index, slot) = overwritten[overwritten.count - 1]
+            overwritten.truncate(to: overwritten.count - 1)
             if Int(index) < slots.count { slots[Int(index)] = slot }
         }
         guard mark.slots < slots.count else { return }
@@ -184,7 +185,7 @@ public final class EventBuilder {
         guard open else { return }
         batch.withReader { reader in
             var seen = Set<Int32>()
-            for (index, _) in overwritten[mark.overwritten...] where Int(index) < mark.slots && seen.insert(index).inserted {
+            for (index, _) in overwritten.buffer[mark.overwritten...] where Int(index) < mark.slots && seen.insert(index).inserted {
                 body(reader.slots[Int(index)], reader.bytes(reader.slots[Int(index)]))
             }
             for i in mark.slots..<reader.slots.count {
