@@ -39,8 +39,10 @@ let package = Package(
         .target(name: "CPrefetch"),
         // Linux and glibc calls Swift's C library module does not declare (syncfs, mallopt, …).
         .target(name: "CLinux"),
-        .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4", "CLinux"], swiftSettings: hotPath),
-        .target(name: "SpoorParquet", dependencies: ["CLZ4", "CZstd", "CLinux"], swiftSettings: hotPath),
+        // The growable buffer of the hot paths' per-value appends (SpoorKit's and SpoorParquet's).
+        .target(name: "GrowableBuffer", swiftSettings: hotPath),
+        .target(name: "SpoorKit", dependencies: ["CPCRE2", "CLZ4", "CLinux", "GrowableBuffer"], swiftSettings: hotPath),
+        .target(name: "SpoorParquet", dependencies: ["CLZ4", "CZstd", "CLinux", "GrowableBuffer"], swiftSettings: hotPath),
         .target(name: "SpoorRules", dependencies: ["SpoorKit", "CPrefetch", .product(name: "Yams", package: "Yams")], swiftSettings: hotPath),
         // Declarative parser modules (YAML + PCRE2): the file format, its loader and its runtime.
         .target(name: "SpoorModules", dependencies: ["SpoorKit", .product(name: "Yams", package: "Yams")], swiftSettings: hotPath),

@@ -1,3 +1,4 @@
+import GrowableBuffer
 /// DELTA_BINARY_PACKED (Encodings.md): for integer columns whose neighbours are close —
 /// timestamps, offsets, line numbers — a few bits a value where PLAIN takes 8 bytes.
 ///
@@ -69,9 +70,9 @@ enum DeltaBinaryPacked {
 enum DeltaByteArray {
     /// Appends the encoding of `plain` (PLAIN BYTE_ARRAY values: 4-byte length, bytes) to `out`.
     static func append(plain raw: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        var prefixes = PageBuffer<Int64>(capacity: raw.count / 16 + 1)
-        var suffixLengths = PageBuffer<Int64>(capacity: raw.count / 16 + 1)
-        var suffixes = PageBuffer<UInt8>(capacity: raw.count)
+        var prefixes = GrowableBuffer<Int64>(capacity: raw.count / 16 + 1)
+        var suffixLengths = GrowableBuffer<Int64>(capacity: raw.count / 16 + 1)
+        var suffixes = GrowableBuffer<UInt8>(capacity: raw.count)
         if let base = raw.baseAddress {
             var at = 0
             var previous = 0, previousLength = 0

@@ -1,3 +1,4 @@
+import GrowableBuffer
 /// One leaf (physical) column of the schema: the levels and values of its current page, its
 /// finished pages for the current row group, its dictionary and statistics.
 final class LeafWriter {
@@ -9,12 +10,12 @@ final class LeafWriter {
     private let repetitionBits: Int
 
     // The current page.
-    private var definitions = PageBuffer<UInt8>()
-    private var repetitions = PageBuffer<UInt8>()
+    private var definitions = GrowableBuffer<UInt8>()
+    private var repetitions = GrowableBuffer<UInt8>()
     /// PLAIN values (booleans: one byte 0/1 each, packed when the page is written).
-    private var values = PageBuffer<UInt8>()
+    private var values = GrowableBuffer<UInt8>()
     /// Dictionary indices, while the chunk is dictionary-encoded.
-    private var indices = PageBuffer<UInt32>()
+    private var indices = GrowableBuffer<UInt32>()
     private var pageRows = 0
     private var lastPageEstimate = 0
 
