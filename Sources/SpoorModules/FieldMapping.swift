@@ -1,23 +1,6 @@
 import Foundation
 import SpoorKit
 
-/// Text loaded from a module file that events reference for as long as the job runs: set
-/// without a copy per event (`EventBuilder.set(_:stable:)`).
-final class StableText: @unchecked Sendable {
-    let bytes: Bytes
-    let text: String
-
-    init(_ text: String) {
-        self.text = text
-        let utf8 = Array(text.utf8)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, utf8.count), alignment: 1)
-        utf8.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        bytes = Bytes(start: buffer.baseAddress, count: utf8.count)
-    }
-
-    deinit { UnsafeMutableRawBufferPointer(mutating: bytes).deallocate() }
-}
-
 /// Where a value goes: a column of the schema, or a `labels` entry.
 enum Target: Sendable {
     case field(Field)

@@ -242,7 +242,7 @@ final class DetectionPlan: @unchecked Sendable {
             o.rules.append(Int32(i))
             if !o.label.isEmpty { o.label.append(0x2C) }
             o.label += rule.idBytes
-            if o.technique == nil, let t = rule.techniqueBytes { o.technique = UnsafeRawBufferPointer(t) }
+            if o.technique == nil, let t = rule.techniqueBytes { o.technique = t.bytes }
             if o.actorRule < 0, rule.actor != nil { o.actorRule = Int32(i) }
             for (r, reference) in interest[i] {
                 if steps[Int(r)] == 0 { touched.append(r) }

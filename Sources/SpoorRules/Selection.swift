@@ -369,7 +369,7 @@ public final class SelectionRule: @unchecked Sendable {
     /// `id` as bytes, for `labels.rules`.
     let idBytes: [UInt8]
     /// `technique` as bytes that live as long as the rules (events reference them).
-    let techniqueBytes: UnsafeMutableRawBufferPointer?
+    let techniqueBytes: StableText?
 
     init(id: String, name: String?, title: String, level: String?, tags: [String], technique: String?, actor: String?,
          selections: [Selection], condition: Condition, origin: String) {
@@ -385,11 +385,7 @@ public final class SelectionRule: @unchecked Sendable {
         self.condition = flat
         self.origin = origin
         idBytes = Array(id.utf8)
-        techniqueBytes = technique.map { t in
-            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, t.utf8.count), alignment: 1)
-            _ = b.initializeMemory(as: UInt8.self, from: t.utf8)
-            return UnsafeMutableRawBufferPointer(rebasing: b[0..<t.utf8.count])
-        }
+        techniqueBytes = technique.map(StableText.init)
         selectionCount = selections.count
         borrowedSelections = .allocate(capacity: max(1, selections.count))
         for (i, sel) in selections.enumerated() { borrowedSelections[i] = Unmanaged.passUnretained(sel) }
@@ -404,7 +400,6 @@ public final class SelectionRule: @unchecked Sendable {
         borrowedSelections.deallocate()
         program.deallocate()
         compiled.deallocate()
-        techniqueBytes?.deallocate()
     }
 
     private let selectionCount: Int

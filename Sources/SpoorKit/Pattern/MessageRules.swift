@@ -40,8 +40,8 @@ public struct MessageRule: @unchecked Sendable {
             mapping.append((group, field))
         }
         tables = RuleTables(prefix: prefix, literal: contains, mapping: mapping, constants: constants)
-        self.prefix = tables.prefix
-        literal = tables.literal
+        self.prefix = tables.prefix?.bytes
+        literal = tables.literal?.bytes
         self.mapping = UnsafeBufferPointer(tables.mapping)
         self.constants = UnsafeBufferPointer(tables.constants)
         borrowedPattern = Unmanaged.passUnretained(self.pattern)
@@ -115,14 +115,14 @@ public struct MessageRules: Sendable {
 /// The memory a `MessageRule` reads on every line (see there), freed with the last copy
 /// of the rule.
 private final class RuleTables: @unchecked Sendable {
-    let prefix: UnsafeRawBufferPointer?
-    let literal: UnsafeRawBufferPointer?
+    let prefix: StableText?
+    let literal: StableText?
     let mapping: UnsafeMutableBufferPointer<(group: Int, field: Field)>
     let constants: UnsafeMutableBufferPointer<(Field, StaticString)>
 
     init(prefix: String?, literal: String?, mapping: [(Int, Field)], constants: [(Field, StaticString)]) {
-        self.prefix = prefix.map(Self.copy)
-        self.literal = literal.map(Self.copy)
+        self.prefix = prefix.map(StableText.init)
+        self.literal = literal.map(StableText.init)
         self.mapping = .allocate(capacity: mapping.count)
         _ = self.mapping.initialize(from: mapping.map { (group: $0.0, field: $0.1) })
         self.constants = .allocate(capacity: constants.count)
@@ -130,16 +130,7 @@ private final class RuleTables: @unchecked Sendable {
     }
 
     deinit {
-        prefix?.deallocate()
-        literal?.deallocate()
         mapping.deallocate()
         constants.deallocate()
-    }
-
-    private static func copy(_ s: String) -> UnsafeRawBufferPointer {
-        let bytes = Array(s.utf8)
-        let p = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 1)
-        bytes.withUnsafeBytes { if let from = $0.baseAddress { p.baseAddress!.copyMemory(from: from, byteCount: $0.count) } }
-        return UnsafeRawBufferPointer(rebasing: p[0..<bytes.count])
     }
 }

@@ -23,8 +23,8 @@ public final class InputFile: Sendable {
     /// The order of the stream's chunks, and its per-stream companions (see `StreamOrdered`).
     public let order = StreamOrder()
 
-    nonisolated(unsafe) private let pathStorage: UnsafeMutableRawBufferPointer
-    nonisolated(unsafe) private let memberStorage: UnsafeMutableRawBufferPointer?
+    private let pathStorage: StableText
+    private let memberStorage: StableText?
 
     public init(path: String, memberPath: String?, encoding: String, years: YearResolver,
                 fingerprint: (UInt64, UInt64), format: String, framer: String = "lines",
@@ -40,27 +40,15 @@ public final class InputFile: Sendable {
         self.fingerprint = fingerprint
         self.format = format
         self.framer = framer
-        pathStorage = InputFile.stable(path)
-        memberStorage = memberPath.map(InputFile.stable)
+        pathStorage = StableText(path)
+        memberStorage = memberPath.map(StableText.init)
     }
 
-    deinit {
-        pathStorage.deallocate()
-        memberStorage?.deallocate()
-    }
-
-    public var pathBytes: Bytes { Bytes(pathStorage) }
-    public var memberBytes: Bytes? { memberStorage.map { Bytes($0) } }
+    public var pathBytes: Bytes { pathStorage.bytes }
+    public var memberBytes: Bytes? { memberStorage?.bytes }
 
     /// `path` or `path//member`, for messages.
     public var displayName: String { memberPath.map { "\(path)//\($0)" } ?? path }
-
-    private static func stable(_ s: String) -> UnsafeMutableRawBufferPointer {
-        let utf8 = Array(s.utf8)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(utf8.count, 1), alignment: 1)
-        buffer.copyBytes(from: utf8)
-        return UnsafeMutableRawBufferPointer(rebasing: buffer[0..<utf8.count])
-    }
 }
 
 /// 64-bit hashes for fingerprints and ids (FNV-1a, then a splitmix finaliser).
