@@ -27,7 +27,19 @@ public final class IndicatorAttributor: Enricher {
         hasNetworks = !rules.stix.networks.isEmpty || rules.indicators.contains { !$0.networks.isEmpty }
         domainHashes = Set(rules.stix.domains.keys.map { key in withBytes(of: key) { Hash.fnv1a($0) } })
         emailHashes = Set(rules.stix.emails.keys.map { key in withBytes(of: key) { Hash.fnv1a($0) } })
+        var table = Attribution.Table()
+        indicatorAttributions = rules.indicators.map { table.attribution(rules.actors, actor: $0.actor, rule: $0.id, confidence: $0.confidence) }
+        stixAttributions = rules.stix.entries.map { table.attribution(rules.actors, actor: $0.actor, rule: $0.ruleID, confidence: $0.confidence) }
+        selectionAttributions = rules.selections.map {
+            table.attribution(rules.actors, actor: $0.actor, rule: $0.id, confidence: $0.level ?? "medium")
+        }
     }
+
+    /// What each indicator rule, STIX entry and detection rule writes when it attributes an
+    /// event (nil: its actor is not known).
+    private let indicatorAttributions: [Attribution?]
+    private let stixAttributions: [Attribution?]
+    private let selectionAttributions: [Attribution?]
 
     /// The detection rules as evaluated per event (nil: there are none).
     let plan: DetectionPlan?
@@ -129,20 +141,16 @@ public final class IndicatorAttributor: Enricher {
         var attributed = false
         rules.indicators.withUnsafeBufferPointer { list in
             for i in list.indices where i == addresses.rule || matches(list.baseAddress! + i, event) {
-                let rule = list.baseAddress! + i
-                guard let actor = rules.actors[rule.pointee.actor] else { continue }
-                attribute(event, actor, rule: rule.pointee.id, confidence: rule.pointee.confidence, context)
+                guard let a = indicatorAttributions[i] else { continue }
+                attribute(event, a, context)
                 attributed = true
                 break
             }
         }
-        if !attributed, !rules.stix.isEmpty, let hit = stixMatch(event, addresses.stix, state) {
-            let entry = rules.stix.entries[hit]
-            if let actor = rules.actors[entry.actor] {
-                attribute(event, actor, rule: entry.ruleID, confidence: entry.confidence, context)
-                event.label("stix.indicator", string: entry.stixID)
-                attributed = true
-            }
+        if !attributed, !rules.stix.isEmpty, let hit = stixMatch(event, addresses.stix, state), let a = stixAttributions[hit] {
+            attribute(event, a, context)
+            event.label("stix.indicator", string: rules.stix.entries[hit].stixID)
+            attributed = true
         }
         if let plan = borrowedPlan, let detection = state.borrowedDetection {
             plan._withUnsafeGuaranteedRef { plan in
@@ -151,13 +159,9 @@ public final class IndicatorAttributor: Enricher {
         }
     }
 
-    private func attribute(_ event: EventBuilder, _ actor: Actor, rule: String, confidence: String, _ context: ParseContext) {
-        event.set(.threatGroupID, string: actor.mitre ?? actor.id)
-        event.set(.threatGroupName, string: actor.name)
-        for alias in actor.aliases { event.append(.threatGroupAlias, string: alias) }
-        event.set(.ruleID, string: rule)
-        event.label("confidence", string: confidence)
-        context.note("attributed to \(actor.name) by rule '\(rule)'")
+    private func attribute(_ event: EventBuilder, _ a: Attribution, _ context: ParseContext) {
+        event.attribute(a)
+        context.note("attributed to \(a.groupName.text) by rule '\(a.rule.text)'")
     }
 
     /// Applies the Sigma detection rules: records the event's outcome for the behaviour rules
@@ -171,11 +175,8 @@ public final class IndicatorAttributor: Enricher {
         guard !o.pointee.rules.isEmpty else { return }
         event.label(entry: o.pointee.labelEntry, keyLength: DetectionState.Decided.labelKey.utf8CodeUnitCount)
         if let t = o.pointee.technique, !event.has(.threatTechniqueID) { event.set(.threatTechniqueID, stable: t) }
-        if !attributed, o.pointee.actorRule >= 0 {
-            let rule = plan.selections[Int(o.pointee.actorRule)]
-            if let a = rule.actor, let actor = rules.actors[a] {
-                attribute(event, actor, rule: rule.id, confidence: rule.level ?? "medium", context)
-            }
+        if !attributed, o.pointee.actorRule >= 0, let a = selectionAttributions[Int(o.pointee.actorRule)] {
+            attribute(event, a, context)
         }
         if context.trace != nil { for r in o.pointee.rules { context.note("rule '\(plan.selections[Int(r)].id)' matched") } }
         if let facts, !o.pointee.hits.isEmpty, context.takesSignals {

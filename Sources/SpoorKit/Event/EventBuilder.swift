@@ -281,6 +281,12 @@ public final class EventBuilder {
         slots.append(bytesSlot(field, bytes))
     }
 
+    /// Adds a value that lives as long as the job to a list field: referenced, never copied.
+    public func append(_ field: Field, stable bytes: UnsafeRawBufferPointer) {
+        slots.append(Slot(field: field, kind: .external, keyLength: 0, length: UInt32(bytes.count),
+                          value: Int64(Int(bitPattern: bytes.baseAddress))))
+    }
+
     public func append(_ field: Field, string: String) {
         var s = string
         s.withUTF8 { slots.append(arenaSlot(field, UnsafeRawBufferPointer($0))) }
