@@ -30,6 +30,21 @@ import Testing
         }
     }
 
+    /// One byte, at every place of every length up to 70, searched from every start.
+    @Test func findsOneByteWhereverItIs() {
+        for length in 0...70 {
+            for place in -1..<length {
+                var hay = [UInt8](repeating: 0x61, count: length)
+                if place >= 0 { hay[place] = 0x20 }
+                if place + 20 < length { hay[place + 20] = 0x20 }
+                for from in 0...length {
+                    let expected = hay.indices.first { $0 >= from && hay[$0] == 0x20 }
+                    hay.withUnsafeBytes { #expect($0.firstIndex(of: 0x20, from: from) == expected, "length \(length), at \(place), from \(from)") }
+                }
+            }
+        }
+    }
+
     static func find(_ hay: [UInt8], _ needle: [UInt8], from: Int = 0) -> Int? {
         hay.withUnsafeBytes { h in needle.withUnsafeBytes { n in h.firstIndex(of: n, from: from) } }
     }
