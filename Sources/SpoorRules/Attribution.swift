@@ -21,7 +21,8 @@ struct Attribution: Sendable {
         confidenceEntry = StableText(Self.confidenceKey + confidence)
     }
 
-    /// The attributions of a rule set, one object per distinct actor, rule and confidence.
+    /// The attributions of a rule set: one per distinct actor, rule and confidence, whose
+    /// copies share its bytes.
     struct Table {
         private var made: [String: Attribution] = [:]
         /// The last one asked for: a bundle's thousands of entries share theirs.
