@@ -2,7 +2,7 @@
 ///
 /// liblz4 exports no hash, and Debian's build of its own is vectorized for SSE2, which has
 /// no 32-bit multiply: hashing the JSON with it, liblz4's one-call frame compressor spent
-/// 9% of a whole ingest. Four scalar lanes run at about two bytes a cycle.
+/// 9.18% of a whole ingest's samples. This one is scalar, with the 32-bit multiply.
 enum XXH32 {
     private static let prime1: UInt32 = 0x9E37_79B1
     private static let prime2: UInt32 = 0x85EB_CA77
