@@ -27,14 +27,15 @@ import Testing
             builder.set(.sourceIP, string: "192.0.2.\(n % 13)")
             builder.set(.eventID, string: "event-\(n)")
             #expect(builder.commit())
-            builder.withBatch { every.addLast(of: $0) }
+            every.addLast(of: builder)
             if CampaignCounter.mayCount(builder) {
                 offered += 1
-                builder.withBatch { gated.addLast(of: $0) }
+                gated.addLast(of: builder)
             }
             n += 1
         } } } } }
-        builder.withBatch { every.flush($0); gated.flush($0) }
+        every.flush(builder.batch)
+        gated.flush(builder.batch)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         #expect(offered < n, "the first look passes some events by")

@@ -137,10 +137,16 @@ public final class EventBuilder {
         return slots[Int(i)].value
     }
 
-    /// Runs `body` on the batch in place. Passing `batch` itself copies the struct, which
-    /// retains and releases its four buffers: too dear for a call per event.
+    /// Runs `body` on the last committed event (its index and header) with a reader of the
+    /// batch, made from the storage the builder holds: reaching it through `batch` retained
+    /// and released the batch's buffers, too dear for a call per event. Nil without events.
     @inline(__always)
-    func withBatch<R>(_ body: (inout EventBatch) -> R) -> R { body(&batch) }
+    func withLastEvent<R>(_ body: (Int32, EventHeader, BatchReader) -> R) -> R? {
+        batch.events.withUnsafeBufferPointer { events in
+            guard let last = events.last else { return nil }
+            return body(Int32(events.count - 1), last, BatchReader(arena: arena.bytes, slots: slots.buffer, events: events))
+        }
+    }
 
     /// The `event.dataset` of the last committed event (valid until the next change).
     public var lastDataset: Bytes {

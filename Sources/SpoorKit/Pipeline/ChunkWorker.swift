@@ -8,6 +8,11 @@ final class ChunkWorker<S: Sink> {
     let framers: [String: any Framer]
     let formats: [String: any Parser]
     let enrichers: [any Enricher]
+    /// `enrichers` as the event loop calls them: boxed in a class and unretained (`enrichers`
+    /// keeps them), since calling one through `any Enricher` copied it, a retain and a
+    /// release per event and enricher.
+    private let enricherBoxes: [EnricherCall]
+    private let enricherCalls: [Unmanaged<EnricherCall>]
     let sink: S
     let keepOriginal: Bool
     /// The last chunk's events stay here until the next `process` (the correlator reads them).
@@ -32,6 +37,8 @@ final class ChunkWorker<S: Sink> {
         self.framers = framers
         self.formats = formats
         self.enrichers = enrichers
+        enricherBoxes = enrichers.map { EnricherCall.boxing($0) }
+        enricherCalls = enricherBoxes.map { Unmanaged.passUnretained($0) }
         self.sink = sink
         self.keepOriginal = keepOriginal
         self.context = context
@@ -90,13 +97,13 @@ final class ChunkWorker<S: Sink> {
                 // Provenance first: enrichers and rules may read the raw record and where it
                 // came from (a Sigma keyword rule on `event.original`, one on `log.file.path`).
                 addProvenance(record: record, offset: absolute, line: line, input: input)
-                for enricher in enrichers { enricher.enrich(builder, context: context) }
+                for enricher in enricherCalls { enricher._withUnsafeGuaranteedRef { $0.enrich(builder, context) } }
                 if builder.commit() {
                     tally.count(builder.lastDataset)
                     // Classified now, while the event's values are still in the cache: a pass
                     // over the chunk's batch afterwards waits on memory for every event. The
                     // counted ones are recorded in groups, the last at the end of the chunk.
-                    if keepCampaign, CampaignCounter.mayCount(builder) { builder.withBatch { campaignCounter.addLast(of: $0) } }
+                    if keepCampaign, CampaignCounter.mayCount(builder) { campaignCounter.addLast(of: builder) }
                 } else {
                     builder.addDeadLetter(DeadLetter(reason: "parser '\(input.format)' produced no @timestamp or event.dataset",
                                                      offset: absolute, line: line, raw: Array(record)))
@@ -155,6 +162,19 @@ final class ChunkWorker<S: Sink> {
         if keepOriginal { builder.set(.eventOriginal, record) }
     }
 
+}
+
+/// An enricher behind a class: called through `Unmanaged`, a call retains nothing.
+class EnricherCall {
+    func enrich(_ event: EventBuilder, _ context: ParseContext) {}
+
+    static func boxing(_ enricher: some Enricher) -> EnricherCall { Boxed(enricher) }
+
+    private final class Boxed<E: Enricher>: EnricherCall {
+        let enricher: E
+        init(_ enricher: E) { self.enricher = enricher }
+        override func enrich(_ event: EventBuilder, _ context: ParseContext) { enricher.enrich(event, context: context) }
+    }
 }
 
 /// An event id starts with 16 hex digits naming its stream, then '-'.

@@ -121,19 +121,24 @@ struct CampaignCounter {
     @inline(__always) static func isRecipientCheck(_ action: Bytes) -> Bool { action.equals("recipient-check") }
     @inline(__always) static func isAccountLookup(_ action: Bytes) -> Bool { action.equals("account-lookup") }
 
-    /// Classifies the batch's last event (the worker calls it as each event is committed,
-    /// while its values are in the cache); a counted one is recorded with its group.
+    /// Classifies the builder's last committed event (the worker calls it as each event is
+    /// committed, while its values are in the cache); a counted one is recorded with its group.
     @inline(__always)
-    mutating func addLast(of batch: EventBatch) {
-        guard let event = batch.events.last else { return }
-        batch.withReader { r in classify(Int32(r.events.count - 1), event, r) }
-        if pending.count >= Self.groupSize { flush(batch) }
+    mutating func addLast(of builder: EventBuilder) {
+        builder.withLastEvent { index, event, r in
+            classify(index, event, r)
+            if pending.count >= Self.groupSize { record(r) }
+        }
     }
 
     /// Records the counted events of `batch` not recorded yet: before the batch is reset.
     mutating func flush(_ batch: EventBatch) {
         guard !pending.isEmpty else { return }
-        batch.withReader { r in recordPending(r) }
+        batch.withReader { r in record(r) }
+    }
+
+    private mutating func record(_ r: BatchReader) {
+        recordPending(r)
         pending.removeAll(keepingCapacity: true)
         pendingFields.removeAll(keepingCapacity: true)
     }
