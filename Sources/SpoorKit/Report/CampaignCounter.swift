@@ -49,6 +49,8 @@ struct CampaignCounter {
             }
             return out
         }
+        t.actors.reserveCapacity(actors.count)
+        t.sources.reserveCapacity(sources.count)
         for (i, a) in actors.enumerated() { t.actors[values.strings[Int(a.key)]] = counts(a, Owner(actor: true, index: Int32(i))) }
         for (i, s) in sources.enumerated() { t.sources[values.strings[Int(s.key)]] = counts(s, Owner(actor: false, index: Int32(i))) }
         return t

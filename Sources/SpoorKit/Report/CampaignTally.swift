@@ -201,6 +201,12 @@ public struct CampaignTally: Codable, Sendable {
     }
 
     public mutating func merge(_ other: CampaignTally) {
+        // A job's first tally (a single worker's, most often) is taken whole: merged entry by
+        // entry, every source was hashed again and the maps regrown as they filled.
+        if actors.isEmpty && sources.isEmpty && findings.isEmpty {
+            self = other
+            return
+        }
         for (id, a) in other.actors {
             if actors[id] == nil { actors[id] = a } else { actors[id]!.merge(a) }
         }
