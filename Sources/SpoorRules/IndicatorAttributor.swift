@@ -30,6 +30,9 @@ public final class IndicatorAttributor: Enricher {
         var table = Attribution.Table()
         indicatorAttributions = rules.indicators.map { table.attribution(rules.actors, actor: $0.actor, rule: $0.id, confidence: $0.confidence) }
         stixAttributions = rules.stix.entries.map { table.attribution(rules.actors, actor: $0.actor, rule: $0.ruleID, confidence: $0.confidence) }
+        stixLabels = zip(rules.stix.entries, stixAttributions).map { entry, a in
+            a == nil ? nil : StableText(Self.stixLabelKey + entry.stixID)
+        }
         selectionAttributions = rules.selections.map {
             table.attribution(rules.actors, actor: $0.actor, rule: $0.id, confidence: $0.level ?? "medium")
         }
@@ -40,6 +43,9 @@ public final class IndicatorAttributor: Enricher {
     private let indicatorAttributions: [Attribution?]
     private let stixAttributions: [Attribution?]
     private let selectionAttributions: [Attribution?]
+    /// Per STIX entry that attributes, its `labels` entry: the key, then the indicator's id.
+    private let stixLabels: [StableText?]
+    private static let stixLabelKey = "stix.indicator"
 
     /// The detection rules as evaluated per event (nil: there are none).
     let plan: DetectionPlan?
@@ -149,7 +155,7 @@ public final class IndicatorAttributor: Enricher {
         }
         if !attributed, !rules.stix.isEmpty, let hit = stixMatch(event, addresses.stix, state), let a = stixAttributions[hit] {
             attribute(event, a, context)
-            event.label("stix.indicator", string: rules.stix.entries[hit].stixID)
+            if let entry = stixLabels[hit] { event.label(entry: entry.bytes, keyLength: Self.stixLabelKey.utf8.count) }
             attributed = true
         }
         if let plan = borrowedPlan, let detection = state.borrowedDetection {
