@@ -54,15 +54,22 @@ public final class NDJSONDatasetSink: Sink {
         let scratch = scratchPool.take()
         defer { scratchPool.give(scratch) }
         var groups: [Group] = []
+        // The groups again, unretained (`groups` keeps them): taking one from `groups` per
+        // event retained and released it.
+        var borrowed: [Unmanaged<Group>] = []
         var partitions = PartitionIndex(job.partitioning)
         batch.withReader { reader in
             for event in reader.events {
                 let g = partitions.index(of: event, reader)
-                if g == groups.count { groups.append(scratch.group(signature: partitions.signatures[g])) }
-                let group = groups[g]
-                group.rows += 1
-                JSONWriter.appendEvent(event, reader, to: &group.json)
-                if group.json.count >= LZ4BlockEncoder.blockSize { group.compressBlocks(stream: scratch.stream) }
+                if g == groups.count {
+                    groups.append(scratch.group(signature: partitions.signatures[g]))
+                    borrowed.append(Unmanaged.passUnretained(groups[g]))
+                }
+                borrowed[g]._withUnsafeGuaranteedRef { group in
+                    group.rows += 1
+                    JSONWriter.appendEvent(event, reader, to: &group.json)
+                    if group.json.count >= LZ4BlockEncoder.blockSize { group.compressBlocks(stream: scratch.stream) }
+                }
             }
         }
         var payload = Payload(partitions: groups.map {
