@@ -8,9 +8,9 @@ final class ChunkWorker<S: Sink> {
     let framers: [String: any Framer]
     let formats: [String: any Parser]
     let enrichers: [any Enricher]
-    /// `enrichers` as the event loop calls them: boxed in a class and unretained (`enrichers`
-    /// keeps them), since calling one through `any Enricher` copied it, a retain and a
-    /// release per event and enricher.
+    /// `enrichers` as the event loop calls them: boxed in a class, and the boxes unretained
+    /// (`enricherBoxes` keeps them), since calling one through `any Enricher` copied it, a
+    /// retain and a release per event and enricher.
     private let enricherBoxes: [EnricherCall]
     private let enricherCalls: [Unmanaged<EnricherCall>]
     let sink: S
@@ -164,7 +164,8 @@ final class ChunkWorker<S: Sink> {
 
 }
 
-/// An enricher behind a class: called through `Unmanaged`, a call retains nothing.
+/// An enricher behind a class: called through `Unmanaged`, a call retains nothing. Only
+/// its subclass `Boxed` is made (`boxing`), which calls the enricher it holds.
 class EnricherCall {
     func enrich(_ event: EventBuilder, _ context: ParseContext) {}
 

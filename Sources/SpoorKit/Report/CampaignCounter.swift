@@ -129,17 +129,18 @@ struct CampaignCounter {
     mutating func addLast(of builder: EventBuilder) {
         builder.withLastEvent { index, event, r in
             classify(index, event, r)
-            if pending.count >= Self.groupSize { record(r) }
+            if pending.count >= Self.groupSize { drain(r) }
         }
     }
 
     /// Records the counted events of `batch` not recorded yet: before the batch is reset.
     mutating func flush(_ batch: EventBatch) {
         guard !pending.isEmpty else { return }
-        batch.withReader { r in record(r) }
+        batch.withReader { r in drain(r) }
     }
 
-    private mutating func record(_ r: BatchReader) {
+    /// Records the pending events, and empties the list.
+    private mutating func drain(_ r: BatchReader) {
         recordPending(r)
         pending.removeAll(keepingCapacity: true)
         pendingFields.removeAll(keepingCapacity: true)
