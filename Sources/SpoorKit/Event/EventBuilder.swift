@@ -327,7 +327,7 @@ public final class EventBuilder {
     /// The slot of the `labels` entry the arena holds from `offset` on, its key first.
     private func addLabel(from offset: Int, keyLength: Int) {
         slots.append(Slot(field: .labels, kind: .label, keyLength: UInt32(keyLength),
-                                length: UInt32(arena.count - offset), value: Int64(offset)))
+                          length: UInt32(arena.count - offset), value: Int64(offset)))
     }
 
     public func label(_ key: String, string: String) {

@@ -56,13 +56,6 @@ public struct ByteBuffer: ~Copyable {
         t.withUTF8 { append(Bytes($0)) }
     }
 
-    /// Stores `byte` at the end without a capacity check: the caller reserved room.
-    @inline(__always)
-    public mutating func appendUnchecked(_ byte: UInt8) {
-        base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
-        count += 1
-    }
-
     /// Counts `n` bytes the caller stored at `base + count` (room already reserved).
     @inline(__always)
     public mutating func advance(_ n: Int) { count += n }
