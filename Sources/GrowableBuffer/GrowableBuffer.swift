@@ -5,21 +5,24 @@ import Darwin
 #endif
 
 /// A growable run of plain values with one owner: a batch's slots and arena, a Parquet
-/// page's levels, values and indices. These take one append per value, and an array's
-/// append checks that its storage is not shared, a call into the runtime each time; this one
-/// stores and counts. For plain values only (numbers, bytes, slots): it never deinitializes
-/// them.
+/// page's levels, values and indices, and (as SpoorKit's `ByteBuffer`) every encoder's
+/// output. These take one append per value, and an array's append checks that its storage
+/// is not shared, a call into the runtime each time; this one stores and counts. For plain
+/// values only (numbers, bytes, slots): it never deinitializes them, and grows with
+/// `realloc`, which extends a large block in place or remaps it instead of copying.
 public struct GrowableBuffer<Element>: ~Copyable {
     @usableFromInline var base: UnsafeMutablePointer<Element>
     @usableFromInline var count_ = 0
     @usableFromInline var capacity: Int
 
     public init(capacity: Int = 16) {
+        precondition(_isPOD(Element.self) && MemoryLayout<Element>.alignment <= 16,
+                     "GrowableBuffer holds plain values that malloc aligns")
         self.capacity = max(1, capacity)
-        base = .allocate(capacity: self.capacity)
+        base = malloc(self.capacity * MemoryLayout<Element>.stride)!.bindMemory(to: Element.self, capacity: self.capacity)
     }
 
-    deinit { base.deallocate() }
+    deinit { free(base) }
 
     @inlinable public var count: Int { count_ }
     @inlinable public var isEmpty: Bool { count_ == 0 }
@@ -55,19 +58,27 @@ public struct GrowableBuffer<Element>: ~Copyable {
     @inlinable
     public mutating func removeAll() { count_ = 0 }
 
+    /// Drops the first `n` values, moving the rest to the front.
+    public mutating func removeFirst(_ n: Int) {
+        precondition(n >= 0 && n <= count_)
+        if n < count_ { base.update(from: base + n, count: count_ - n) }
+        count_ -= n
+    }
+
     /// Room for `n` more values.
     @inlinable @inline(__always)
     public mutating func reserve(_ n: Int) {
         if count_ + n > capacity { grow(to: count_ + n) }
     }
 
+    /// Counts `n` values the caller stored past the last one (room already reserved).
+    @inlinable @inline(__always)
+    public mutating func advance(_ n: Int) { count_ += n }
+
     @usableFromInline @inline(never)
     mutating func grow(to minimum: Int) {
         let grown = max(minimum, capacity * 2)
-        let moved = UnsafeMutablePointer<Element>.allocate(capacity: grown)
-        moved.moveInitialize(from: base, count: count_)
-        base.deallocate()
-        base = moved
+        base = realloc(base, grown * MemoryLayout<Element>.stride)!.bindMemory(to: Element.self, capacity: grown)
         capacity = grown
     }
 }
@@ -76,12 +87,29 @@ extension GrowableBuffer where Element == UInt8 {
     /// The bytes, valid until the next append.
     @inlinable public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count_) }
 
+    /// Where the next byte goes: an encoder reserves room, stores through this, and
+    /// `advance`s by what it stored.
+    @inlinable public var end: UnsafeMutableRawPointer { UnsafeMutableRawPointer(base + count_) }
+
+    /// A copy of the bytes.
+    public var array: [UInt8] { Array(bytes) }
+
     @inlinable @inline(__always)
-    public mutating func append(bytes p: UnsafeRawBufferPointer) {
+    public mutating func append(_ p: UnsafeRawBufferPointer) {
         guard let from = p.baseAddress, p.count > 0 else { return }
         reserve(p.count)
         memcpy(base + count_, from, p.count)
         count_ += p.count
+    }
+
+    @inlinable @inline(__always)
+    public mutating func append(_ text: StaticString) {
+        append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    public mutating func append(_ text: String) {
+        var t = text
+        t.withUTF8 { append(UnsafeRawBufferPointer($0)) }
     }
 
     /// `value` in little-endian byte order.

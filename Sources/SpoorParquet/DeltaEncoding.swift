@@ -82,7 +82,7 @@ enum DeltaByteArray {
                 let shared = sharedPrefix(base + start, base + previous, min(length, previousLength))
                 prefixes.append(Int64(shared))
                 suffixLengths.append(Int64(length - shared))
-                suffixes.append(bytes: UnsafeRawBufferPointer(start: base + start + shared, count: length - shared))
+                suffixes.append(UnsafeRawBufferPointer(start: base + start + shared, count: length - shared))
                 previous = start
                 previousLength = length
                 at = start + length

@@ -143,7 +143,7 @@ final class LeafWriter {
             return index
         }
         values.appendLE(UInt32(truncatingIfNeeded: p.count))
-        values.append(bytes: p)
+        values.append(p)
         noteBytes(p)
         return nil
     }

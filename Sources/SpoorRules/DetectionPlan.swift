@@ -303,7 +303,7 @@ final class DetectionState {
     /// Outcome `n` (of `classify`), valid until the table is emptied at a chunk's start.
     @inline(__always)
     func outcome(_ n: Int) -> UnsafePointer<Decided> {
-        UnsafePointer((outcomes.base + n * MemoryLayout<Decided>.stride).assumingMemoryBound(to: Decided.self))
+        UnsafeRawPointer(outcomes.start + n * MemoryLayout<Decided>.stride).assumingMemoryBound(to: Decided.self)
     }
     /// The current event's test vector, and scratch for working out an outcome.
     let bits: UnsafeMutablePointer<UInt64>
@@ -388,7 +388,7 @@ final class DetectionState {
         if let n = known.find(bits, hash: hash) { return Int(n.pointee) }
         let stride = MemoryLayout<Decided>.stride
         outcomes.reserve(stride)
-        (outcomes.base + outcomes.count).initializeMemory(as: Decided.self, to: Decided(plan.outcome(bits, results: results, shapes: shapes)))
+        outcomes.end.initializeMemory(as: Decided.self, to: Decided(plan.outcome(bits, results: results, shapes: shapes)))
         outcomes.advance(stride)
         outcomeCount += 1
         // Past the table's room, outcomes are still made but not kept.

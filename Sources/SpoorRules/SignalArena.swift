@@ -15,7 +15,7 @@ final class SignalArena: @unchecked Sendable {
     private var buffer = ByteBuffer(capacity: 1 << 14)
 
     @inline(__always)
-    func bytes(_ r: ByteRange) -> Bytes { Bytes(start: buffer.base + Int(r.start), count: max(0, Int(r.count))) }
+    func bytes(_ r: ByteRange) -> Bytes { Bytes(start: buffer.start + Int(r.start), count: max(0, Int(r.count))) }
 
     @inline(__always)
     func append(_ b: Bytes) -> ByteRange {
@@ -37,7 +37,7 @@ final class SignalArena: @unchecked Sendable {
     func reserve(_ n: Int) { buffer.reserve(n) }
 
     var count: Int { buffer.count }
-    var base: UnsafeMutableRawPointer { buffer.base }
-    var end: UnsafeMutableRawPointer { buffer.base + buffer.count }
+    var base: UnsafeMutableRawPointer { UnsafeMutableRawPointer(buffer.start) }
+    var end: UnsafeMutableRawPointer { buffer.end }
     func commit(_ n: Int) { buffer.advance(n) }
 }

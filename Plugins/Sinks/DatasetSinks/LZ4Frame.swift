@@ -42,7 +42,7 @@ struct LZ4BlockEncoder: ~Copyable {
     private mutating func appendBlock(_ block: Bytes, stream: LZ4Stream) {
         blocks.reserve(4 + block.count + 4)
         let sizeField = blocks.count
-        let out = blocks.base + sizeField + 4
+        let out = blocks.end + 4
         // Independent blocks: forget the previous block as a dictionary. A block that
         // would not shrink is stored as it is (capacity one byte less than the input).
         LZ4_resetStream_fast(stream.state)
@@ -68,7 +68,7 @@ struct LZ4BlockEncoder: ~Copyable {
     }
 
     private func store(_ value: UInt32, at offset: Int) {
-        blocks.base.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self)
+        UnsafeMutableRawPointer(blocks.start).storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self)
     }
 }
 

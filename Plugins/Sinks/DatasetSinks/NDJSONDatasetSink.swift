@@ -143,7 +143,7 @@ final class Group {
     /// Compresses the whole blocks of JSON written so far and keeps the rest.
     func compressBlocks(stream: LZ4Stream) {
         let whole = json.count - json.count % LZ4BlockEncoder.blockSize
-        encoder.append(Bytes(start: json.base, count: whole), stream: stream)
+        encoder.append(Bytes(start: json.start, count: whole), stream: stream)
         json.removeFirst(whole)
     }
 

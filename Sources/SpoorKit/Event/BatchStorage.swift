@@ -27,5 +27,5 @@ final class BatchStorage<Element> {
 extension BatchStorage where Element == UInt8 {
     @usableFromInline var bytes: UnsafeRawBufferPointer { values.bytes }
 
-    @inline(__always) func append(_ bytes: UnsafeRawBufferPointer) { values.append(bytes: bytes) }
+    @inline(__always) func append(_ bytes: UnsafeRawBufferPointer) { values.append(bytes) }
 }

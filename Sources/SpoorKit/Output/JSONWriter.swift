@@ -15,7 +15,7 @@ public enum JSONWriter {
         let types = KeyTable.types
         let slots = reader.slots(of: event)
         out.reserve(bound(slots))
-        let start = out.base + out.count
+        let start = out.end
         var w = start
         w.storeBytes(of: 0x7B, as: UInt8.self); w += 1
         var first = true
@@ -136,7 +136,7 @@ public enum JSONWriter {
     @inline(__always)
     static func appendISO8601(micros: Int64, _ out: inout ByteBuffer) {
         out.reserve(27)
-        out.advance(writeISO8601(micros: micros, out.base + out.count) - (out.base + out.count))
+        out.advance(writeISO8601(micros: micros, out.end) - out.end)
     }
 
     /// The same, stored at `w` (27 bytes); returns the end.
@@ -172,7 +172,7 @@ public enum JSONWriter {
 
     public static func appendInt(_ value: Int64, _ out: inout ByteBuffer) {
         out.reserve(20)
-        out.advance(writeInt(value, out.base + out.count) - (out.base + out.count))
+        out.advance(writeInt(value, out.end) - out.end)
     }
 
     /// `value` in decimal at `w` (at most 20 bytes); returns the end.
@@ -205,7 +205,7 @@ public enum JSONWriter {
     /// Appends `"…"` with JSON escapes; invalid UTF-8 bytes become U+FFFD.
     public static func appendString(_ s: Bytes, _ out: inout ByteBuffer) {
         out.reserve(s.count * 6 + 2)
-        out.advance(writeString(s, out.base + out.count) - (out.base + out.count))
+        out.advance(writeString(s, out.end) - out.end)
     }
 
     /// The same, stored at `w`, which has room for the worst case (six bytes per byte and
