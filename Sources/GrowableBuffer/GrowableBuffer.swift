@@ -61,7 +61,7 @@ public struct GrowableBuffer<Element>: ~Copyable {
     /// Drops the first `n` values, moving the rest to the front.
     public mutating func removeFirst(_ n: Int) {
         precondition(n >= 0 && n <= count_)
-        if n < count_ { base.update(from: base + n, count: count_ - n) }
+        if n < count_ { memmove(base, base + n, (count_ - n) * MemoryLayout<Element>.stride) }
         count_ -= n
     }
 
