@@ -118,14 +118,16 @@ public final class EventBuilder {
     public func value(of field: Field) -> Bytes? {
         let i = slotOfField[Int(field.rawValue)]
         guard i >= 0 else { return field == .eventOriginal && record.count > 0 ? record : nil }
-        let slot = slots[Int(i)]
+        return bytes(slots[Int(i)])
+    }
+
+    /// The bytes of a string or label slot of this builder's batch (nil for a number).
+    @inlinable @inline(__always)
+    func bytes(_ slot: Slot) -> Bytes? {
         switch slot.kind {
-        case .external:
-            return Bytes(start: UnsafeRawPointer(bitPattern: Int(slot.value)), count: Int(slot.length))
-        case .arena, .label:
-            return Bytes(start: arena.base + Int(slot.value), count: Int(slot.length))
-        case .number:
-            return nil
+        case .external: Bytes(start: UnsafeRawPointer(bitPattern: Int(slot.value)), count: Int(slot.length))
+        case .arena, .label: Bytes(start: arena.base + Int(slot.value), count: Int(slot.length))
+        case .number: nil
         }
     }
 
@@ -150,12 +152,10 @@ public final class EventBuilder {
 
     /// The `event.dataset` of the last committed event (valid until the next change).
     public var lastDataset: Bytes {
-        guard let event = batch.events.last else { return Bytes(start: nil, count: 0) }
-        let slot = slots[Int(event.datasetSlot)]
-        if slot.kind == .external {
-            return Bytes(start: UnsafeRawPointer(bitPattern: Int(slot.value)), count: Int(slot.length))
+        guard let event = batch.events.last, let dataset = bytes(slots[Int(event.datasetSlot)]) else {
+            return Bytes(start: nil, count: 0)
         }
-        return value(of: .eventDataset) ?? Bytes(start: nil, count: 0)
+        return dataset
     }
 
     /// Each value of the open event, in the order set, with its bytes (empty for numbers; key
@@ -174,14 +174,8 @@ public final class EventBuilder {
     /// for `labels`, each entry's key and value together (see `label(_:)`).
     public func forEachValue(of field: Field, _ body: (Bytes) -> Void) {
         guard open else { return }
-        let bytes = arena.bytes
         for i in Int(current.slotStart)..<slots.count where slots[i].field == field {
-            let slot = slots[i]
-            switch slot.kind {
-            case .external: body(Bytes(start: UnsafeRawPointer(bitPattern: Int(slot.value)), count: Int(slot.length)))
-            case .arena, .label: body(Bytes(rebasing: bytes[Int(slot.value)..<Int(slot.value) + Int(slot.length)]))
-            case .number: break
-            }
+            if let value = bytes(slots[i]) { body(value) }
         }
     }
 

@@ -7,8 +7,7 @@ import Glibc
 final class ChunkWorker<S: Sink> {
     let framers: [String: any Framer]
     let formats: [String: any Parser]
-    let enrichers: [any Enricher]
-    /// `enrichers` as the event loop calls them: boxed in a class, and the boxes unretained
+    /// The enrichers as the event loop calls them: boxed in a class, and the boxes unretained
     /// (`enricherBoxes` keeps them), since calling one through `any Enricher` copied it, a
     /// retain and a release per event and enricher.
     private let enricherBoxes: [EnricherCall]
@@ -36,7 +35,6 @@ final class ChunkWorker<S: Sink> {
          keepOriginal: Bool, context: ParseContext) {
         self.framers = framers
         self.formats = formats
-        self.enrichers = enrichers
         enricherBoxes = enrichers.map { EnricherCall.boxing($0) }
         enricherCalls = enricherBoxes.map { Unmanaged.passUnretained($0) }
         self.sink = sink
